@@ -1,0 +1,227 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import SSHConfig from 'ssh-config';
+import type { StrictHostKeyChecking } from '../types';
+
+/** Everything the engine needs to reach one host, after ssh_config and `[user@]host[:port]` are applied. */
+export interface ResolvedHost {
+  /** The name the user gave (alias), used to label output. */
+  name: string;
+  hostName: string;
+  port: number;
+  user: string;
+  identityFiles: string[];
+  identitiesOnly: boolean;
+  userKnownHostsFiles: string[];
+  globalKnownHostsFiles: string[];
+  strictHostKeyChecking: StrictHostKeyChecking;
+  hashKnownHosts: boolean;
+  hostKeyAlias?: string;
+  connectTimeoutMs?: number;
+  serverAliveIntervalMs?: number;
+  proxyJump?: string;
+}
+
+export interface HostTarget {
+  /** Alias or host part as typed. */
+  host: string;
+  user?: string;
+  port?: number;
+}
+
+/** `[user@]host[:port]`, with `[v6addr]:port` for IPv6. */
+export function parseHostTarget(spec: string): HostTarget {
+  let rest = spec.trim();
+  let user: string | undefined;
+  const at = rest.lastIndexOf('@');
+  if (at > 0) {
+    user = rest.slice(0, at);
+    rest = rest.slice(at + 1);
+  }
+  let port: number | undefined;
+  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(rest);
+  if (bracketed) {
+    rest = bracketed[1];
+    if (bracketed[2]) port = Number(bracketed[2]);
+  } else {
+    const m = /^([^:]+):(\d+)$/.exec(rest);
+    if (m) {
+      rest = m[1];
+      port = Number(m[2]);
+    }
+  }
+  return { host: rest, user, port };
+}
+
+function expandHome(p: string): string {
+  if (p === '~') return os.homedir();
+  if (p.startsWith('~/')) return path.join(os.homedir(), p.slice(2));
+  return p;
+}
+
+export function defaultSshConfigPath(): string {
+  return path.join(os.homedir(), '.ssh', 'config');
+}
+
+// OpenSSH expands Include globs itself; ssh-config parses but does not follow them, so they are
+// spliced in here before parsing. Only `*` and `?` globbing in the last path component is
+// supported, which is what Include lines use in practice.
+function expandIncludes(text: string, baseDir: string, depth: number): string {
+  if (depth > 16) return text;
+  return text.replace(/^[ \t]*Include[ \t=]+(.+)$/gim, (_line, spec: string) =>
+    spec
+      .trim()
+      .split(/\s+/)
+      .flatMap((pattern) => globFiles(resolveIncludePath(pattern.replace(/^"|"$/g, ''), baseDir)))
+      .map((file) => {
+        try {
+          return expandIncludes(fs.readFileSync(file, 'utf8'), baseDir, depth + 1);
+        } catch {
+          return '';
+        }
+      })
+      .join('\n'),
+  );
+}
+
+function resolveIncludePath(pattern: string, baseDir: string): string {
+  const expanded = expandHome(pattern);
+  return path.isAbsolute(expanded) ? expanded : path.join(baseDir, expanded);
+}
+
+function globFiles(pattern: string): string[] {
+  const dir = path.dirname(pattern);
+  const base = path.basename(pattern);
+  if (!/[*?]/.test(base)) return fs.existsSync(pattern) ? [pattern] : [];
+  const re = new RegExp('^' + base.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.') + '$');
+  try {
+    return fs
+      .readdirSync(dir)
+      .filter((f) => re.test(f))
+      .sort()
+      .map((f) => path.join(dir, f));
+  } catch {
+    return [];
+  }
+}
+
+/** A parsed ssh_config (with Includes followed), read once and queried per host. */
+export class SshConfigFile {
+  private constructor(
+    readonly filePath: string | undefined,
+    private readonly config: SSHConfig,
+  ) {}
+
+  static load(filePath?: string): SshConfigFile {
+    const resolved = filePath ? expandHome(filePath) : defaultSshConfigPath();
+    let text = '';
+    try {
+      text = fs.readFileSync(resolved, 'utf8');
+    } catch (err) {
+      // An explicitly named file must exist; the default one may be absent.
+      if (filePath) throw err;
+    }
+    const baseDir = path.join(os.homedir(), '.ssh');
+    return new SshConfigFile(resolved, SSHConfig.parse(expandIncludes(text, baseDir, 0)));
+  }
+
+  static fromText(text: string): SshConfigFile {
+    return new SshConfigFile(undefined, SSHConfig.parse(expandIncludes(text, path.join(os.homedir(), '.ssh'), 0)));
+  }
+
+  /** Concrete Host aliases (no wildcards or negations), in file order. */
+  hostAliases(): string[] {
+    const seen = new Set<string>();
+    for (const line of this.config) {
+      if (line.type !== SSHConfig.DIRECTIVE || line.param.toLowerCase() !== 'host') continue;
+      const values = Array.isArray(line.value) ? line.value.map((v) => v.val) : line.value.split(/\s+/);
+      for (const v of values) if (v && !/[*?!]/.test(v)) seen.add(v);
+    }
+    return [...seen];
+  }
+
+  resolve(spec: string): ResolvedHost {
+    const target = parseHostTarget(spec);
+    const c = this.config.compute({ Host: target.host, User: target.user }, { ignoreCase: true, matchExec: false });
+    const one = (k: string): string | undefined => {
+      const v = c[k];
+      return Array.isArray(v) ? v[0] : v;
+    };
+    const many = (k: string): string[] => {
+      const v = c[k];
+      if (v === undefined) return [];
+      return (Array.isArray(v) ? v : [v]).flatMap((s) => s.split(/\s+/)).filter(Boolean);
+    };
+    const hostName = expandTokens(one('hostname') ?? target.host, target.host, '', 0);
+    const port = target.port ?? Number(one('port') ?? 22);
+    const user = target.user ?? one('user') ?? os.userInfo().username;
+    const tokens = (p: string) => expandHome(expandTokens(p, hostName, user, port));
+    const identityFiles = many('identityfile').map(tokens);
+    const knownHosts = many('userknownhostsfile').map(tokens);
+    const seconds = (k: string) => (one(k) !== undefined ? Number(one(k)) * 1000 : undefined);
+    return {
+      name: spec,
+      hostName,
+      port,
+      user,
+      identityFiles: identityFiles.length ? identityFiles : defaultIdentityFiles(),
+      identitiesOnly: yes(one('identitiesonly')),
+      userKnownHostsFiles: knownHosts.length
+        ? knownHosts
+        : [path.join(os.homedir(), '.ssh', 'known_hosts'), path.join(os.homedir(), '.ssh', 'known_hosts2')],
+      globalKnownHostsFiles: many('globalknownhostsfile').length
+        ? many('globalknownhostsfile').map(tokens)
+        : ['/etc/ssh/ssh_known_hosts', '/etc/ssh/ssh_known_hosts2'],
+      strictHostKeyChecking: parseStrictHostKeyChecking(one('stricthostkeychecking')) ?? 'ask',
+      hashKnownHosts: yes(one('hashknownhosts')),
+      hostKeyAlias: one('hostkeyalias'),
+      connectTimeoutMs: seconds('connecttimeout'),
+      serverAliveIntervalMs: seconds('serveraliveinterval'),
+      proxyJump: one('proxyjump') && one('proxyjump') !== 'none' ? one('proxyjump') : undefined,
+    };
+  }
+}
+
+function yes(v: string | undefined): boolean {
+  return v !== undefined && /^(yes|true)$/i.test(v);
+}
+
+export function parseStrictHostKeyChecking(v: string | undefined): StrictHostKeyChecking | undefined {
+  if (v === undefined) return undefined;
+  const s = v.toLowerCase();
+  if (s === 'yes' || s === 'true') return 'yes';
+  if (s === 'no' || s === 'off' || s === 'false') return 'no';
+  if (s === 'accept-new') return 'accept-new';
+  if (s === 'ask') return 'ask';
+  return undefined;
+}
+
+function defaultIdentityFiles(): string[] {
+  const dir = path.join(os.homedir(), '.ssh');
+  return ['id_ed25519', 'id_ecdsa', 'id_rsa'].map((f) => path.join(dir, f));
+}
+
+/** The ssh_config `%` tokens that make sense without a live connection. */
+function expandTokens(value: string, host: string, user: string, port: number): string {
+  return value.replace(/%([%hdurpl])/g, (_m, t: string) => {
+    switch (t) {
+      case '%':
+        return '%';
+      case 'h':
+        return host;
+      case 'd':
+        return os.homedir();
+      case 'u':
+        return os.userInfo().username;
+      case 'r':
+        return user;
+      case 'p':
+        return String(port);
+      case 'l':
+        return os.hostname();
+      default:
+        return _m;
+    }
+  });
+}

@@ -1,0 +1,313 @@
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import { Client, utils, type AnyAuthMethod, type AuthenticationType, type ParsedKey } from 'ssh2';
+import type { ResolvedHost } from '../inventory/sshConfig';
+import { HostFailure, type InteractionCallbacks, type StrictHostKeyChecking } from '../types';
+import { SharedCredentials } from './credentials';
+import {
+  fingerprintSha256,
+  KnownHosts,
+  knownHostsName,
+  keyTypeOf,
+  preferredHostKeyAlgorithms,
+  type KnownHostsVerdict,
+} from './knownHosts';
+
+export interface ConnectOptions {
+  /** TCP connect + key exchange + authentication, not counting time spent waiting for the user. */
+  connectTimeoutMs?: number;
+  keepaliveIntervalMs?: number;
+  /** Replaces the known_hosts files ssh_config names (first one is written by accept-new). */
+  knownHostsFiles?: string[];
+  strictHostKeyChecking?: StrictHostKeyChecking;
+  callbacks?: InteractionCallbacks | SharedCredentials;
+  signal?: AbortSignal;
+  /** ssh-agent socket; default $SSH_AUTH_SOCK, `false` to skip the agent. */
+  agent?: string | false;
+}
+
+export const DEFAULT_CONNECT_TIMEOUT_MS = 15_000;
+
+/** A timer that stops while the engine waits on the user, so a slow typist is not a timeout. */
+class PausableDeadline {
+  private timer: NodeJS.Timeout | undefined;
+  private remaining: number;
+  private startedAt = 0;
+  constructor(
+    ms: number,
+    private readonly onExpire: () => void,
+  ) {
+    this.remaining = ms;
+    this.resume();
+  }
+  pause(): void {
+    if (!this.timer) return;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.remaining -= Date.now() - this.startedAt;
+  }
+  resume(): void {
+    if (this.timer) return;
+    this.startedAt = Date.now();
+    this.timer = setTimeout(this.onExpire, Math.max(0, this.remaining));
+  }
+  clear(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.remaining = Infinity;
+  }
+}
+
+/** Host-key decision for one offered key, before any authentication is attempted. */
+export function decideHostKey(
+  verdict: KnownHostsVerdict,
+  policy: StrictHostKeyChecking,
+  name: string,
+  keyBlob: Buffer,
+): { accept: true; record: boolean } | { accept: false; error: string } | { accept: 'ask' } {
+  const offered = `${keyTypeOf(keyBlob)} ${fingerprintSha256(keyBlob)}`;
+  switch (verdict.kind) {
+    case 'match':
+      return { accept: true, record: false };
+    case 'revoked':
+      return {
+        accept: false,
+        error: `host key for ${name} (${offered}) is marked @revoked in ${verdict.entry.file}:${verdict.entry.line}`,
+      };
+    case 'changed': {
+      const known = verdict.known
+        .map((e) => `${e.keyType} ${fingerprintSha256(Buffer.from(e.keyBase64, 'base64'))} (${e.file}:${e.line})`)
+        .join(', ');
+      return {
+        accept: false,
+        error:
+          `REMOTE HOST IDENTIFICATION HAS CHANGED for ${name}: known ${known}, offered ${offered}. ` +
+          `Refusing to connect. If the change is expected, remove the old key with: ssh-keygen -R '${name}'`,
+      };
+    }
+    case 'unknown':
+      if (policy === 'no') return { accept: true, record: false };
+      if (policy === 'accept-new') return { accept: true, record: true };
+      if (policy === 'ask') return { accept: 'ask' };
+      return {
+        accept: false,
+        error: `host key for ${name} is not known (${offered}) and StrictHostKeyChecking is yes`,
+      };
+  }
+}
+
+function identityAttempts(host: ResolvedHost): string[] {
+  return [...new Set(host.identityFiles)].filter((f) => {
+    try {
+      return fs.statSync(f).isFile();
+    } catch {
+      return false;
+    }
+  });
+}
+
+/**
+ * Opens an authenticated ssh2 connection. Resolves to the client, or rejects with a
+ * HostFailure whose status says which stage failed.
+ */
+export function connect(host: ResolvedHost, options: ConnectOptions = {}): Promise<Client> {
+  const credentials =
+    options.callbacks instanceof SharedCredentials ? options.callbacks : new SharedCredentials(options.callbacks);
+  const knownHostsFiles = options.knownHostsFiles ?? [...host.userKnownHostsFiles, ...host.globalKnownHostsFiles];
+  const knownHosts = KnownHosts.load(knownHostsFiles, options.knownHostsFiles?.[0] ?? host.userKnownHostsFiles[0]);
+  const khName = knownHostsName(host.hostKeyAlias ?? host.hostName, host.port);
+  const policy = options.strictHostKeyChecking ?? host.strictHostKeyChecking;
+  const where = `${host.user}@${host.hostName}:${host.port}`;
+
+  return new Promise<Client>((resolve, reject) => {
+    const client = new Client();
+    let settled = false;
+    let hostKeyError: string | undefined;
+    const tried: string[] = [];
+
+    const fail = (failure: HostFailure) => {
+      if (settled) return;
+      settled = true;
+      deadline.clear();
+      options.signal?.removeEventListener('abort', onAbort);
+      client.end();
+      client.destroy();
+      reject(failure);
+    };
+    const timeoutMs = options.connectTimeoutMs ?? host.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    const deadline = new PausableDeadline(timeoutMs, () =>
+      fail(new HostFailure('Unreachable', `connection to ${where} timed out after ${timeoutMs / 1000} s`)),
+    );
+    const onAbort = () => fail(new HostFailure('Cancelled', 'cancelled while connecting'));
+    if (options.signal?.aborted) return onAbort();
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+
+    const askUser = async <T>(ask: () => Promise<T>): Promise<T> => {
+      deadline.pause();
+      try {
+        return await ask();
+      } finally {
+        deadline.resume();
+      }
+    };
+
+    const sock = net.connect({ host: host.hostName, port: host.port });
+    sock.setNoDelay(true); // ssh2 leaves Nagle on, which costs ~40 ms per exchange
+    sock.on('error', (err: NodeJS.ErrnoException) => {
+      const why =
+        err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN'
+          ? `cannot resolve host name ${host.hostName}`
+          : `cannot connect to ${host.hostName}:${host.port}: ${err.code ?? err.message}`;
+      fail(new HostFailure('Unreachable', why));
+    });
+
+    const hostVerifier = (keyBlob: Buffer, verify: (ok: boolean) => void) => {
+      const decision = decideHostKey(knownHosts.check(khName, keyBlob), policy, khName, keyBlob);
+      if (decision.accept === true) {
+        if (decision.record) knownHosts.record(khName, keyBlob, host.hashKnownHosts);
+        return verify(true);
+      }
+      if (decision.accept === false) {
+        hostKeyError = decision.error;
+        return verify(false);
+      }
+      const info = { host: host.name, knownHostsName: khName, keyType: keyTypeOf(keyBlob), fingerprint: fingerprintSha256(keyBlob) };
+      if (!credentials.canAskHostKey) {
+        hostKeyError = `host key for ${khName} is not known (${info.keyType} ${info.fingerprint}) and there is no way to ask whether to trust it`;
+        return verify(false);
+      }
+      askUser(() => credentials.confirmHostKey(info)).then((answer) => {
+        if (answer === 'reject') {
+          hostKeyError = `host key for ${khName} (${info.keyType} ${info.fingerprint}) was not accepted`;
+          return verify(false);
+        }
+        if (answer === 'remember') knownHosts.record(khName, keyBlob, host.hashKnownHosts);
+        verify(true);
+      });
+    };
+
+    const pending = buildAuthSequence(host, options, credentials, askUser, tried);
+    const authHandler = (methodsLeft: AuthenticationType[] | null, _partial: boolean, next: (m: AnyAuthMethod | false) => void) => {
+      pending(methodsLeft).then(next, () => next(false));
+    };
+
+    client.on('ready', () => {
+      if (settled) return;
+      settled = true;
+      deadline.clear();
+      options.signal?.removeEventListener('abort', onAbort);
+      resolve(client);
+    });
+    client.on('error', (err: Error & { level?: string }) => {
+      if (hostKeyError) return fail(new HostFailure('HostKeyRejected', hostKeyError));
+      if (err.level === 'client-authentication') {
+        return fail(
+          new HostFailure('AuthFailed', `permission denied for ${where} (tried: ${tried.join(', ') || 'nothing available'})`),
+        );
+      }
+      fail(new HostFailure('Unreachable', `${where}: ${err.message}`));
+    });
+    client.on('close', () => fail(new HostFailure(hostKeyError ? 'HostKeyRejected' : 'Unreachable', hostKeyError ?? `${where}: connection closed during set-up`)));
+
+    client.connect({
+      sock,
+      username: host.user,
+      readyTimeout: 2 ** 31 - 1, // our PausableDeadline is the timeout
+      keepaliveInterval: options.keepaliveIntervalMs ?? host.serverAliveIntervalMs ?? 15_000,
+      keepaliveCountMax: 3,
+      algorithms: { serverHostKey: preferredHostKeyAlgorithms(knownHosts.knownKeyTypes(khName)) as never },
+      hostVerifier,
+      authHandler: authHandler as never,
+    });
+  });
+}
+
+type AskUser = <T>(ask: () => Promise<T>) => Promise<T>;
+
+/** ssh-agent → identity files (asking for passphrases) → password → keyboard-interactive. */
+function buildAuthSequence(
+  host: ResolvedHost,
+  options: ConnectOptions,
+  credentials: SharedCredentials,
+  askUser: AskUser,
+  tried: string[],
+): (methodsLeft: AuthenticationType[] | null) => Promise<AnyAuthMethod | false> {
+  const username = host.user;
+  const agent = options.agent === false ? undefined : (options.agent ?? process.env.SSH_AUTH_SOCK);
+  type Step = { method: AuthenticationType; make: () => Promise<AnyAuthMethod | undefined> };
+  const steps: Step[] = [];
+  if (agent && !host.identitiesOnly) {
+    steps.push({ method: 'publickey', make: async () => (tried.push('agent'), { type: 'agent', username, agent }) });
+  }
+  for (const file of identityAttempts(host)) {
+    steps.push({
+      method: 'publickey',
+      make: async () => {
+        const key = await loadPrivateKey(file, credentials, askUser);
+        if (!key) return undefined;
+        tried.push(`key ${file}`);
+        return { type: 'publickey', username, key };
+      },
+    });
+  }
+  for (let attempt = 0; attempt < 2; attempt++) {
+    steps.push({
+      method: 'password',
+      make: async () => {
+        const password = await askUser(() =>
+          credentials.askPassword(host.name, username, `Password for ${username}@${host.hostName}:`, attempt),
+        );
+        if (password === undefined) return undefined;
+        tried.push('password');
+        return { type: 'password', username, password };
+      },
+    });
+  }
+  steps.push({
+    method: 'keyboard-interactive',
+    make: async () => {
+      if (!options.callbacks) return undefined;
+      tried.push('keyboard-interactive');
+      return {
+        type: 'keyboard-interactive',
+        username,
+        prompt: (_name, _instructions, _lang, prompts, finish) => {
+          if (!prompts.length) return finish([]);
+          askUser(() =>
+            credentials.askKeyboardInteractive(host.name, username, prompts.map((p) => ({ prompt: p.prompt, echo: !!p.echo }))),
+          ).then((answers) => finish(answers ?? []));
+        },
+      };
+    },
+  });
+
+  let index = 0;
+  return async (methodsLeft) => {
+    while (index < steps.length) {
+      const step = steps[index++];
+      if (methodsLeft && !methodsLeft.includes(step.method)) continue;
+      const method = await step.make();
+      if (method) return method;
+    }
+    return false;
+  };
+}
+
+async function loadPrivateKey(file: string, credentials: SharedCredentials, askUser: AskUser): Promise<ParsedKey | undefined> {
+  let data: Buffer;
+  try {
+    data = fs.readFileSync(file);
+  } catch {
+    return undefined;
+  }
+  const plain = utils.parseKey(data);
+  if (!(plain instanceof Error)) return Array.isArray(plain) ? plain[0] : plain;
+  if (!/encrypted|passphrase/i.test(plain.message)) return undefined;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    const passphrase = await askUser(() => credentials.askPassphrase(file, attempt));
+    if (passphrase === undefined) return undefined;
+    const parsed = utils.parseKey(data, passphrase);
+    if (!(parsed instanceof Error)) return Array.isArray(parsed) ? parsed[0] : parsed;
+  }
+  return undefined;
+}

@@ -1,0 +1,79 @@
+// Shared vocabulary of the engine. Everything the UI or CLI sees of a run is one of these values.
+
+export const HOST_STATUSES = [
+  'Completed',
+  'Failed',
+  'Unreachable',
+  'AuthFailed',
+  'HostKeyRejected',
+  'TimedOut',
+  'Cancelled',
+] as const;
+export type HostStatus = (typeof HOST_STATUSES)[number];
+
+export type OutputStream = 'stdout' | 'stderr';
+
+export interface OutputEvent {
+  type: 'output';
+  host: string;
+  stream: OutputStream;
+  line: string;
+}
+
+export interface HostResult {
+  type: 'result';
+  host: string;
+  status: HostStatus;
+  exitCode: number | null;
+  signal: string | null;
+  durationMs: number;
+  error: string | null;
+}
+
+/** A host begins (connecting) — lets a UI show progress before output arrives. */
+export interface HostStartEvent {
+  type: 'start';
+  host: string;
+}
+
+export type InvokeEvent = HostStartEvent | OutputEvent | HostResult;
+
+/** A failure that ends one host's run. Carried as a value, never as a bare string. */
+export class HostFailure extends Error {
+  constructor(
+    readonly status: Exclude<HostStatus, 'Completed' | 'Failed'> | 'Failed',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'HostFailure';
+  }
+}
+
+export type StrictHostKeyChecking = 'yes' | 'accept-new' | 'no' | 'ask';
+
+export interface HostKeyInfo {
+  host: string;
+  /** The name as looked up in known_hosts: `host` or `[host]:port`. */
+  knownHostsName: string;
+  keyType: string;
+  fingerprint: string;
+}
+
+/** How the engine reaches the user. Every member is optional: absent means "cannot ask". */
+export interface InteractionCallbacks {
+  /** Password for user@host; undefined = none available. */
+  askPassword?(host: string, user: string, prompt: string): Promise<string | undefined>;
+  /** Passphrase for an encrypted private key. */
+  askPassphrase?(keyPath: string): Promise<string | undefined>;
+  /** Keyboard-interactive prompts; answers in order. */
+  askKeyboardInteractive?(
+    host: string,
+    user: string,
+    prompts: { prompt: string; echo: boolean }[],
+  ): Promise<string[] | undefined>;
+  /**
+   * Unknown host key under policy `ask`. 'once' accepts for this connection only,
+   * 'remember' also records it in known_hosts.
+   */
+  confirmHostKey?(info: HostKeyInfo): Promise<'once' | 'remember' | 'reject'>;
+}
