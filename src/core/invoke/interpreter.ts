@@ -1,0 +1,83 @@
+import * as path from 'node:path';
+import type { ScriptSource } from './request';
+
+/** How a script is started on the host. */
+export interface ScriptLaunch {
+  /** Interpreter argv prefix; undefined = sourced into the session shell, so its state persists. */
+  interpreter?: string[];
+  /** For sourced scripts: the shell they were written for; a bash script is not sourced into sh. */
+  sourceAs?: 'sh' | 'bash';
+  /** Remote file name inside the session's private directory. */
+  fileName: string;
+  text: string;
+}
+
+const POSIX_SHELLS = new Set(['sh', 'bash', 'dash', 'zsh', 'ksh', 'mksh', 'ash', 'busybox']);
+/** Interpreters a session shell can source the script into instead of starting a new process. */
+const SOURCEABLE = new Set(['sh', 'bash']);
+
+const BY_EXTENSION: Record<string, string[]> = {
+  '.sh': ['sh'],
+  '.bash': ['bash'],
+  '.zsh': ['zsh'],
+  '.ksh': ['ksh'],
+  '.fish': ['fish'],
+  '.ps1': ['pwsh', '-NoLogo', '-NoProfile', '-NonInteractive', '-File'],
+  '.py': ['python3'],
+  '.rb': ['ruby'],
+  '.pl': ['perl'],
+  '.js': ['node'],
+  '.mjs': ['node'],
+  '.php': ['php'],
+  '.lua': ['lua'],
+  '.tcl': ['tclsh'],
+};
+
+const PWSH_ARGS = ['-NoLogo', '-NoProfile', '-NonInteractive', '-File'];
+
+function shebang(text: string): string[] | undefined {
+  const m = /^#!\s*([^\r\n]*)/.exec(text);
+  if (!m) return undefined;
+  const [interp, ...rest] = m[1].trim().split(/\s+/);
+  if (!interp) return undefined;
+  // Linux hands everything after the interpreter to it as one argument.
+  return rest.length ? [interp, rest.join(' ')] : [interp];
+}
+
+/** The program that actually interprets: `env bash` → bash. */
+function effectiveName(argv: string[]): string {
+  const first = path.posix.basename(argv[0]);
+  if (first === 'env' && argv.length === 2 && !argv[1].startsWith('-')) return path.posix.basename(argv[1]);
+  return first;
+}
+
+function isBareShell(argv: string[]): boolean {
+  const first = path.posix.basename(argv[0]);
+  return argv.length === 1 || (first === 'env' && argv.length === 2);
+}
+
+function remoteFileName(fileName: string | undefined, interpreter: string[] | undefined): string {
+  const base = (fileName ? path.basename(fileName) : 'script').replace(/[^A-Za-z0-9._-]/g, '_') || 'script';
+  const name = interpreter && effectiveName(interpreter) === 'pwsh' && !/\.ps1$/i.test(base) ? `${base}.ps1` : base;
+  return `run-${name}`;
+}
+
+/**
+ * Interpreter from the override, else the shebang, else the file extension, else the host's
+ * default shell (the session shell, which sources the script).
+ */
+export function planLaunch(script: ScriptSource, options: { shell?: string; convertCrlf?: boolean }): ScriptLaunch {
+  let argv: string[] | undefined;
+  if (options.shell) {
+    const parts = options.shell.trim().split(/\s+/);
+    argv = effectiveName(parts) === 'pwsh' && parts.length === 1 ? [...parts, ...PWSH_ARGS] : parts;
+  } else {
+    argv = shebang(script.text) ?? (script.fileName ? BY_EXTENSION[path.extname(script.fileName).toLowerCase()] : undefined);
+  }
+  const name = argv ? effectiveName(argv) : 'sh';
+  const interpreter = argv && !(SOURCEABLE.has(name) && isBareShell(argv)) ? argv : undefined;
+  const posix = !argv || POSIX_SHELLS.has(name);
+  const text = options.convertCrlf !== false && posix ? script.text.replace(/\r\n/g, '\n') : script.text;
+  const sourceAs = interpreter ? undefined : name === 'bash' ? 'bash' : 'sh';
+  return { interpreter, sourceAs, fileName: remoteFileName(script.fileName, interpreter), text };
+}

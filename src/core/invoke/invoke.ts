@@ -1,0 +1,171 @@
+import { SshConfigFile } from '../inventory/sshConfig';
+import { EventQueue } from '../output/eventQueue';
+import type { RunOutcome, RunSink } from '../session/remoteShell';
+import { HostSession, type SessionSettings } from '../session/pool';
+import { SharedCredentials } from '../ssh/credentials';
+import { HostFailure, type HostResult, type HostStatus, type InvokeEvent } from '../types';
+import { planLaunch, type ScriptLaunch } from './interpreter';
+import type { InvokeRequest, InvokeRun } from './request';
+
+export const DEFAULT_THROTTLE = 32;
+
+/**
+ * Runs one script on many hosts at once. Returns at once; hosts start on the next tick, so a
+ * caller can begin iterating the events before the first one is produced.
+ */
+export function invoke(request: InvokeRequest): InvokeRun {
+  const queue = new EventQueue<InvokeEvent>();
+  const cancel = new AbortController();
+  const onOuterAbort = () => cancel.abort();
+  request.signal?.addEventListener('abort', onOuterAbort, { once: true });
+  if (request.signal?.aborted) cancel.abort();
+
+  const targets = [...new Set(request.targets)];
+  const results = new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
+    let sshConfig = request.sshConfig;
+    try {
+      sshConfig ??= SshConfigFile.load();
+    } catch {
+      sshConfig = SshConfigFile.fromText('');
+    }
+    const settings: SessionSettings = { ...request, sshConfig, credentials: new SharedCredentials(request.callbacks) };
+    const launch = planLaunch(request.script, request);
+    const hostResults = await throttled(targets, request.throttle ?? DEFAULT_THROTTLE, async (host) => {
+      queue.push({ type: 'start', host });
+      const result = await runOnHost(host, launch, request, settings, cancel.signal, queue);
+      queue.push(result);
+      return result;
+    });
+    request.signal?.removeEventListener('abort', onOuterAbort);
+    queue.close();
+    return hostResults;
+  });
+
+  return {
+    results,
+    cancel: () => cancel.abort(),
+    [Symbol.asyncIterator]: () => queue[Symbol.asyncIterator](),
+  };
+}
+
+/** At most `limit` items in flight; results in input order. */
+async function throttled<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await work(items[index]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  return results;
+}
+
+function result(host: string, startedAt: number, status: HostStatus, fields: Partial<HostResult> = {}): HostResult {
+  return {
+    type: 'result',
+    host,
+    status,
+    exitCode: null,
+    signal: null,
+    durationMs: Date.now() - startedAt,
+    error: null,
+    ...fields,
+  };
+}
+
+async function runOnHost(
+  host: string,
+  launch: ScriptLaunch,
+  request: InvokeRequest,
+  settings: SessionSettings,
+  cancelSignal: AbortSignal,
+  queue: EventQueue<InvokeEvent>,
+): Promise<HostResult> {
+  const startedAt = Date.now();
+  if (cancelSignal.aborted) return result(host, startedAt, 'Cancelled', { error: 'cancelled before the host started' });
+
+  const pooled = request.sessions;
+  const session = pooled ? pooled.session(host) : new HostSession(host);
+  if (session.state === 'broken') {
+    const why = session.brokenReason;
+    await pooled?.reset(host);
+    return result(host, startedAt, 'Failed', {
+      error: `the session on ${host} was closed (${why}); a new session will be opened by the next run, or reset it now`,
+    });
+  }
+
+  const hostAbort = new AbortController();
+  const abortHost = () => hostAbort.abort();
+  cancelSignal.addEventListener('abort', abortHost, { once: true });
+  let timedOut = false;
+  const timer =
+    request.timeoutMs !== undefined
+      ? setTimeout(() => {
+          timedOut = true;
+          hostAbort.abort();
+        }, request.timeoutMs)
+      : undefined;
+
+  const sink: RunSink = {
+    line: (stream, line) => queue.push({ type: 'output', host, stream, line }),
+    drained: () => queue.drained(),
+  };
+  try {
+    const shell = await session.open(settings, hostAbort.signal);
+    const interpreter = launch.sourceAs === 'bash' && shell.hello.shell === 'sh' ? ['bash'] : launch.interpreter;
+    // The run gets its own stop signals: the host-level timer has done its job once connected.
+    clearTimeout(timer);
+    const remaining = request.timeoutMs !== undefined ? Math.max(0, request.timeoutMs - (Date.now() - startedAt)) : undefined;
+    const outcome = await session.run(
+      { text: launch.text, fileName: launch.fileName, interpreter, args: request.args ?? [] },
+      sink,
+      { signal: cancelSignal, timeoutMs: remaining },
+    );
+    return outcomeResult(host, startedAt, outcome, !!pooled, request.timeoutMs);
+  } catch (err) {
+    const failure = err instanceof HostFailure ? err : new HostFailure('Failed', (err as Error).message);
+    if (timedOut) {
+      return result(host, startedAt, 'TimedOut', { error: `timed out after ${request.timeoutMs} ms while connecting` });
+    }
+    return result(host, startedAt, failure.status, { error: failure.message });
+  } finally {
+    clearTimeout(timer);
+    cancelSignal.removeEventListener('abort', abortHost);
+    if (!pooled) session.close();
+  }
+}
+
+function outcomeResult(
+  host: string,
+  startedAt: number,
+  outcome: RunOutcome,
+  pooled: boolean,
+  timeoutMs: number | undefined,
+): HostResult {
+  const { end, stoppedBy } = outcome;
+  const exitCode = end.kind === 'connection-lost' ? null : end.exitCode;
+  const signal = end.kind === 'shell-ended' ? end.signal : null;
+  if (stoppedBy === 'timeout') {
+    return result(host, startedAt, 'TimedOut', {
+      exitCode,
+      signal,
+      error: `timed out after ${timeoutMs} ms; the remote processes were stopped`,
+    });
+  }
+  if (stoppedBy === 'cancel') {
+    return result(host, startedAt, 'Cancelled', { exitCode, signal, error: 'cancelled; the remote processes were stopped' });
+  }
+  if (end.kind === 'connection-lost') {
+    return result(host, startedAt, 'Failed', { error: `connection lost during the run: ${end.error}` });
+  }
+  const status: HostStatus = exitCode === 0 ? 'Completed' : 'Failed';
+  const error =
+    end.kind === 'shell-ended' && pooled
+      ? `the script ended its session shell (${signal ?? `exit code ${exitCode}`}); the session is closed`
+      : signal
+        ? `killed by ${signal}`
+        : null;
+  return result(host, startedAt, signal ? 'Failed' : status, { exitCode, signal, error });
+}

@@ -1,0 +1,47 @@
+import type { SshConfigFile } from '../inventory/sshConfig';
+import type { SessionPool } from '../session/pool';
+import type { HostResult, InteractionCallbacks, InvokeEvent, StrictHostKeyChecking } from '../types';
+
+export interface ScriptSource {
+  /** The script's content, read locally (Invoke-Command -FilePath semantics). */
+  text: string;
+  /** Local file name: picks the interpreter by extension and names the remote temp file. */
+  fileName?: string;
+}
+
+/** How hosts are found and trusted; shared by one-shot runs and persistent sessions. */
+export interface ConnectionSettings {
+  /** ssh_config used to resolve names; default ~/.ssh/config. */
+  sshConfig?: SshConfigFile;
+  /** Replaces ssh_config's known_hosts files. */
+  knownHostsFiles?: string[];
+  strictHostKeyChecking?: StrictHostKeyChecking;
+  connectTimeoutMs?: number;
+  callbacks?: InteractionCallbacks;
+}
+
+export interface InvokeRequest extends ConnectionSettings {
+  script: ScriptSource;
+  /** Host names: ssh_config aliases or `[user@]host[:port]`. */
+  targets: string[];
+  /** Passed to the script as exactly these strings. */
+  args?: string[];
+  /** Hosts in flight at once; default 32. */
+  throttle?: number;
+  /** Per host, from the moment it starts connecting; undefined = no limit. */
+  timeoutMs?: number;
+  /** Interpreter override (`bash`, `python3`, `pwsh`, …); wins over shebang and extension. */
+  shell?: string;
+  /** Turn CRLF into LF for POSIX shells; default true. */
+  convertCrlf?: boolean;
+  signal?: AbortSignal;
+  /** Run in these persistent sessions (state carries across runs); absent = one connection per host for this run. */
+  sessions?: SessionPool;
+}
+
+export interface InvokeRun extends AsyncIterable<InvokeEvent> {
+  /** One result per target, in target order; resolves when every host has ended. */
+  readonly results: Promise<HostResult[]>;
+  /** Stops every host still running; they end as `Cancelled`. */
+  cancel(): void;
+}

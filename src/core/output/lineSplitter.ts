@@ -1,0 +1,69 @@
+import { StringDecoder } from 'node:string_decoder';
+
+/** A line longer than this is delivered in pieces, so one endless line cannot exhaust memory. */
+export const MAX_LINE_BYTES = 1 << 20;
+
+/**
+ * Splits a byte stream into UTF-8 lines. `push` returns the complete lines in the chunk; `flush`
+ * returns the last line even when it has no newline.
+ */
+export class LineSplitter {
+  private decoder = new StringDecoder('utf8');
+  private partial = '';
+
+  push(chunk: Buffer): string[] {
+    const text = this.partial + this.decoder.write(chunk);
+    const lines = text.split('\n');
+    this.partial = lines.pop() ?? '';
+    if (this.partial.length > MAX_LINE_BYTES) {
+      lines.push(this.partial);
+      this.partial = '';
+    }
+    return lines;
+  }
+
+  flush(): string[] {
+    const rest = this.partial + this.decoder.end();
+    this.partial = '';
+    this.decoder = new StringDecoder('utf8');
+    return rest.length ? [rest] : [];
+  }
+}
+
+export type FramedItem = { line: string; marker?: undefined } | { marker: string; line?: undefined };
+
+/**
+ * Lines of one stream of a framed shell. The shell writes `\n<marker>\n` after each script's
+ * output; the leading newline either ends the script's unterminated last line or adds an empty
+ * line, which is dropped here, so the delivered lines are exactly the script's.
+ */
+export class FramedLineReader {
+  private readonly splitter = new LineSplitter();
+  /** An empty line is held back until we know it is not the artefact before a marker. */
+  private heldEmpty = false;
+
+  constructor(private readonly isMarker: (line: string) => boolean) {}
+
+  /** Output lines and marker lines, in stream order. */
+  push(chunk: Buffer): FramedItem[] {
+    const out: FramedItem[] = [];
+    for (const line of this.splitter.push(chunk)) {
+      if (this.isMarker(line)) {
+        this.heldEmpty = false;
+        out.push({ marker: line });
+        continue;
+      }
+      if (this.heldEmpty) out.push({ line: '' });
+      this.heldEmpty = line === '';
+      if (!this.heldEmpty) out.push({ line });
+    }
+    return out;
+  }
+
+  /** Whatever remains when the stream ends without a marker. */
+  end(): string[] {
+    const out = this.heldEmpty ? [''] : [];
+    this.heldEmpty = false;
+    return [...out, ...this.splitter.flush()];
+  }
+}

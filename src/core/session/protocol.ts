@@ -1,0 +1,110 @@
+import * as crypto from 'node:crypto';
+
+// The session protocol is plain POSIX sh text written to a long-lived shell's stdin, plus marker
+// lines on its stdout/stderr. No shell parses user data: scripts and arguments travel as
+// single-quoted words, which sh takes literally. Markers carry a random per-session token that a
+// script cannot guess, so output that merely looks like a marker is passed through as output.
+
+export function newToken(): string {
+  return 'RI' + crypto.randomBytes(16).toString('hex');
+}
+
+/** A word POSIX sh reads back as exactly `s`. */
+export function shellQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * The exec command given to sshd, which the user's login shell (of any kind) runs. It is kept
+ * free of characters that csh, fish or rc would treat specially inside single quotes, and starts
+ * the user's bash when that is the login shell (so scripts without a shebang get their default
+ * shell), else /bin/sh.
+ */
+export const SESSION_SHELL_COMMAND =
+  `/bin/sh -c 'case "$SHELL" in */bash) exec "$SHELL" --noprofile --norc;; esac; exec /bin/sh'`;
+
+/**
+ * First text sent to a new shell: makes the private spool directory, arranges for it to be
+ * removed when the shell ends, and answers with a hello line:
+ * `TOKEN H <pid> <pgid> <bash|sh> <dir>`.
+ */
+export function helloProgram(token: string): string {
+  return [
+    `__ri_d=$(mktemp -d "\${TMPDIR:-/tmp}/remote-invoke.XXXXXXXX") || exit 125`,
+    `trap 'rm -rf "$__ri_d"' EXIT`,
+    `trap : TERM`,
+    `__ri_pg=$(ps -o pgid= -p $$ 2>/dev/null) || __ri_pg=$$`,
+    `printf '%s H %s %s %s %s\\n' ${token} "$$" $__ri_pg "\${BASH_VERSION:+bash}" "$__ri_d"`,
+    '',
+  ].join('\n');
+}
+
+export interface Hello {
+  pid: number;
+  pgid: number;
+  shell: 'bash' | 'sh';
+  dir: string;
+}
+
+export function parseHello(token: string, line: string): Hello | undefined {
+  const m = new RegExp(`^${token} H (\\d+) (\\d+) (bash)? ?(.*)$`).exec(line);
+  if (!m) return undefined;
+  return { pid: Number(m[1]), pgid: Number(m[2]), shell: m[3] ? 'bash' : 'sh', dir: m[4] };
+}
+
+export interface RunProgram {
+  runId: number;
+  /** Script bytes, already line-ending-converted if that applies. */
+  text: string;
+  /** Remote file name (inside the private dir). */
+  fileName: string;
+  args: string[];
+  /** Undefined = source into the session shell so state persists; else argv prefix of the interpreter. */
+  interpreter?: string[];
+}
+
+/**
+ * One run. The script is written with the `printf` builtin (no fork, exact bytes, no trailing
+ * newline added), then sourced into the shell — or handed to its interpreter — with stdin empty.
+ * While it runs, SIGTERM to the process group kills the children and makes the shell `return`
+ * from the script rather than die, so a cancelled run leaves the session usable.
+ * Each stream then ends with `\nTOKEN E <runId> <status>\n`.
+ */
+export function runProgram(token: string, run: RunProgram): string {
+  const file = `"$__ri_d"/${shellQuote(run.fileName)}`;
+  const setArgs = `set -- ${run.args.map(shellQuote).join(' ')}`;
+  const body = run.interpreter
+    ? `${run.interpreter.map(shellQuote).join(' ')} ${file} "$@"`
+    : `. ${file}`;
+  return [
+    `printf %s ${shellQuote(run.text)} >${file}`,
+    setArgs,
+    `trap 'return 143' TERM`,
+    `{ ${body}\n} </dev/null`,
+    `__ri_s=$?`,
+    `trap : TERM`,
+    `printf '\\n%s E %s %s\\n' ${token} ${run.runId} "$__ri_s" >&2`,
+    `printf '\\n%s E %s %s\\n' ${token} ${run.runId} "$__ri_s"`,
+    '',
+  ].join('\n');
+}
+
+/**
+ * Sent on a side channel to stop a run: the whole process group of the session shell. A KILL
+ * also removes the private directory, since the shell's EXIT trap will not run.
+ */
+export function signalGroupCommand(hello: Hello, signal: 'TERM' | 'KILL'): string {
+  const cleanup = signal === 'KILL' && /^[\w/.-]+$/.test(hello.dir) ? `; rm -rf ${hello.dir}` : '';
+  return `/bin/sh -c 'kill -${signal} -- -${hello.pgid} 2>/dev/null${cleanup}; exit 0'`;
+}
+
+export interface EndMarker {
+  runId: number;
+  status: number;
+}
+
+export function parseEndMarker(token: string, line: string): EndMarker | undefined {
+  if (!line.startsWith(token)) return undefined;
+  const m = /^ E (\d+) (\d+)$/.exec(line.slice(token.length));
+  return m ? { runId: Number(m[1]), status: Number(m[2]) } : undefined;
+}
