@@ -1,0 +1,122 @@
+// Runs the extension's tests in a real VS Code (see workbench.ts for how):
+//   1. the mocha suite inside the extension host (out/test/vscode/suite, built by build.mjs);
+//   2. the Playwright UI flows in test/vscode/ui/*.ui.ts, driven through the workbench.
+// Exit code: 0 when everything passed. Usage (after setup.sh and the builds):
+//   tsx test/vscode/run.ts [suite|ui]        REMOTE_INVOKE_TEST_GREP=<re> filters suite tests
+//   KEEP_RUN_DIR=1 keeps .vscode-test/runs/<id> (server log, user data, failure screenshots).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { CACHE, REPO, startWorkbench, type Workbench } from './workbench';
+
+export interface UiFlowContext {
+  runDir: string;
+  /** A fresh copy of test/vscode/fixtures/workspace for this flow. */
+  workspace: string;
+  log(line: string): void;
+  start(options: { settings?: Record<string, unknown>; env?: Record<string, string> }): Promise<Workbench>;
+}
+export interface UiFlow {
+  name: string;
+  run(ctx: UiFlowContext): Promise<void>;
+}
+
+const SUITE_TIMEOUT_MS = Number(process.env.TEST_TIMEOUT_MS || 300_000);
+const t0 = Date.now();
+const stamp = () => `[${((Date.now() - t0) / 1000).toFixed(1)}s]`;
+const say = (line: string) => process.stdout.write(`${stamp()} ${line}\n`);
+
+function freshWorkspace(runDir: string, name: string): string {
+  const dir = path.join(runDir, name);
+  fs.cpSync(path.join(__dirname, 'fixtures/workspace'), dir, { recursive: true });
+  return dir;
+}
+
+async function runSuite(runDir: string): Promise<boolean> {
+  const entry = path.join(REPO, 'out/test/vscode/suite/index.js');
+  if (!fs.existsSync(entry)) throw new Error(`${entry} missing: run node test/vscode/build.mjs`);
+  const dir = path.join(runDir, 'suite');
+  fs.mkdirSync(dir, { recursive: true });
+  say('suite: starting code-server + chromium');
+  const wb = await startWorkbench({
+    runDir: dir,
+    workspace: freshWorkspace(dir, 'workspace'),
+    extensionDevelopmentPath: REPO,
+    extensionTestsPath: entry,
+    env: process.env.REMOTE_INVOKE_TEST_GREP ? { REMOTE_INVOKE_TEST_GREP: process.env.REMOTE_INVOKE_TEST_GREP } : {},
+    log: (l) => process.stdout.write(`  ${l}\n`),
+  });
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<number>((resolve) => (timer = setTimeout(() => resolve(124), SUITE_TIMEOUT_MS)));
+  const code = await Promise.race([wb.exitCode, timeout]);
+  clearTimeout(timer);
+  if (code !== 0) await wb.page.screenshot({ path: path.join(dir, 'failure.png') }).catch(() => undefined);
+  await wb.close();
+  say(`suite: ${code === 0 ? 'passed' : code === 124 ? `timed out after ${SUITE_TIMEOUT_MS} ms` : 'FAILED'} (exit ${code})`);
+  return code === 0;
+}
+
+async function runUiFlows(runDir: string): Promise<boolean> {
+  const files = fs.readdirSync(path.join(__dirname, 'ui')).filter((f) => f.endsWith('.ui.ts')).sort();
+  let ok = true;
+  for (const file of files) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const flow: UiFlow = require(path.join(__dirname, 'ui', file)).default;
+    const dir = path.join(runDir, `ui-${path.basename(file, '.ui.ts')}`);
+    fs.mkdirSync(dir, { recursive: true });
+    const open: Workbench[] = [];
+    const started = Date.now();
+    say(`ui: ${flow.name}`);
+    try {
+      await flow.run({
+        runDir: dir,
+        workspace: freshWorkspace(dir, 'workspace'),
+        log: (l) => process.stdout.write(`  ${l}\n`),
+        start: async (o) => {
+          const wb = await startWorkbench({
+            runDir: dir,
+            workspace: path.join(dir, 'workspace'),
+            extensionDevelopmentPath: REPO,
+            log: (l) => process.stdout.write(`  ${l}\n`),
+            ...o,
+          });
+          open.push(wb);
+          return wb;
+        },
+      });
+      say(`ui: ✓ ${flow.name} (${Date.now() - started} ms)`);
+    } catch (err) {
+      ok = false;
+      const shot = path.join(dir, 'failure.png');
+      await open[open.length - 1]?.page.screenshot({ path: shot }).catch(() => undefined);
+      say(`ui: ✗ ${flow.name}: ${err instanceof Error ? err.stack : err} (screenshot ${shot})`);
+    } finally {
+      for (const wb of open) await wb.close();
+    }
+  }
+  return ok;
+}
+
+async function main(): Promise<number> {
+  const only = process.argv[2];
+  const runsDir = path.join(CACHE, 'runs');
+  fs.mkdirSync(runsDir, { recursive: true });
+  const runDir = fs.mkdtempSync(path.join(runsDir, `${new Date().toISOString().replace(/[:.]/g, '-')}-`));
+  let ok = true;
+  try {
+    if (!only || only === 'suite') ok = (await runSuite(runDir)) && ok;
+    if (!only || only === 'ui') ok = (await runUiFlows(runDir)) && ok;
+  } finally {
+    if (ok && !process.env.KEEP_RUN_DIR) fs.rmSync(runDir, { recursive: true, force: true });
+    else say(`run artefacts kept in ${runDir}`);
+  }
+  say(ok ? 'VS Code tests passed' : 'VS Code tests FAILED');
+  return ok ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
