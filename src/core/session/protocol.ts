@@ -95,7 +95,7 @@ export function runProgram(token: string, run: RunProgram): string {
  */
 export function signalGroupCommand(hello: Hello, signal: 'TERM' | 'KILL'): string {
   const cleanup = signal === 'KILL' && /^[\w/.-]+$/.test(hello.dir) ? `; rm -rf ${hello.dir}` : '';
-  return `/bin/sh -c 'kill -${signal} -- -${hello.pgid} 2>/dev/null${cleanup}; exit 0'`;
+  return `/bin/sh -c 'kill -${signal} -${hello.pgid} 2>/dev/null${cleanup}; exit 0'`;
 }
 
 export interface EndMarker {

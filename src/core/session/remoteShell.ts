@@ -77,7 +77,7 @@ export class RemoteShell extends EventEmitter {
     channel.on('data', (chunk: Buffer) => this.onData('stdout', chunk));
     channel.stderr.on('data', (chunk: Buffer) => this.onData('stderr', chunk));
     channel.on('exit', (code: number | null, signal?: string) => {
-      this.exitInfo = { exitCode: code ?? null, signal: signal ? `SIG${signal}` : null };
+      this.exitInfo = { exitCode: code ?? null, signal: signal ? (signal.startsWith('SIG') ? signal : `SIG${signal}`) : null };
     });
     channel.on('close', () => this.onClose());
   }

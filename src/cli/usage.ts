@@ -1,0 +1,30 @@
+/** Bad usage or bad input: the CLI prints one line naming the problem and exits 2, having run nothing. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export const EXIT = { ok: 0, scriptFailed: 1, usage: 2, hostFailed: 3 } as const;
+
+export const HELP = `usage: remote-invoke run -H NAMES (-f FILE | -c TEXT) [options] [-- ARG...]
+
+Runs a script's content on every named host at once over SSH (the file is read locally).
+
+  -H, --hosts NAMES              comma-separated ssh_config aliases or [user@]host[:port]; may repeat
+  -f, --file FILE                local script file to send and run
+  -c, --command TEXT             script text to run
+  -F, --ssh-config PATH          ssh_config file (default ~/.ssh/config)
+      --known-hosts PATH         known_hosts file, used instead of ssh_config's
+      --strict-host-key-checking yes|accept-new|no
+  -t, --throttle N               hosts in flight at once (default 32)
+      --timeout SECONDS          per-host limit; the remote processes are stopped
+      --connect-timeout SECONDS  limit for connecting and authenticating
+      --shell NAME               interpreter (default: shebang, file extension, then the host's shell)
+      --no-crlf-conversion       keep CRLF line endings in shell scripts
+      --hide-computer-name       do not prefix output lines with the host name
+      --json                     JSON Lines on stdout
+  -h, --help                     show this help
+  -V, --version                  show the version
+
+Exit status: 0 all Completed; 1 some script exited non-zero; 3 some host could not run it
+(unreachable, authentication, host key, timeout, cancelled); 2 bad usage or input.
+`;
