@@ -9,3 +9,4 @@ export type { InvokeRequest, InvokeRun, ScriptSource, ConnectionSettings } from 
 export { planLaunch } from './invoke/interpreter';
 export { SessionPool, HostSession, type SessionState } from './session/pool';
 export { LineSplitter } from './output/lineSplitter';
+export { HostOutputBuffer, type OutputLine } from './output/hostOutputBuffer';
