@@ -5,7 +5,8 @@ import * as assert from 'assert';
 import { execFile, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as net from 'net';
-import { startTestBed, TestBed } from '../support/sshd';
+import { Client } from 'ssh2';
+import { ensurePasswordUser, removePasswordUser, startTestBed, TestBed } from '../support/sshd';
 
 function ssh(bed: TestBed, host: string, cmd: string, timeoutMs = 15_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -157,6 +158,81 @@ describe('test bed: real sshd on loopback', function () {
       assert.deepStrictEqual(liveSshdOf(bed, listeners), []);
       assert.strictEqual(fs.existsSync(bed.dir), false);
       child.kill();
+    });
+  });
+
+  describe('password and keyboard-interactive auth (throw-away account)', function () {
+    const user = 'ri_testbed_pw';
+    const password = 'Tb-' + Math.random().toString(36).slice(2);
+    let bed: TestBed | undefined;
+
+    before(async function () {
+      if (process.getuid?.() !== 0) this.skip(); // useradd/chpasswd need root
+      ensurePasswordUser(user, password);
+      assert.strictEqual(ensurePasswordUser(user, password), user); // idempotent
+      bed = await startTestBed({ count: 1, passwordAuth: true });
+    });
+
+    after(async () => {
+      await bed?.stop();
+      if (process.getuid?.() === 0) removePasswordUser(user);
+    });
+
+    function login(method: 'password' | 'keyboard-interactive', pw: string): Promise<string> {
+      const h = bed!.hosts[0];
+      return new Promise((resolve, reject) => {
+        const c = new Client();
+        c.on('keyboard-interactive', (_n, _i, _l, prompts, finish) => finish(prompts.map(() => pw)));
+        c.on('error', reject);
+        c.on('ready', () =>
+          c.exec('id -un; echo "$HOME"', (err, stream) => {
+            if (err) return reject(err);
+            let out = '';
+            stream.on('data', (d: Buffer) => (out += d));
+            stream.on('close', () => {
+              c.end();
+              resolve(out);
+            });
+          }),
+        );
+        c.connect({
+          host: h.address,
+          port: h.port,
+          username: user,
+          readyTimeout: 10_000,
+          hostVerifier: (key: Buffer) => key.toString('base64') === h.hostKeyPub.split(' ')[1],
+          ...(method === 'password' ? { password: pw } : { tryKeyboard: true }),
+          authHandler: [method],
+        });
+      });
+    }
+
+    it('accepts the password over "password" and "keyboard-interactive"', async () => {
+      assert.strictEqual(await login('password', password), `${user}\n${bed!.homeDir}\n`);
+      assert.strictEqual(await login('keyboard-interactive', password), `${user}\n${bed!.homeDir}\n`);
+    });
+
+    it('rejects a wrong password', async () => {
+      await assert.rejects(login('password', password + 'x'), /authentication methods failed/);
+    });
+
+    it('key auth still works on a PAM host', async () => {
+      const r = await ssh(bed!, 'host1', 'echo ok');
+      assert.strictEqual(r.stdout, 'ok\n', r.stderr);
+    });
+  });
+
+  describe('singleAddress: all hosts on 127.0.0.1, one port each', () => {
+    it('starts, connects, stops', async () => {
+      const bed = await startTestBed({ count: 3, singleAddress: true, namePrefix: 'node' });
+      try {
+        assert.deepStrictEqual(bed.hosts.map((h) => h.address), ['127.0.0.1', '127.0.0.1', '127.0.0.1']);
+        assert.strictEqual(new Set(bed.hosts.map((h) => h.port)).size, 3);
+        assert.ok(fs.readFileSync(bed.knownHostsPath, 'utf8').startsWith(`[127.0.0.1]:${bed.hosts[0].port} ssh-ed25519 `));
+        assert.strictEqual((await ssh(bed, 'node3', 'echo ok')).stdout, 'ok\n');
+      } finally {
+        await bed.stop();
+      }
     });
   });
 

@@ -68,8 +68,12 @@ export interface TestBedOptions {
   /**
    * Enable PasswordAuthentication and KbdInteractiveAuthentication (default false).
    * Turns on `UsePAM yes`: without PAM, OpenSSH on Linux has no keyboard-interactive device.
+   * sshd is then run under another program name so PAM uses the distro's generic `other`
+   * service rather than /etc/pam.d/sshd (whose pam_loginuid fails in many containers).
    */
   passwordAuth?: boolean;
+  /** Put every host on 127.0.0.1 with its own free port (default: only when 127.A.B.C addresses cannot be bound). */
+  singleAddress?: boolean;
   /**
    * Added to every sshd_config. sshd keeps the FIRST value it reads for most keywords, so the
    * lines before the first `Match` are placed at the top (they override this module's defaults);
@@ -79,6 +83,8 @@ export interface TestBedOptions {
 }
 
 const SSHD = '/usr/sbin/sshd';
+/** argv[0] for sshd with PAM: its basename is the PAM service name, and there is no /etc/pam.d file of that name */
+const PAM_SSHD_NAME = 'remote-invoke-test-sshd';
 const DEFAULT_PORT = 2222;
 const START_TIMEOUT_MS = 20_000;
 
@@ -269,13 +275,30 @@ function tcpAccepts(host: string, port: number, timeoutMs = 1000): Promise<boole
   });
 }
 
-/** Can we bind this loopback address? (Linux: all of 127/8 works without set-up.) */
-function canBind(address: string): Promise<boolean> {
+/** Try to bind address:port; resolves 'ok' or the error code (EADDRINUSE, EADDRNOTAVAIL...). */
+function tryBind(address: string, port: number): Promise<string> {
   return new Promise((resolve) => {
     const srv = net.createServer();
-    srv.once('error', () => resolve(false));
-    srv.listen({ host: address, port: 0, exclusive: true }, () => srv.close(() => resolve(true)));
+    srv.once('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? 'error'));
+    srv.listen({ host: address, port, exclusive: true }, () => srv.close(() => resolve('ok')));
   });
+}
+
+/**
+ * Pick the second octet A for 127.A.B.C host addresses: random in 100..199, preferring one whose
+ * 127.A.0.1:2222 is free (another bed, maybe in another process, may be using some A).
+ * Returns undefined when such addresses cannot be bound at all (then: ports on 127.0.0.1).
+ */
+async function pickOctet(): Promise<number | undefined> {
+  let last: number | undefined;
+  for (let i = 0; i < 20; i++) {
+    const octet = 100 + Math.floor(Math.random() * 100);
+    const r = await tryBind(`127.${octet}.0.1`, DEFAULT_PORT);
+    if (r === 'ok') return octet;
+    if (r !== 'EADDRINUSE') return (await tryBind(`127.${octet}.0.1`, 0)) === 'ok' ? octet : undefined;
+    last = octet;
+  }
+  return last; // all tried were busy on 2222: launchWithRetry moves hosts to free ports
 }
 
 function freePort(address: string): Promise<number> {
@@ -381,7 +404,10 @@ class BedImpl implements TestBed {
   async launch(h: HostState): Promise<void> {
     fs.rmSync(h.pidFile, { force: true });
     fs.writeFileSync(h.configPath, this.sshdConfig(h));
-    const child = spawn(SSHD, ['-D', '-f', h.configPath, '-E', h.logPath], { stdio: 'ignore' });
+    // With PAM: run sshd through a symlink, so argv[0] (hence the PAM service) is PAM_SSHD_NAME.
+    // sshd re-execs itself via argv[0], which must stay an absolute path.
+    const exe = this.opts.passwordAuth ? path.join(this.dir, PAM_SSHD_NAME) : SSHD;
+    const child = spawn(exe, ['-D', '-f', h.configPath, '-E', h.logPath], { stdio: 'ignore' });
     child.unref();
     let exitInfo: string | undefined;
     h.child = child;
@@ -540,6 +566,7 @@ export async function startTestBed(opts: TestBedOptions): Promise<TestBed> {
     maxStartups: opts.maxStartups ?? '1000:30:1000',
     maxSessions: opts.maxSessions ?? 100,
     passwordAuth: opts.passwordAuth ?? false,
+    singleAddress: opts.singleAddress ?? false,
     extraSshdConfig: opts.extraSshdConfig ?? '',
   });
   installExitHook();
@@ -550,10 +577,11 @@ export async function startTestBed(opts: TestBedOptions): Promise<TestBed> {
     fs.mkdirSync(bed.homeDir);
     fs.chmodSync(bed.homeDir, 0o1777); // HOME for every remote user
     fs.mkdirSync(path.join(dir, 'hosts'));
+    if (opts.passwordAuth) fs.symlinkSync(SSHD, path.join(dir, PAM_SSHD_NAME));
 
     // addresses: 127.A.B.C with A random per bed, one port; else ports on 127.0.0.1
-    const octet = 100 + Math.floor(Math.random() * 100);
-    const perHostAddr = await canBind(`127.${octet}.0.1`);
+    const octet = opts.singleAddress ? undefined : await pickOctet();
+    const perHostAddr = octet !== undefined;
     const addrOf = (i: number) => (perHostAddr ? `127.${octet}.${Math.floor(i / 254)}.${(i % 254) + 1}` : '127.0.0.1');
     if (perHostAddr && count > 254 * 256) throw new Error('too many hosts');
 
