@@ -1,5 +1,79 @@
+// Wires the features together; each is a Disposable in its own file. Nothing here blocks:
+// the ssh_config file is read the first time the view or a command needs it.
 import * as vscode from 'vscode';
+import type { HostResult, SessionState } from '../core';
+import { HostCommands } from './hostCommands';
+import { HostsView } from './hostsView';
+import { HostInventory } from './inventory';
+import { OutputPanels } from './outputPanels';
+import { SecretVault } from './prompts';
+import { ResultsStore, type RunRecord } from './results';
+import { ResultsView, type RenderedState } from './resultsView';
+import { RunCommands } from './runCommands';
+import { RunStatus } from './runStatus';
+import { Sessions } from './sessions';
+import { Settings } from './settings';
+import { RemoteTerminals } from './terminal';
 
-export function activate(_context: vscode.ExtensionContext): void {}
+/** What activate() returns: for other extensions and the tests; the commands are the primary API. */
+export interface RemoteInvokeApi {
+  /** The Hosts view as drawn: name, description, tooltip, checkbox, session state. */
+  hosts(): ReturnType<HostsView['snapshot']>;
+  setCheckedHosts(names: string[]): Promise<void>;
+  sessionState(host: string): SessionState;
+  /** What the host's output panel received in this window. */
+  outputText(host: string): string;
+  outputPanels(): string[];
+  /** The latest run, or one by id. */
+  run(id?: number): RunRecord | undefined;
+  /** What the results webview last reported drawing. */
+  resultsRendered(): RenderedState | undefined;
+  onDidRenderResults: vscode.Event<RenderedState>;
+  /** Host results of a run, in target order. */
+  results(id?: number): HostResult[];
+}
 
-export function deactivate(): void {}
+export function activate(context: vscode.ExtensionContext): RemoteInvokeApi {
+  const settings = new Settings();
+  const inventory = new HostInventory(settings);
+  const vault = new SecretVault(context.secrets, context.globalState);
+  const sessions = new Sessions(settings, inventory, vault);
+  const outputs = new OutputPanels();
+  const results = new ResultsStore(settings);
+  const resultsView = new ResultsView(context.extensionUri, results, (host) => outputs.show(host, false));
+  const hostsView = new HostsView(inventory, sessions, context.workspaceState);
+  const runs = new RunCommands(settings, inventory, sessions, outputs, results, resultsView, () => hostsView.checked(), context.workspaceState);
+
+  context.subscriptions.push(
+    settings,
+    inventory,
+    sessions,
+    outputs,
+    results,
+    resultsView,
+    hostsView,
+    new HostCommands(inventory),
+    runs,
+    new RunStatus(results),
+    new RemoteTerminals(inventory, sessions),
+  );
+
+  return {
+    hosts: () => hostsView.snapshot(),
+    setCheckedHosts: (names) => hostsView.setChecked(names),
+    sessionState: (host) => sessions.state(host),
+    outputText: (host) => outputs.transcript(host),
+    outputPanels: () => outputs.hosts(),
+    run: (id) => (id === undefined ? results.latest() : results.get(id)),
+    resultsRendered: () => resultsView.rendered(),
+    onDidRenderResults: resultsView.onDidRender,
+    results: (id) => {
+      const run = id === undefined ? results.latest() : results.get(id);
+      return run ? [...run.hosts.values()].flatMap((h) => (h.result ? [h.result] : [])) : [];
+    },
+  };
+}
+
+export function deactivate(): void {
+  // context.subscriptions dispose every feature, and the session pool closes its connections.
+}

@@ -1,0 +1,159 @@
+import * as vscode from 'vscode';
+import type { HostKeyInfo, InteractionCallbacks } from '../core';
+
+const SECRET_PREFIX = 'remoteInvoke.secret/';
+const REMEMBER_ON = new vscode.ThemeIcon('lock');
+const REMEMBER_OFF = new vscode.ThemeIcon('unlock');
+
+/**
+ * The engine's questions, asked in the VS Code UI: passwords, key passphrases,
+ * keyboard-interactive prompts and unknown host keys. A new instance is made per run so that a
+ * secret remembered in SecretStorage is tried once per run and, when it is asked for again in the
+ * same run (it was rejected), forgotten and asked of the user. The engine's SharedCredentials
+ * already makes hosts that share a credential wait on one prompt.
+ */
+export class InteractivePrompts implements InteractionCallbacks {
+  private readonly served = new Set<string>();
+
+  constructor(private readonly secrets: SecretVault) {}
+
+  async askPassword(host: string, user: string, prompt: string): Promise<string | undefined> {
+    return this.secret(`password/${user}@${host}`, {
+      title: `Password for ${user}@${host}`,
+      prompt: prompt?.trim() && !/^password:?$/i.test(prompt.trim()) ? prompt.trim() : `Asked once for this run's hosts that log in as ${user}`,
+    });
+  }
+
+  async askPassphrase(keyPath: string): Promise<string | undefined> {
+    return this.secret(`passphrase/${keyPath}`, { title: `Passphrase for ${keyPath}`, prompt: 'The private key is encrypted' });
+  }
+
+  async askKeyboardInteractive(
+    host: string,
+    user: string,
+    prompts: { prompt: string; echo: boolean }[],
+  ): Promise<string[] | undefined> {
+    const answers: string[] = [];
+    for (const p of prompts) {
+      // A lone password prompt is a password: it may be remembered like one.
+      if (prompts.length === 1 && !p.echo && /password/i.test(p.prompt)) {
+        const pw = await this.askPassword(host, user, p.prompt);
+        return pw === undefined ? undefined : [pw];
+      }
+      const answer = await vscode.window.showInputBox({
+        title: `${user}@${host}`,
+        prompt: p.prompt.trim(),
+        password: !p.echo,
+        ignoreFocusOut: true,
+      });
+      if (answer === undefined) return undefined;
+      answers.push(answer);
+    }
+    return answers;
+  }
+
+  async confirmHostKey(info: HostKeyInfo): Promise<'once' | 'remember' | 'reject'> {
+    const once = 'Accept Once';
+    const remember = 'Accept and Remember';
+    const choice = await vscode.window.showWarningMessage(
+      `The authenticity of host "${info.knownHostsName}" can't be established.`,
+      {
+        modal: true,
+        detail:
+          `${info.keyType} key fingerprint is ${info.fingerprint}.\n\n` +
+          'Check it against the fingerprint the host\'s administrator gives you before you accept. ' +
+          '"Accept and Remember" adds it to known_hosts.',
+      },
+      once,
+      remember,
+    );
+    return choice === remember ? 'remember' : choice === once ? 'once' : 'reject';
+  }
+
+  /** A stored secret the first time this run asks for it; otherwise ask the user, offering to store the answer. */
+  private async secret(key: string, text: { title: string; prompt: string }): Promise<string | undefined> {
+    if (!this.served.has(key)) {
+      this.served.add(key);
+      const stored = await this.secrets.get(key);
+      if (stored !== undefined) return stored;
+    } else {
+      // Asked again in the same run: the remembered value did not work.
+      await this.secrets.delete(key);
+    }
+    const answer = await askSecret(text.title, text.prompt);
+    if (!answer) return undefined;
+    if (answer.remember) await this.secrets.store(key, answer.value);
+    return answer.value;
+  }
+}
+
+/** A password box with a toggle button: keep the answer in VS Code's SecretStorage (never in settings or files). */
+function askSecret(title: string, prompt: string): Promise<{ value: string; remember: boolean } | undefined> {
+  return new Promise((resolve) => {
+    const box = vscode.window.createInputBox();
+    let remember = false;
+    const rememberButton = (): vscode.QuickInputButton => ({
+      iconPath: remember ? REMEMBER_ON : REMEMBER_OFF,
+      tooltip: remember ? 'Will be kept in VS Code\'s secret storage (click to not keep it)' : 'Keep in VS Code\'s secret storage',
+    });
+    box.title = title;
+    box.prompt = prompt;
+    box.password = true;
+    box.ignoreFocusOut = true;
+    box.buttons = [rememberButton()];
+    let done = false;
+    const finish = (v: { value: string; remember: boolean } | undefined) => {
+      if (done) return;
+      done = true;
+      resolve(v);
+      box.dispose();
+    };
+    box.onDidTriggerButton(() => {
+      remember = !remember;
+      box.buttons = [rememberButton()];
+      box.prompt = remember ? `${prompt} — will be remembered` : prompt;
+    });
+    box.onDidAccept(() => finish({ value: box.value, remember }));
+    box.onDidHide(() => finish(undefined));
+    box.show();
+  });
+}
+
+/**
+ * Passwords and passphrases the user chose to keep, in VS Code's SecretStorage. The list of keys
+ * (not the secrets) is kept in globalState so that they can all be forgotten at once.
+ */
+export class SecretVault {
+  private static readonly indexKey = 'remoteInvoke.secretKeys';
+
+  constructor(
+    private readonly secrets: vscode.SecretStorage,
+    private readonly state: vscode.Memento,
+  ) {}
+
+  private get index(): string[] {
+    return this.state.get<string[]>(SecretVault.indexKey, []);
+  }
+
+  get(key: string): Thenable<string | undefined> {
+    return this.secrets.get(SECRET_PREFIX + key);
+  }
+
+  async store(key: string, value: string): Promise<void> {
+    await this.secrets.store(SECRET_PREFIX + key, value);
+    if (!this.index.includes(key)) await this.state.update(SecretVault.indexKey, [...this.index, key]);
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.secrets.delete(SECRET_PREFIX + key);
+    await this.state.update(SecretVault.indexKey, this.index.filter((k) => k !== key));
+  }
+
+  /** Forgets every kept secret; returns how many there were. */
+  async forgetAll(): Promise<number> {
+    const keys = this.index;
+    for (const k of keys) await this.secrets.delete(SECRET_PREFIX + k);
+    await this.state.update(SecretVault.indexKey, []);
+    return keys.length;
+  }
+}

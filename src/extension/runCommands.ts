@@ -1,0 +1,276 @@
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { invoke, type HostResult, type InvokeRun } from '../core';
+import { splitCommandLine } from './commandLine';
+import type { HostInventory } from './inventory';
+import type { OutputPanels } from './outputPanels';
+import type { ResultsStore, RunRecord, Script } from './results';
+import type { ResultsView } from './resultsView';
+import type { Sessions } from './sessions';
+import type { Settings } from './settings';
+
+/** What remoteInvoke.runFile / runSelection accept when called programmatically: runs without any prompt. */
+export interface RunOptions {
+  file?: vscode.Uri | string;
+  text?: string;
+  hosts: string[];
+  args?: string[];
+}
+
+const ARGS_KEY = 'remoteInvoke.args:';
+
+// Untitled documents have no extension: their language stands in for it.
+const EXTENSION_BY_LANGUAGE: Record<string, string> = {
+  shellscript: '.sh',
+  powershell: '.ps1',
+  python: '.py',
+  ruby: '.rb',
+  perl: '.pl',
+  javascript: '.js',
+  php: '.php',
+  lua: '.lua',
+};
+
+/**
+ * Run File on Hosts / Run Selection on Hosts: reads the script locally (Invoke-Command
+ * -FilePath), picks the targets (checked hosts, else a quick pick) and the arguments
+ * (remembered per file), runs it through the engine with progress and cancel, and feeds the
+ * output panels and the results store.
+ */
+export class RunCommands implements vscode.Disposable {
+  private readonly runs = new Map<number, InvokeRun>();
+  private readonly disposables: vscode.Disposable[];
+
+  constructor(
+    private readonly settings: Settings,
+    private readonly inventory: HostInventory,
+    private readonly sessions: Sessions,
+    private readonly outputs: OutputPanels,
+    private readonly results: ResultsStore,
+    private readonly resultsView: ResultsView,
+    private readonly checkedHosts: () => string[],
+    private readonly workspaceState: vscode.Memento,
+  ) {
+    this.disposables = [
+      vscode.commands.registerCommand('remoteInvoke.runFile', (arg?: unknown, more?: unknown) => this.runFile(arg, more)),
+      vscode.commands.registerCommand('remoteInvoke.runSelection', (arg?: unknown) => this.runSelection(arg)),
+      vscode.commands.registerCommand('remoteInvoke.cancelRun', (id?: number) => this.cancel(id)),
+      resultsView.onDidRequestCancel((id) => this.cancel(id)),
+      resultsView.onDidRequestRerun(({ runId, hosts }) => this.rerun(runId, hosts)),
+    ];
+  }
+
+  private async runFile(arg: unknown, more: unknown): Promise<HostResult[] | undefined> {
+    if (isRunOptions(arg)) {
+      const script = arg.file !== undefined ? await readScript(toUri(arg.file)) : textScript(arg.text ?? '', undefined);
+      return this.execute(script, arg.hosts, arg.args ?? []);
+    }
+    // Explorer passes (clicked, selected[]); editor menus pass the document's Uri.
+    const uris = Array.isArray(more) && more.every((u) => u instanceof vscode.Uri) && more.length ? (more as vscode.Uri[]) : undefined;
+    const targetsOf = uris ?? [arg instanceof vscode.Uri ? arg : vscode.window.activeTextEditor?.document.uri];
+    const files = targetsOf.filter((u): u is vscode.Uri => !!u);
+    if (!files.length) {
+      void vscode.window.showInformationMessage('Remote Invoke: open a script or right-click one in the Explorer to run it on hosts.');
+      return undefined;
+    }
+    const hosts = await this.pickTargets(files.length === 1 ? path.basename(files[0].path) : `${files.length} scripts`);
+    if (!hosts) return undefined;
+    let last: HostResult[] | undefined;
+    for (const uri of files) {
+      const script = await readScript(uri);
+      const args = await this.askArguments(script);
+      if (!args) return last;
+      last = await this.execute(script, hosts, args);
+    }
+    return last;
+  }
+
+  private async runSelection(arg: unknown): Promise<HostResult[] | undefined> {
+    if (isRunOptions(arg)) {
+      const doc = arg.file !== undefined ? await vscode.workspace.openTextDocument(toUri(arg.file)) : undefined;
+      const text = arg.text ?? doc?.getText() ?? '';
+      return this.execute(textScript(text, doc), arg.hosts, arg.args ?? []);
+    }
+    const editor = vscode.window.activeTextEditor;
+    if (!editor) {
+      void vscode.window.showInformationMessage('Remote Invoke: select lines in an editor to run them on hosts.');
+      return undefined;
+    }
+    // Like PowerShell's F8: the selections, or the current line when nothing is selected.
+    const parts = editor.selections
+      .map((s) => (s.isEmpty ? editor.document.lineAt(s.active.line).text : editor.document.getText(s)))
+      .filter((t) => t.trim());
+    if (!parts.length) return undefined;
+    const script = textScript(parts.join('\n') + '\n', editor.document);
+    const hosts = await this.pickTargets(script.title);
+    if (!hosts) return undefined;
+    return this.execute(script, hosts, []);
+  }
+
+  private async rerun(runId: number, hosts: string[]): Promise<void> {
+    const run = this.results.get(runId);
+    if (!run || !hosts.length) return;
+    await this.execute(run.info.script, hosts, run.info.args);
+  }
+
+  /** The checked hosts; otherwise a multi-select pick of the inventory. undefined = cancelled. */
+  private async pickTargets(what: string): Promise<string[] | undefined> {
+    const checked = this.checkedHosts();
+    if (checked.length) return checked;
+    const hosts = this.inventory.hosts();
+    if (!hosts.length) {
+      const add = 'Add Host';
+      const choice = await vscode.window.showWarningMessage(`Remote Invoke: there are no hosts in ${this.inventory.configPath}.`, add);
+      if (choice === add) await vscode.commands.executeCommand('remoteInvoke.addHost');
+      return undefined;
+    }
+    const picked = await vscode.window.showQuickPick(
+      hosts.map((h) => ({
+        label: h.name,
+        description: h.resolved ? `${h.resolved.user}@${h.resolved.hostName}:${h.resolved.port}` : h.problem,
+        detail: this.sessions.state(h.name) !== 'none' ? `session ${this.sessions.state(h.name)}` : undefined,
+      })),
+      {
+        title: `Run ${what} on…`,
+        placeHolder: 'Hosts to run on (check hosts in the Remote Invoke view to skip this question)',
+        canPickMany: true,
+        matchOnDescription: true,
+        ignoreFocusOut: true,
+      },
+    );
+    return picked?.length ? picked.map((p) => p.label) : undefined;
+  }
+
+  /** Arguments for a file, prefilled with the last ones used for it. undefined = cancelled. */
+  private async askArguments(script: Script): Promise<string[] | undefined> {
+    if (!this.settings.promptForArguments) return [];
+    const key = ARGS_KEY + (script.uri?.toString() ?? script.title);
+    const last = this.workspaceState.get<string>(key, '');
+    const typed = await vscode.window.showInputBox({
+      title: `Arguments for ${script.title}`,
+      prompt: 'Passed to the script as $1 $2 … exactly as written here (quote words with spaces). Empty for none.',
+      value: last,
+      placeHolder: 'no arguments',
+      ignoreFocusOut: true,
+      validateInput: (v) => {
+        try {
+          splitCommandLine(v);
+          return undefined;
+        } catch (err) {
+          return (err as Error).message;
+        }
+      },
+    });
+    if (typed === undefined) return undefined;
+    await this.workspaceState.update(key, typed);
+    return splitCommandLine(typed);
+  }
+
+  /** Runs the script on the hosts; resolves to one result per host, in the order given. */
+  async execute(script: Script, hosts: string[], args: string[]): Promise<HostResult[]> {
+    hosts = [...new Set(hosts)];
+    if (!hosts.length) throw new Error('no hosts to run on');
+    const record = this.results.begin({ title: script.title, kind: script.kind, file: script.uri, args, hosts, script });
+    this.outputs.runStarted(record);
+    this.outputs.show(hosts[0]);
+    void this.resultsView.show(record.id);
+
+    const run = invoke({
+      ...this.sessions.connectionSettings(),
+      script: { text: script.text, fileName: script.fileName },
+      targets: hosts,
+      args,
+      throttle: this.settings.throttleLimit,
+      timeoutMs: this.settings.timeoutMs,
+      shell: this.settings.defaultShell,
+      convertCrlf: this.settings.convertCrlf,
+      sessions: this.settings.persistentSessions ? this.sessions.pool : undefined,
+    });
+    this.runs.set(record.id, run);
+    try {
+      return await vscode.window.withProgress(
+        {
+          location: vscode.ProgressLocation.Notification,
+          title: `Running ${record.label} on ${hosts.length} host${hosts.length === 1 ? '' : 's'}`,
+          cancellable: true,
+        },
+        async (progress, token) => {
+          token.onCancellationRequested(() => run.cancel());
+          progress.report({ message: `0/${hosts.length} done` });
+          for await (const event of run) {
+            if (event.type === 'start') this.results.started(record, event.host);
+            else if (event.type === 'output') {
+              this.results.line(record, event.host, event.stream, event.line);
+              this.outputs.append(event.host, event.line);
+            } else {
+              this.results.ended(record, event);
+              this.outputs.hostEnded(event);
+              progress.report({ increment: 100 / hosts.length, message: `${record.done}/${hosts.length} done` });
+            }
+          }
+          const results = await run.results;
+          this.reportRefusedHostKeys(results);
+          return results;
+        },
+      );
+    } finally {
+      this.runs.delete(record.id);
+      this.outputs.flush();
+      this.results.finish(record);
+    }
+  }
+
+  /** A changed host key is never something to click through: say so, with both fingerprints. */
+  private reportRefusedHostKeys(results: HostResult[]): void {
+    const changed = results.filter((r) => r.status === 'HostKeyRejected' && /HAS CHANGED/i.test(r.error ?? ''));
+    if (!changed.length) return;
+    void vscode.window.showErrorMessage(
+      `Remote Invoke: the host key of ${changed.map((r) => r.host).join(', ')} has CHANGED. The connection was refused.`,
+      {
+        modal: true,
+        detail:
+          changed.map((r) => r.error).join('\n\n') +
+          '\n\nSomeone could be eavesdropping (man-in-the-middle), or the host was reinstalled. ' +
+          'Confirm the new key with its administrator, then remove the old one from known_hosts.',
+      },
+    );
+  }
+
+  cancel(id?: number): void {
+    if (id !== undefined) this.runs.get(id)?.cancel();
+    else for (const run of this.runs.values()) run.cancel();
+  }
+
+  /** Runs in progress: id and what they run. */
+  activeRuns(): RunRecord[] {
+    return this.results.active();
+  }
+
+  dispose(): void {
+    this.cancel();
+    for (const d of this.disposables) d.dispose();
+  }
+}
+
+function isRunOptions(arg: unknown): arg is RunOptions {
+  return !!arg && typeof arg === 'object' && !(arg instanceof vscode.Uri) && Array.isArray((arg as RunOptions).hosts);
+}
+
+function toUri(file: vscode.Uri | string): vscode.Uri {
+  return typeof file === 'string' ? vscode.Uri.file(file) : file;
+}
+
+/** A file's content: the editor's text when it is open (unsaved edits run too), else the file on disk. */
+async function readScript(uri: vscode.Uri): Promise<Script> {
+  const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+  const text = open ? open.getText() : new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
+  const base = path.posix.basename(uri.path);
+  const fileName = open?.isUntitled ? base + (EXTENSION_BY_LANGUAGE[open.languageId] ?? '') : base;
+  return { text, fileName, title: base, kind: 'file', uri };
+}
+
+function textScript(text: string, doc: vscode.TextDocument | undefined): Script {
+  const base = doc ? path.posix.basename(doc.uri.path) : 'selection';
+  const fileName = doc && !doc.isUntitled ? base : `selection${EXTENSION_BY_LANGUAGE[doc?.languageId ?? ''] ?? '.sh'}`;
+  return { text, fileName, title: doc ? `selection in ${base}` : 'script text', kind: 'selection', uri: doc?.uri };
+}

@@ -1,0 +1,80 @@
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { defaultSshConfigPath, type StrictHostKeyChecking } from '../core';
+
+/** The `remoteInvoke.*` settings, read in this one place. Other features ask this class, never the configuration. */
+export class Settings implements vscode.Disposable {
+  static readonly section = 'remoteInvoke';
+  private readonly changed = new vscode.EventEmitter<vscode.ConfigurationChangeEvent>();
+  /** Fires when any `remoteInvoke.*` setting changes. */
+  readonly onDidChange = this.changed.event;
+  private readonly subscription: vscode.Disposable;
+
+  constructor() {
+    this.subscription = vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration(Settings.section)) this.changed.fire(e);
+    });
+  }
+
+  private get config(): vscode.WorkspaceConfiguration {
+    return vscode.workspace.getConfiguration(Settings.section);
+  }
+
+  /** Absolute path of the ssh_config file the hosts come from. */
+  get sshConfigFile(): string {
+    const configured = this.config.get<string>('sshConfigFile', '').trim();
+    if (!configured) return defaultSshConfigPath();
+    if (configured === '~') return os.homedir();
+    if (configured.startsWith('~/')) return path.join(os.homedir(), configured.slice(2));
+    return path.resolve(configured);
+  }
+
+  get throttleLimit(): number {
+    return Math.max(1, Math.floor(this.config.get<number>('throttleLimit', 32)));
+  }
+
+  /** Per host; undefined = no limit. */
+  get timeoutMs(): number | undefined {
+    const s = this.config.get<number>('timeoutSeconds', 0);
+    return s > 0 ? s * 1000 : undefined;
+  }
+
+  get connectTimeoutMs(): number | undefined {
+    const s = this.config.get<number>('connectTimeoutSeconds', 0);
+    return s > 0 ? s * 1000 : undefined;
+  }
+
+  /** Interpreter forced for every run; undefined = chosen by shebang / file extension. */
+  get defaultShell(): string | undefined {
+    return this.config.get<string>('defaultShell', '').trim() || undefined;
+  }
+
+  get convertCrlf(): boolean {
+    return this.config.get<boolean>('convertCrlf', true);
+  }
+
+  /** Output kept per host and run for the results view and the output documents. */
+  get outputLimitBytes(): number {
+    return Math.max(1024, this.config.get<number>('outputLimitBytes', 1_048_576));
+  }
+
+  /** undefined = what ssh_config says (OpenSSH's default there is `ask`). */
+  get strictHostKeyChecking(): StrictHostKeyChecking | undefined {
+    const v = this.config.get<string>('strictHostKeyChecking', 'sshConfig');
+    return v === 'yes' || v === 'no' || v === 'ask' || v === 'accept-new' ? v : undefined;
+  }
+
+  get persistentSessions(): boolean {
+    return this.config.get<boolean>('persistentSessions', true);
+  }
+
+  get promptForArguments(): boolean {
+    return this.config.get<boolean>('promptForArguments', true);
+  }
+
+  dispose(): void {
+    this.subscription.dispose();
+    this.changed.dispose();
+  }
+}
