@@ -7,7 +7,7 @@ import { HostsView } from './hostsView';
 import { HostInventory } from './inventory';
 import { OutputPanels } from './outputPanels';
 import { SecretVault } from './prompts';
-import { ResultsStore, type RunRecord } from './results';
+import { outputUri, ResultsStore, type RunRecord } from './results';
 import { ResultsView, type RenderedState } from './resultsView';
 import { RunCommands } from './runCommands';
 import { RunStatus } from './runStatus';
@@ -31,6 +31,8 @@ export interface RemoteInvokeApi {
   onDidRenderResults: vscode.Event<RenderedState>;
   /** Host results of a run, in target order. */
   results(id?: number): HostResult[];
+  /** The read-only document with a host's output of a run (the latest by default). */
+  outputUri(host: string, runId?: number): vscode.Uri;
 }
 
 export function activate(context: vscode.ExtensionContext): RemoteInvokeApi {
@@ -70,6 +72,11 @@ export function activate(context: vscode.ExtensionContext): RemoteInvokeApi {
     results: (id) => {
       const run = id === undefined ? results.latest() : results.get(id);
       return run ? [...run.hosts.values()].flatMap((h) => (h.result ? [h.result] : [])) : [];
+    },
+    outputUri: (host, id) => {
+      const run = id === undefined ? results.latest() : results.get(id);
+      if (!run) throw new Error(id === undefined ? 'no run yet' : `no run ${id}`);
+      return outputUri(run, host);
     },
   };
 }

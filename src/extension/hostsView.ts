@@ -11,13 +11,15 @@ export interface HostNode {
   readonly name: string;
 }
 
-const STATE_ICON: Record<SessionState, vscode.ThemeIcon> = {
+const STATE_ICON: Partial<Record<SessionState, vscode.ThemeIcon>> = {
   none: new vscode.ThemeIcon('vm-outline'),
   connecting: new vscode.ThemeIcon('loading~spin'),
   connected: new vscode.ThemeIcon('vm-active', new vscode.ThemeColor('charts.green')),
   busy: new vscode.ThemeIcon('sync~spin', new vscode.ThemeColor('charts.blue')),
   broken: new vscode.ThemeIcon('debug-disconnect', new vscode.ThemeColor('errorForeground')),
+  disconnected: new vscode.ThemeIcon('debug-disconnect', new vscode.ThemeColor('charts.yellow')),
 };
+const UNKNOWN_STATE_ICON = new vscode.ThemeIcon('vm');
 
 /**
  * The Hosts view: the ssh_config hosts with a checkbox each (the checked ones are the default
@@ -103,7 +105,7 @@ export class HostsView implements vscode.TreeDataProvider<HostNode>, vscode.Disp
     const state = this.sessions.state(node.name);
     const item = new vscode.TreeItem(node.name, vscode.TreeItemCollapsibleState.None);
     item.id = node.name;
-    item.iconPath = host?.problem ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground')) : STATE_ICON[state];
+    item.iconPath = host?.problem ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground')) : STATE_ICON[state] ?? UNKNOWN_STATE_ICON;
     const r = host?.resolved;
     const address = r ? `${r.user}@${r.hostName}:${r.port}` : undefined;
     item.description = [state === 'none' ? undefined : state, address].filter(Boolean).join(' · ');
@@ -174,5 +176,9 @@ function describeState(state: SessionState): string {
       return 'busy (a run is in progress)';
     case 'broken':
       return 'broken (the connection was lost; the next run reports it, or reset the session)';
+    case 'disconnected':
+      return 'disconnected (the remote shell keeps its state; the next run reconnects to it)';
+    default:
+      return state;
   }
 }

@@ -1,6 +1,7 @@
-// Bundles the in-extension-host test suite into out/test/vscode/suite/. Each *.test.ts becomes its
-// own file that index.js hands to mocha. `mocha` stays external: the bundles live under the repo,
-// so the extension host resolves it from the repo's node_modules.
+// Bundles the in-extension-host test suite into out/test/vscode/suite/: index.js (the entry VS Code
+// loads) and suite.test.js, one bundle of every *.test.ts so they share one test bed and helpers.
+// `mocha` stays external: the bundles live under the repo, so the extension host resolves it from
+// the repo's node_modules.
 import * as esbuild from 'esbuild';
 import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -9,13 +10,10 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '../..');
 const suiteDir = join(here, 'suite');
-const entryPoints = readdirSync(suiteDir)
-  .filter((f) => f === 'index.ts' || f.endsWith('.test.ts'))
-  .map((f) => join(suiteDir, f));
+const outdir = join(root, 'out/test/vscode/suite');
+const tests = readdirSync(suiteDir).filter((f) => f.endsWith('.test.ts')).sort();
 
-await esbuild.build({
-  entryPoints,
-  outdir: join(root, 'out/test/vscode/suite'),
+const common = {
   bundle: true,
   platform: 'node',
   target: 'node20',
@@ -23,4 +21,12 @@ await esbuild.build({
   sourcemap: 'inline',
   logLevel: 'warning',
   external: ['vscode', 'mocha', 'cpu-features', './crypto/build/Release/sshcrypto.node'],
-});
+};
+await Promise.all([
+  esbuild.build({ ...common, entryPoints: [join(suiteDir, 'index.ts')], outfile: join(outdir, 'index.js') }),
+  esbuild.build({
+    ...common,
+    stdin: { contents: tests.map((t) => `import './${t.replace(/\.ts$/, '')}';`).join('\n'), resolveDir: suiteDir, sourcefile: 'suite.ts', loader: 'ts' },
+    outfile: join(outdir, 'suite.test.js'),
+  }),
+]);

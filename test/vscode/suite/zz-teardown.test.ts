@@ -1,0 +1,5 @@
+import { stopTestBed } from './helpers';
+
+after(async () => {
+  await stopTestBed();
+});
