@@ -8,6 +8,8 @@ export const HOST_STATUSES = [
   'HostKeyRejected',
   'TimedOut',
   'Cancelled',
+  // A durable session's run whose host stayed unreachable after reconnecting; its output can still be received.
+  'Disconnected',
 ] as const;
 export type HostStatus = (typeof HOST_STATUSES)[number];
 

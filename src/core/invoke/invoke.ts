@@ -90,7 +90,7 @@ async function runOnHost(
   const session = pooled ? pooled.session(host) : new HostSession(host);
   if (session.state === 'broken') {
     const why = session.brokenReason;
-    await pooled?.reset(host);
+    pooled?.forget(host);
     return result(host, startedAt, 'Failed', {
       error: `the session on ${host} was closed (${why}); a new session will be opened by the next run, or reset it now`,
     });
@@ -114,7 +114,7 @@ async function runOnHost(
   };
   try {
     const shell = await session.open(settings, hostAbort.signal);
-    const interpreter = launch.sourceAs === 'bash' && shell.hello.shell === 'sh' ? ['bash'] : launch.interpreter;
+    const interpreter = launch.sourceAs === 'bash' && shell.hello?.shell === 'sh' ? ['bash'] : launch.interpreter;
     // The run gets its own stop signals: the host-level timer has done its job once connected.
     clearTimeout(timer);
     const remaining = request.timeoutMs !== undefined ? Math.max(0, request.timeoutMs - (Date.now() - startedAt)) : undefined;
@@ -123,7 +123,7 @@ async function runOnHost(
       sink,
       { signal: cancelSignal, timeoutMs: remaining },
     );
-    return outcomeResult(host, startedAt, outcome, !!pooled, request.timeoutMs);
+    return outcomeResult(host, startedAt, outcome, !!pooled, !!session.options.durable, request.timeoutMs);
   } catch (err) {
     const failure = err instanceof HostFailure ? err : new HostFailure('Failed', (err as Error).message);
     if (timedOut) {
@@ -142,6 +142,7 @@ function outcomeResult(
   startedAt: number,
   outcome: RunOutcome,
   pooled: boolean,
+  durable: boolean,
   timeoutMs: number | undefined,
 ): HostResult {
   const { end, stoppedBy } = outcome;
@@ -158,7 +159,11 @@ function outcomeResult(
     return result(host, startedAt, 'Cancelled', { exitCode, signal, error: 'cancelled; the remote processes were stopped' });
   }
   if (end.kind === 'connection-lost') {
-    return result(host, startedAt, 'Failed', { error: `connection lost during the run: ${end.error}` });
+    return durable
+      ? result(host, startedAt, 'Disconnected', {
+          error: `${end.error}; the run may still be going on the host and its output can be received later`,
+        })
+      : result(host, startedAt, 'Failed', { error: `connection lost during the run: ${end.error}` });
   }
   const status: HostStatus = exitCode === 0 ? 'Completed' : 'Failed';
   const error =

@@ -5,34 +5,68 @@ import type { ConnectionSettings } from '../invoke/request';
 import { connect } from '../ssh/connect';
 import { SharedCredentials } from '../ssh/credentials';
 import { HostFailure } from '../types';
-import { RemoteShell, type RunControl, type RunOutcome, type RunSink } from './remoteShell';
+import {
+  createDurableShell,
+  reattachDurableShell,
+  removeCommand,
+  execCommand,
+  snapshotRecord,
+  type DurableShellRecord,
+} from './durable';
 import type { RunProgram } from './protocol';
+import { openDirectShell, type FramedShell, type RunControl, type RunOutcome, type RunSink } from './remoteShell';
 
-export type SessionState = 'none' | 'connecting' | 'connected' | 'busy' | 'broken';
+export type SessionState = 'none' | 'connecting' | 'connected' | 'busy' | 'disconnected' | 'broken';
 
 /** Connection settings with the per-run credential cache already applied. */
 export type SessionSettings = ConnectionSettings & { credentials?: SharedCredentials };
 
+export interface SessionOptions {
+  /** The remote shell outlives the connection (see durable.ts). */
+  durable?: boolean;
+  /** Durable: end the remote shell after this long with nobody attached and nothing running. */
+  idleTimeoutSeconds?: number;
+  /** Durable: reconnect attempts after a dropped link, with doubling delays from `reconnectDelayMs`. */
+  reconnectAttempts?: number;
+  reconnectDelayMs?: number;
+  /** Durable: reattach to this existing shell instead of creating one. */
+  record?: DurableShellRecord;
+  /** Durable: keep the spool after the shell ends (background jobs). */
+  keepSpool?: boolean;
+}
+
+const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 /**
  * One host's connection and long-lived shell. Opened on first use; runs are queued so they
- * never interleave.
+ * never interleave. A durable session survives dropped links: it reconnects by itself while a
+ * run is in flight, and on the next run otherwise.
  */
 export class HostSession extends EventEmitter {
   private client: Client | undefined;
-  private shell: RemoteShell | undefined;
-  private opening: Promise<RemoteShell> | undefined;
+  private shell: FramedShell | undefined;
+  private opening: Promise<FramedShell> | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private running = false;
+  private settings: SessionSettings | undefined;
+  private record_: DurableShellRecord | undefined;
+  private activeRunId: number | undefined;
+  private reconnecting: Promise<void> | undefined;
 
-  constructor(readonly name: string) {
+  constructor(
+    readonly name: string,
+    readonly options: SessionOptions = {},
+  ) {
     super();
+    this.record_ = options.record;
   }
 
   get state(): SessionState {
     if (this.shell?.brokenReason) return 'broken';
+    if (this.opening || this.reconnecting) return 'connecting';
+    if (this.shell?.detachedReason || (!this.shell && this.record_)) return 'disconnected';
     if (this.running && this.shell) return 'busy';
     if (this.shell) return 'connected';
-    if (this.opening) return 'connecting';
     return 'none';
   }
 
@@ -40,13 +74,20 @@ export class HostSession extends EventEmitter {
     return this.shell?.brokenReason;
   }
 
+  /** For durable sessions: what another process needs to reattach (offsets as of now). */
+  get record(): DurableShellRecord | undefined {
+    if (!this.record_) return undefined;
+    return this.shell ? snapshotRecord(this.record_, this.shell, this.activeRunId) : this.record_;
+  }
+
   private changed(): void {
     this.emit('state', this.state);
   }
 
-  /** Connects and starts the shell, or returns the one already open. Throws HostFailure. */
-  open(settings: SessionSettings, signal?: AbortSignal): Promise<RemoteShell> {
-    if (this.shell && !this.shell.brokenReason) return Promise.resolve(this.shell);
+  /** Connects and starts (or reattaches to) the shell, or returns the one already open. Throws HostFailure. */
+  open(settings: SessionSettings, signal?: AbortSignal): Promise<FramedShell> {
+    this.settings = settings;
+    if (this.shell && !this.shell.brokenReason && !this.shell.detachedReason) return Promise.resolve(this.shell);
     this.opening ??= this.connectAndStart(settings, signal).finally(() => {
       this.opening = undefined;
       this.changed();
@@ -55,7 +96,7 @@ export class HostSession extends EventEmitter {
     return this.opening;
   }
 
-  private async connectAndStart(settings: SessionSettings, signal?: AbortSignal): Promise<RemoteShell> {
+  private async connectClient(settings: SessionSettings, signal?: AbortSignal): Promise<Client> {
     const sshConfig = settings.sshConfig ?? SshConfigFile.load();
     const client = await connect(sshConfig.resolve(this.name), {
       connectTimeoutMs: settings.connectTimeoutMs,
@@ -65,37 +106,116 @@ export class HostSession extends EventEmitter {
       signal,
     });
     client.on('error', () => {
-      /* reported through the shell's close */
+      /* surfaces as the transport closing */
     });
+    client.on('close', () => this.changed());
+    return client;
+  }
+
+  private async connectAndStart(settings: SessionSettings, signal?: AbortSignal): Promise<FramedShell> {
+    const client = await this.connectClient(settings, signal);
     try {
-      const shell = await RemoteShell.open(client, signal);
+      const shell = await this.startShell(client, signal);
+      this.client?.end();
       this.client = client;
-      this.shell = shell;
-      shell.on('closed', () => this.changed());
-      client.on('close', () => this.changed());
+      if (this.shell !== shell) this.adopt(shell);
       return shell;
     } catch (err) {
       client.end();
+      if (err instanceof HostFailure) throw err;
       throw new HostFailure(signal?.aborted ? 'Cancelled' : 'Unreachable', (err as Error).message);
     }
   }
 
+  private async startShell(client: Client, signal?: AbortSignal): Promise<FramedShell> {
+    if (!this.options.durable) return openDirectShell(client, signal);
+    if (this.record_) {
+      const shell = await reattachDurableShell(client, this.record_, this.shell?.brokenReason ? undefined : this.shell);
+      return shell;
+    }
+    const created = await createDurableShell(client, {
+      idleTimeoutSeconds: this.options.idleTimeoutSeconds,
+      keepSpool: this.options.keepSpool,
+      signal,
+    });
+    this.record_ = created.record;
+    this.emit('record');
+    return created.shell;
+  }
+
+  private adopt(shell: FramedShell): void {
+    this.shell = shell;
+    shell.on('closed', () => this.changed());
+    shell.on('detached', (why: string) => this.onDetached(shell, why));
+  }
+
+  private onDetached(shell: FramedShell, why: string): void {
+    if (!this.options.durable) return shell.abandon(why);
+    this.changed();
+    if (why.includes('no longer exists')) return shell.abandon(why);
+    if (shell.busy && this.settings) this.reconnectInBackground(shell, this.settings);
+  }
+
+  /** Bounded retries with doubling delays; gives up the in-flight run as lost when the host stays away. */
+  private reconnectInBackground(shell: FramedShell, settings: SessionSettings): void {
+    if (this.reconnecting) return;
+    const attempts = this.options.reconnectAttempts ?? 5;
+    const firstDelay = this.options.reconnectDelayMs ?? 500;
+    this.reconnecting = (async () => {
+      let lastError = 'the connection was lost';
+      for (let attempt = 0; attempt < attempts; attempt++) {
+        await delay(firstDelay * 2 ** attempt);
+        try {
+          const client = await this.connectClient(settings);
+          await reattachDurableShell(client, this.record as DurableShellRecord, shell);
+          this.client?.end();
+          this.client = client;
+          return;
+        } catch (err) {
+          lastError = (err as Error).message;
+        }
+      }
+      shell.abandon(`the host stayed unreachable after ${attempts} reconnect attempts (${lastError})`);
+    })().finally(() => {
+      this.reconnecting = undefined;
+      this.changed();
+    });
+    this.changed();
+  }
+
   /** Runs one script after any earlier run on this host has finished. */
-  run(program: Omit<RunProgram, 'runId'>, sink: RunSink, control: RunControl): Promise<RunOutcome> {
+  run(program: Omit<RunProgram, 'runId' | 'durable'>, sink: RunSink, control: RunControl): Promise<RunOutcome> {
     const next = this.queue.then(async () => {
       const shell = this.shell;
       if (!shell) throw new Error('session is not open');
       this.running = true;
+      this.activeRunId = shell.runCounter;
       this.changed();
       try {
-        return await shell.run(program, sink, control);
+        return await shell.run({ ...program, durable: this.options.durable }, sink, control);
       } finally {
         this.running = false;
+        this.activeRunId = undefined;
+        this.emit('record');
         this.changed();
       }
     });
     this.queue = next.catch(() => undefined);
     return next;
+  }
+
+  /** Collects a run a previous client process left in flight (durable sessions). */
+  async receive(settings: SessionSettings, sink: RunSink, signal?: AbortSignal): Promise<RunOutcome | undefined> {
+    const runId = this.record_?.activeRunId;
+    const shell = await this.open(settings, signal);
+    if (runId === undefined) return undefined;
+    this.activeRunId = runId;
+    try {
+      return await shell.resumeRun(runId, sink);
+    } finally {
+      this.activeRunId = undefined;
+      this.emit('record');
+    }
   }
 
   /** A pty shell on this session's connection, for an interactive terminal. */
@@ -107,10 +227,33 @@ export class HostSession extends EventEmitter {
     );
   }
 
-  close(): void {
-    this.shell?.close();
-    this.client?.end();
+  /** Drops the connection; a durable shell keeps running on the host. */
+  detach(): void {
+    const shell = this.shell;
     this.shell = undefined;
+    if (shell && this.options.durable) this.record_ = snapshotRecord(this.record_ as DurableShellRecord, shell, this.activeRunId);
+    if (shell && !this.options.durable) shell.close();
+    this.client?.end();
+    this.client = undefined;
+    this.changed();
+  }
+
+  /** Ends the remote shell (and, for a durable one, removes its files) and the connection. */
+  async close(settings?: SessionSettings): Promise<void> {
+    const record = this.record_;
+    if (record && this.options.durable) {
+      try {
+        const client = this.client ?? (await this.connectClient(settings ?? this.settings ?? {}));
+        await execCommand(client, removeCommand(record.dir));
+        if (client !== this.client) client.end();
+      } catch {
+        /* unreachable: its watchdog removes it after the idle timeout */
+      }
+      this.record_ = undefined;
+    }
+    this.shell?.close();
+    this.shell = undefined;
+    this.client?.end();
     this.client = undefined;
     this.changed();
   }
@@ -123,6 +266,10 @@ export class HostSession extends EventEmitter {
 export class SessionPool extends EventEmitter {
   private readonly sessions = new Map<string, HostSession>();
 
+  constructor(private readonly defaults: SessionOptions = {}) {
+    super();
+  }
+
   state(host: string): SessionState {
     return this.sessions.get(host)?.state ?? 'none';
   }
@@ -132,22 +279,31 @@ export class SessionPool extends EventEmitter {
   }
 
   /** The session for this host, created (not yet connected) when there is none. */
-  session(host: string): HostSession {
+  session(host: string, options: SessionOptions = {}): HostSession {
     let session = this.sessions.get(host);
     if (!session) {
-      session = new HostSession(host);
+      session = new HostSession(host, { ...this.defaults, ...options });
       session.on('state', (state: SessionState) => this.emit('state', host, state));
+      session.on('record', () => this.emit('record', host));
       this.sessions.set(host, session);
     }
     return session;
   }
 
-  /** Closes and forgets a host's session; the next run opens a new one. */
-  async reset(host: string): Promise<void> {
+  /** Ends and forgets a host's session (removing a durable one's remote files); the next run opens a new one. */
+  async reset(host: string, settings?: SessionSettings): Promise<void> {
     const session = this.sessions.get(host);
     if (!session) return;
     this.sessions.delete(host);
-    session.close();
+    await session.close(settings);
+    this.emit('state', host, 'none');
+  }
+
+  /** Forgets a host's session without touching the remote side (a broken session is already gone). */
+  forget(host: string): void {
+    const session = this.sessions.get(host);
+    this.sessions.delete(host);
+    session?.detach();
     this.emit('state', host, 'none');
   }
 
@@ -161,7 +317,13 @@ export class SessionPool extends EventEmitter {
     return session.openTerminal(pty);
   }
 
-  async dispose(): Promise<void> {
+  /** Detaches every session (durable shells keep running on their hosts). */
+  dispose(): void {
+    for (const host of [...this.sessions.keys()]) this.forget(host);
+  }
+
+  /** Ends every session, removing durable shells too. */
+  async closeAll(): Promise<void> {
     for (const host of [...this.sessions.keys()]) await this.reset(host);
   }
 }

@@ -24,14 +24,18 @@ export const SESSION_SHELL_COMMAND =
   `/bin/sh -c 'case "$SHELL" in */bash) exec "$SHELL" --noprofile --norc;; esac; exec /bin/sh'`;
 
 /**
- * First text sent to a new shell: makes the private spool directory, arranges for it to be
- * removed when the shell ends, and answers with a hello line:
- * `TOKEN H <pid> <pgid> <bash|sh> <dir>`.
+ * First text sent to a new shell. It settles the private directory (made here for a live
+ * shell; made by the create program for a durable one), arranges an exit marker
+ * `TOKEN X <status>` on both streams and the directory's removal when the shell ends (a durable
+ * job keeps its spool until removed), and answers `TOKEN H <pid> <pgid> <bash|sh> <dir>`.
  */
-export function helloProgram(token: string): string {
+export function helloProgram(token: string, durableDir?: string): string {
+  const exitMarker = `printf "\\n%s X %s\\n" ${token} $__ri_x`;
   return [
-    `__ri_d=$(mktemp -d "\${TMPDIR:-/tmp}/remote-invoke.XXXXXXXX") || exit 125`,
-    `trap 'rm -rf "$__ri_d"' EXIT`,
+    durableDir
+      ? `__ri_d=${shellQuote(durableDir)}; echo $$ >"$__ri_d/pid"`
+      : `__ri_d=$(mktemp -d "\${TMPDIR:-/tmp}/remote-invoke.XXXXXXXX") || exit 125`,
+    `trap '__ri_x=$?; ${exitMarker}; ${exitMarker} >&2; [ -f "$__ri_d/keep" ] || rm -rf "$__ri_d"' EXIT`,
     `trap : TERM`,
     `__ri_pg=$(ps -o pgid= -p $$ 2>/dev/null) || __ri_pg=$$`,
     `printf '%s H %s %s %s %s\\n' ${token} "$$" $__ri_pg "\${BASH_VERSION:+bash}" "$__ri_d"`,
@@ -61,6 +65,10 @@ export interface RunProgram {
   args: string[];
   /** Undefined = source into the session shell so state persists; else argv prefix of the interpreter. */
   interpreter?: string[];
+  /** Durable shells record whether a run is in flight, so the idle watchdog leaves them alone. */
+  durable?: boolean;
+  /** Ends the shell after the run (a background job's one run); its spool stays for receiving. */
+  exitAfter?: boolean;
 }
 
 /**
@@ -77,6 +85,7 @@ export function runProgram(token: string, run: RunProgram): string {
     ? `${run.interpreter.map(shellQuote).join(' ')} ${file} "$@"`
     : `. ${file}`;
   return [
+    ...(run.durable ? ['echo 1 >"$__ri_d/busy"'] : []),
     `printf %s ${shellQuote(run.text)} >${file}`,
     setArgs,
     `trap 'return 143' TERM`,
@@ -85,6 +94,8 @@ export function runProgram(token: string, run: RunProgram): string {
     `trap : TERM`,
     `printf '\\n%s E %s %s\\n' ${token} ${run.runId} "$__ri_s" >&2`,
     `printf '\\n%s E %s %s\\n' ${token} ${run.runId} "$__ri_s"`,
+    ...(run.durable ? ['echo 0 >"$__ri_d/busy"'] : []),
+    ...(run.exitAfter ? ['exit "$__ri_s"'] : []),
     '',
   ].join('\n');
 }
@@ -96,6 +107,13 @@ export function runProgram(token: string, run: RunProgram): string {
 export function signalGroupCommand(hello: Hello, signal: 'TERM' | 'KILL'): string {
   const cleanup = signal === 'KILL' && /^[\w/.-]+$/.test(hello.dir) ? `; rm -rf ${hello.dir}` : '';
   return `/bin/sh -c 'kill -${signal} -${hello.pgid} 2>/dev/null${cleanup}; exit 0'`;
+}
+
+/** `TOKEN X <status>`: the shell itself ended (its EXIT trap ran). */
+export function parseExitMarker(token: string, line: string): { status: number } | undefined {
+  if (!line.startsWith(token)) return undefined;
+  const m = /^ X (\d+)$/.exec(line.slice(token.length));
+  return m ? { status: Number(m[1]) } : undefined;
 }
 
 export interface EndMarker {

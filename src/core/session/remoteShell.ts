@@ -6,6 +6,7 @@ import {
   helloProgram,
   newToken,
   parseEndMarker,
+  parseExitMarker,
   parseHello,
   runProgram,
   SESSION_SHELL_COMMAND,
@@ -36,10 +37,28 @@ export interface RunOutcome {
   stoppedBy?: 'timeout' | 'cancel';
 }
 
+/** How a framed shell's bytes move: a live exec channel, or a re-attachable spool (durable). */
+export interface ShellTransport {
+  /** Text for the shell's stdin. */
+  write(text: string): void;
+  pause(): void;
+  resume(): void;
+  readonly paused: boolean;
+  /** Signals the shell's whole process group (the shell traps TERM while a run is active). */
+  signalGroup(hello: Hello, signal: 'TERM' | 'KILL'): void;
+  /** Gives up this transport; for a live channel that ends the shell. */
+  close(): void;
+}
+
+export interface TransportEvents {
+  data(stream: OutputStream, chunk: Buffer): void;
+  /** The transport ended: with the shell's exit status when known, or because the link was lost. */
+  closed(info: { exitCode: number | null; signal: string | null } | { lost: string }): void;
+}
+
 /** How long a stopped script gets to end after SIGTERM before the whole shell is killed. */
 const STOP_GRACE_MS = 2000;
 const HELLO_TIMEOUT_MS = 20_000;
-
 /** Lines that arrive while no run is active (a background job's output) wait for the next run. */
 const IDLE_BACKLOG_LINES = 10_000;
 
@@ -47,78 +66,101 @@ interface ActiveRun {
   runId: number;
   sink: RunSink;
   ended: Set<OutputStream>;
-  status?: number;
   finish(end: RunEnd): void;
 }
 
 /**
- * One long-lived shell on one SSH channel. Runs are framed (see protocol.ts) and strictly
- * sequential; the shell keeps variables, functions, exported environment and cwd between them.
+ * A long-lived shell spoken to with framed runs (see protocol.ts). Runs are strictly sequential;
+ * the shell keeps variables, functions, exported environment and cwd between them. The framing
+ * state lives here, not in the transport, so a durable shell can change transports (reconnect)
+ * mid-run without losing or repeating a byte.
  */
-export class RemoteShell extends EventEmitter {
-  private readonly token = newToken();
+export class FramedShell extends EventEmitter {
   private readonly readers: Record<OutputStream, FramedLineReader>;
-  private nextRunId = 1;
+  private nextRunId: number;
   private active: ActiveRun | undefined;
   private readonly backlog: { stream: OutputStream; line: string }[] = [];
   private helloWaiter: ((hello: Hello) => void) | undefined;
-  private hello_: Hello | undefined;
+  private transport: ShellTransport | undefined;
+  hello: Hello | undefined;
   /** Set once the shell can no longer run anything; says why. */
   brokenReason: string | undefined;
-  private exitInfo: { exitCode: number | null; signal: string | null } = { exitCode: null, signal: null };
+  /** Set while a durable shell has no transport; a run in flight waits for the next one. */
+  detachedReason: string | undefined;
+  /** Bytes received per stream, and through the last complete line (a safe resume point). */
+  readonly received: Record<OutputStream, number> = { stdout: 0, stderr: 0 };
+  readonly lineBoundary: Record<OutputStream, number> = { stdout: 0, stderr: 0 };
 
-  private constructor(
-    private readonly client: Client,
-    private readonly channel: ClientChannel,
+  constructor(
+    readonly token: string = newToken(),
+    options: { hello?: Hello; nextRunId?: number; offsets?: Record<OutputStream, number> } = {},
   ) {
     super();
     const isMarker = (line: string) => line.startsWith(this.token);
     this.readers = { stdout: new FramedLineReader(isMarker), stderr: new FramedLineReader(isMarker) };
-    channel.on('data', (chunk: Buffer) => this.onData('stdout', chunk));
-    channel.stderr.on('data', (chunk: Buffer) => this.onData('stderr', chunk));
-    channel.on('exit', (code: number | null, signal?: string) => {
-      this.exitInfo = { exitCode: code ?? null, signal: signal ? (signal.startsWith('SIG') ? signal : `SIG${signal}`) : null };
-    });
-    channel.on('close', () => this.onClose());
-  }
-
-  get hello(): Hello {
-    if (!this.hello_) throw new Error('shell not ready');
-    return this.hello_;
+    this.hello = options.hello;
+    this.nextRunId = options.nextRunId ?? 1;
+    if (options.offsets) {
+      Object.assign(this.received, options.offsets);
+      Object.assign(this.lineBoundary, options.offsets);
+    }
   }
 
   get busy(): boolean {
     return !!this.active;
   }
 
-  static open(client: Client, signal?: AbortSignal): Promise<RemoteShell> {
+  get runCounter(): number {
+    return this.nextRunId;
+  }
+
+  /** Connects a transport; its events feed this shell until it closes. */
+  attach(transport: ShellTransport & EventEmitter): void {
+    this.transport = transport;
+    this.detachedReason = undefined;
+    transport.on('data', (stream: OutputStream, chunk: Buffer) => this.onData(stream, chunk));
+    transport.on('closed', (info: Parameters<TransportEvents['closed']>[0]) => {
+      if (this.transport !== transport) return;
+      this.transport = undefined;
+      if ('lost' in info) this.onLost(info.lost);
+      else this.onShellEnded(info);
+    });
+  }
+
+  /** Sends the hello program and waits for its answer. */
+  start(signal?: AbortSignal, durableDir?: string): Promise<Hello> {
     return new Promise((resolve, reject) => {
-      client.exec(SESSION_SHELL_COMMAND, (err, channel) => {
-        if (err) return reject(err);
-        const shell = new RemoteShell(client, channel);
-        const timer = setTimeout(() => fail(new Error('the remote shell did not start within 20 s')), HELLO_TIMEOUT_MS);
-        const onAbort = () => fail(new Error('cancelled while starting the remote shell'));
-        const fail = (e: Error) => {
-          clearTimeout(timer);
-          signal?.removeEventListener('abort', onAbort);
-          shell.close();
-          reject(e);
-        };
-        signal?.addEventListener('abort', onAbort, { once: true });
-        shell.once('closed', (why: string) => fail(new Error(`the remote shell ended before it was ready: ${why}`)));
-        shell.helloWaiter = (hello) => {
-          clearTimeout(timer);
-          signal?.removeEventListener('abort', onAbort);
-          shell.removeAllListeners('closed');
-          shell.hello_ = hello;
-          resolve(shell);
-        };
-        channel.write(helloProgram(shell.token));
-      });
+      const timer = setTimeout(() => fail(new Error('the remote shell did not start within 20 s')), HELLO_TIMEOUT_MS);
+      const onAbort = () => fail(new Error('cancelled while starting the remote shell'));
+      const onClosed = (why: string) => fail(new Error(`the remote shell ended before it was ready: ${why}`));
+      const cleanup = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        this.off('closed', onClosed);
+        this.off('detached', onClosed);
+      };
+      const fail = (e: Error) => {
+        cleanup();
+        this.close();
+        reject(e);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.once('closed', onClosed);
+      this.once('detached', onClosed);
+      this.helloWaiter = (hello) => {
+        cleanup();
+        this.hello = hello;
+        resolve(hello);
+      };
+      this.transport?.write(helloProgram(this.token, durableDir));
     });
   }
 
   private onData(stream: OutputStream, chunk: Buffer): void {
+    const before = this.received[stream];
+    this.received[stream] += chunk.length;
+    const newline = chunk.lastIndexOf(10);
+    if (newline >= 0) this.lineBoundary[stream] = before + newline + 1;
     for (const item of this.readers[stream].push(chunk)) {
       if (item.marker === undefined) this.deliver(stream, item.line);
       else this.onMarker(stream, item.marker);
@@ -128,49 +170,71 @@ export class RemoteShell extends EventEmitter {
   private deliver(stream: OutputStream, line: string): void {
     if (this.active) {
       if (!this.active.sink.line(stream, line)) this.applyBackpressure(this.active.sink);
-    } else if (this.hello_ && this.backlog.length < IDLE_BACKLOG_LINES) {
+    } else if (this.hello && this.backlog.length < IDLE_BACKLOG_LINES) {
       this.backlog.push({ stream, line });
     }
   }
 
   private applyBackpressure(sink: RunSink): void {
-    if (this.channel.isPaused()) return;
-    this.channel.pause();
-    this.channel.stderr.pause();
-    sink.drained().then(() => {
-      this.channel.resume();
-      this.channel.stderr.resume();
-    });
+    const transport = this.transport;
+    if (!transport || transport.paused) return;
+    transport.pause();
+    sink.drained().then(() => transport.resume());
   }
 
   private onMarker(stream: OutputStream, marker: string): void {
     const hello = parseHello(this.token, marker);
-    if (hello && this.helloWaiter) {
+    if (hello) {
       const waiter = this.helloWaiter;
       this.helloWaiter = undefined;
-      return waiter(hello);
+      return waiter?.(hello);
     }
+    const exit = parseExitMarker(this.token, marker);
+    if (exit) return this.onShellEnded({ exitCode: exit.status, signal: null });
     const end = parseEndMarker(this.token, marker);
     const run = this.active;
     if (!end || !run || end.runId !== run.runId) return;
     run.ended.add(stream);
-    run.status = end.status;
     if (run.ended.size === 2) run.finish({ kind: 'exited', exitCode: end.status });
   }
 
-  private onClose(): void {
+  private flushReaders(sink: RunSink | undefined): void {
+    for (const stream of ['stdout', 'stderr'] as const) {
+      for (const line of this.readers[stream].end()) sink?.line(stream, line);
+    }
+  }
+
+  private onShellEnded(info: { exitCode: number | null; signal: string | null }): void {
+    if (this.brokenReason && !this.active) return;
     const why =
-      this.exitInfo.signal !== null
-        ? `the remote shell was killed by ${this.exitInfo.signal}`
-        : this.exitInfo.exitCode !== null
-          ? `the remote shell exited with code ${this.exitInfo.exitCode}`
-          : 'the connection was lost';
+      info.signal !== null
+        ? `the remote shell was killed by ${info.signal}`
+        : info.exitCode !== null
+          ? `the remote shell exited with code ${info.exitCode}`
+          : 'the remote shell ended';
     this.brokenReason ??= why;
     const run = this.active;
     if (run) {
-      for (const stream of ['stdout', 'stderr'] as const) for (const line of this.readers[stream].end()) run.sink.line(stream, line);
-      const lost = this.exitInfo.exitCode === null && this.exitInfo.signal === null;
-      run.finish(lost ? { kind: 'connection-lost', error: why } : { kind: 'shell-ended', ...this.exitInfo });
+      this.flushReaders(run.sink);
+      run.finish({ kind: 'shell-ended', ...info });
+    }
+    this.transport?.close();
+    this.emit('closed', why);
+  }
+
+  /** The link went away. A durable shell waits for a new transport; the caller decides. */
+  private onLost(why: string): void {
+    this.detachedReason = why;
+    this.emit('detached', why);
+  }
+
+  /** Ends an in-flight run as lost (after reconnecting has been given up). */
+  abandon(why: string): void {
+    this.brokenReason ??= why;
+    const run = this.active;
+    if (run) {
+      this.flushReaders(run.sink);
+      run.finish({ kind: 'connection-lost', error: why });
     }
     this.emit('closed', why);
   }
@@ -190,7 +254,8 @@ export class RemoteShell extends EventEmitter {
         killTimer = setTimeout(() => {
           this.brokenReason = `the session was closed because its ${why === 'timeout' ? 'timed-out' : 'cancelled'} run did not stop`;
           this.signalGroup('KILL');
-          this.channel.close();
+          this.transport?.close();
+          this.abandon(this.brokenReason);
         }, STOP_GRACE_MS);
       };
       const onAbort = () => stop('cancel');
@@ -211,34 +276,111 @@ export class RemoteShell extends EventEmitter {
       if (control.timeoutMs !== undefined) timer = setTimeout(() => stop('timeout'), control.timeoutMs);
       if (control.signal?.aborted) stop('cancel');
       else control.signal?.addEventListener('abort', onAbort, { once: true });
-      this.channel.write(runProgram(this.token, { ...program, runId }));
+      this.transport?.write(runProgram(this.token, { ...program, runId }));
     });
   }
 
-  /** Signals every process of the shell's group through a side channel; the shell itself traps TERM. */
-  private signalGroup(signal: 'TERM' | 'KILL'): void {
-    if (!this.hello_) return;
-    try {
-      this.client.exec(signalGroupCommand(this.hello_, signal), (err, ch) => {
-        if (err) {
-          if (signal === 'KILL') this.channel.close();
-          return;
-        }
-        ch.resume();
-        ch.stderr.resume();
-      });
-    } catch {
-      this.channel.close();
-    }
+  /**
+   * Re-enters a run that a previous client process started (durable sessions): the output from
+   * the saved offsets on belongs to it, and its end marker ends it.
+   */
+  resumeRun(runId: number, sink: RunSink): Promise<RunOutcome> {
+    return new Promise<RunOutcome>((resolve) => {
+      this.active = {
+        runId,
+        sink,
+        ended: new Set(),
+        finish: (end) => {
+          this.active = undefined;
+          resolve({ end });
+        },
+      };
+    });
   }
 
-  /** Ends the shell (its EXIT trap removes the private directory). */
+  signalGroup(signal: 'TERM' | 'KILL'): void {
+    if (this.hello) this.transport?.signalGroup(this.hello, signal);
+  }
+
+  /** Gives up the transport (ending a live shell; detaching from a durable one). */
   close(): void {
     this.brokenReason ??= 'the session was closed';
+    this.transport?.close();
+  }
+}
+
+/** A shell on a live exec channel: it lives exactly as long as the channel. */
+export class DirectTransport extends EventEmitter implements ShellTransport {
+  private exitInfo: { exitCode: number | null; signal: string | null } | undefined;
+
+  constructor(
+    private readonly client: Client,
+    private readonly channel: ClientChannel,
+  ) {
+    super();
+    channel.on('data', (chunk: Buffer) => this.emit('data', 'stdout', chunk));
+    channel.stderr.on('data', (chunk: Buffer) => this.emit('data', 'stderr', chunk));
+    channel.on('exit', (code: number | null, signal?: string) => {
+      this.exitInfo = { exitCode: code ?? null, signal: signal ? (signal.startsWith('SIG') ? signal : `SIG${signal}`) : null };
+    });
+    channel.on('close', () => this.emit('closed', this.exitInfo ?? { lost: 'the connection was lost' }));
+  }
+
+  static open(client: Client): Promise<DirectTransport> {
+    return new Promise((resolve, reject) =>
+      client.exec(SESSION_SHELL_COMMAND, (err, channel) => (err ? reject(err) : resolve(new DirectTransport(client, channel)))),
+    );
+  }
+
+  write(text: string): void {
+    this.channel.write(text);
+  }
+
+  get paused(): boolean {
+    return this.channel.isPaused();
+  }
+
+  pause(): void {
+    this.channel.pause();
+    this.channel.stderr.pause();
+  }
+
+  resume(): void {
+    this.channel.resume();
+    this.channel.stderr.resume();
+  }
+
+  signalGroup(hello: Hello, signal: 'TERM' | 'KILL'): void {
+    execDiscard(this.client, signalGroupCommand(hello, signal), () => this.channel.close());
+  }
+
+  close(): void {
     try {
       this.channel.end('exit\n');
     } catch {
-      /* channel already gone */
+      /* already gone */
     }
   }
+}
+
+/** Runs a command on a side channel, ignoring its output; `onError` if it cannot start. */
+export function execDiscard(client: Client, command: string, onError: () => void = () => {}): void {
+  try {
+    client.exec(command, (err, ch) => {
+      if (err) return onError();
+      ch.resume();
+      ch.stderr.resume();
+    });
+  } catch {
+    onError();
+  }
+}
+
+/** A live shell over an exec channel: one connection's persistent session (not durable). */
+export async function openDirectShell(client: Client, signal?: AbortSignal): Promise<FramedShell> {
+  const transport = await DirectTransport.open(client);
+  const shell = new FramedShell();
+  shell.attach(transport);
+  await shell.start(signal);
+  return shell;
 }

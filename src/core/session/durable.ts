@@ -1,0 +1,246 @@
+import * as crypto from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import type { Client, ClientChannel } from 'ssh2';
+import type { OutputStream } from '../types';
+import { execDiscard, FramedShell, type ShellTransport } from './remoteShell';
+import { signalGroupCommand, type Hello } from './protocol';
+
+// A durable shell runs detached from any SSH channel (setsid, else nohup), reading commands from
+// a FIFO and appending framed output to two spool files in a private directory
+// (~/.cache/remote-invoke/<id>, mode 0700). A client attaches with one exec channel: its stdin
+// feeds the FIFO and two `tail -f` readers stream the spools from the byte offsets the client
+// has consumed, so a dropped link or a new client process resumes exactly where it stopped.
+// A watchdog ends the shell and removes its files after an idle time with nobody attached.
+// Only /bin/sh, mkfifo, tail and sleep are needed on the host: no tmux, no bash.
+
+export const DEFAULT_IDLE_TIMEOUT_SECONDS = 4 * 60 * 60;
+
+/** Exit codes of the attach command that mean "this session no longer exists". */
+const ATTACH_NO_SESSION = 44;
+const ATTACH_SHELL_DIED = 45;
+
+export function newSessionId(): string {
+  return 's' + crypto.randomBytes(8).toString('hex');
+}
+
+// The shell's pid is remembered across ticks, so a directory removed from under the session
+// (by hand, or a test tearing down) still ends the shell instead of orphaning it.
+const WATCHDOG = String.raw`d=$1; limit=$2; tick=30; [ "$limit" -lt 240 ] && tick=1; idle=0; pid=
+while sleep $tick; do
+  if [ ! -d "$d" ]; then [ -n "$pid" ] && { kill -KILL -"$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null; }; exit 0; fi
+  p=; read p 2>/dev/null <"$d/pid"; [ -n "$p" ] && pid=$p
+  att=; read att 2>/dev/null <"$d/attached"; busy=; read busy 2>/dev/null <"$d/busy"
+  alive=; [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && alive=1
+  if { [ -n "$att" ] && kill -0 "$att" 2>/dev/null; } || { [ -n "$alive" ] && [ "$busy" = 1 ]; }; then idle=0; continue; fi
+  idle=$((idle + tick))
+  if [ "$idle" -ge "$limit" ]; then
+    [ -n "$alive" ] && { kill -KILL -"$pid" 2>/dev/null || kill -KILL "$pid"; }
+    rm -rf "$d"; exit 0
+  fi
+done`;
+
+const BOOT = String.raw`exec 0<>"$1/in" 1>>"$1/out" 2>>"$1/err"
+cd 2>/dev/null
+case "$SHELL" in */bash) exec "$SHELL" --noprofile --norc;; esac
+exec /bin/sh`;
+
+function heredoc(file: string, body: string): string {
+  return `cat >"$d/${file}" <<'RI_EOF_${file.toUpperCase()}'\n${body}\nRI_EOF_${file.toUpperCase()}`;
+}
+
+/**
+ * Program (fed to /bin/sh on stdin) that makes the session directory and starts the detached
+ * shell and its watchdog. Prints `DIR <absolute path>`.
+ */
+export function createProgram(id: string, idleTimeoutSeconds: number, keepSpool: boolean): string {
+  return [
+    'umask 077',
+    'b="${HOME:-/tmp}/.cache/remote-invoke"',
+    'mkdir -p "$b" && chmod 700 "$b" || exit 90',
+    `d="$b/${id}"`,
+    'mkdir "$d" || exit 91',
+    'mkfifo "$d/in" || exit 92',
+    ': >"$d/out"; : >"$d/err"; echo 0 >"$d/busy"',
+    ...(keepSpool ? [': >"$d/keep"'] : []),
+    heredoc('boot', BOOT),
+    heredoc('watchdog', WATCHDOG),
+    'if command -v setsid >/dev/null 2>&1; then detach=setsid; else detach=nohup; fi',
+    '$detach /bin/sh "$d/boot" "$d" </dev/null >/dev/null 2>&1 &',
+    `$detach /bin/sh "$d/watchdog" "$d" ${Math.max(1, Math.round(idleTimeoutSeconds))} </dev/null >/dev/null 2>&1 &`,
+    'printf "DIR %s\\n" "$d"',
+    '',
+  ].join('\n');
+}
+
+/**
+ * Exec command that attaches: stdin → FIFO, spools from the given offsets → stdout/stderr.
+ * Ends with 44 when the session is gone, 45 when its shell died without its exit trap.
+ */
+export function attachCommand(dir: string, offsets: Record<OutputStream, number>): string {
+  const gone = (code: number) => `{ sleep 1; kill $o $e $c 2>/dev/null; exit ${code}; }`;
+  const program = [
+    // The channel's stderr carries the err spool byte for byte: the attach shell's own
+    // diagnostics must never reach it, or the client's offsets would drift.
+    'exec 4>&2 2>/dev/null',
+    `d="${dir}"`,
+    `[ -p "$d/in" ] || exit ${ATTACH_NO_SESSION}`,
+    'echo $$ >"$d/attached"',
+    `tail -c +${offsets.stdout + 1} -f "$d/out" & o=$!`,
+    `tail -c +${offsets.stderr + 1} -f "$d/err" 1>&4 & e=$!`,
+    'exec 3<&0',
+    'cat <&3 >>"$d/in" & c=$!',
+    // `read` is a builtin: watching the shell costs one `sleep` a second, nothing more.
+    `while kill -0 $c 2>/dev/null; do [ -d "$d" ] || ${gone(0)}; p=; read p 2>/dev/null <"$d/pid"; [ -z "$p" ] || kill -0 "$p" 2>/dev/null || ${gone(ATTACH_SHELL_DIED)}; sleep 1; done`,
+    'kill $o $e 2>/dev/null; exit 0',
+  ].join('; ');
+  return `/bin/sh -c '${program}'`;
+}
+
+/** Removes a session: kills its shell's group and deletes its directory. */
+export function removeCommand(dir: string): string {
+  return `/bin/sh -c 'd="${dir}"; p=$(cat "$d/pid" 2>/dev/null); [ -n "$p" ] && { kill -KILL -"$p" 2>/dev/null || kill -KILL "$p" 2>/dev/null; }; rm -rf "$d"; exit 0'`;
+}
+
+/** Runs a short program on /bin/sh's stdin and collects its output. */
+export function execProgram(client: Client, program: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    client.exec('/bin/sh', (err, channel) => {
+      if (err) return reject(err);
+      collect(channel).then(resolve, reject);
+      channel.end(program);
+    });
+  });
+}
+
+export function execCommand(client: Client, command: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    client.exec(command, (err, channel) => {
+      if (err) return reject(err);
+      collect(channel).then(resolve, reject);
+      channel.end();
+    });
+  });
+}
+
+function collect(channel: ClientChannel): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    let stdout = '';
+    let stderr = '';
+    let code: number | null = null;
+    channel.on('data', (d: Buffer) => (stdout += d.toString()));
+    channel.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    channel.on('exit', (c: number | null) => (code = c));
+    channel.on('close', () => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** What a client must remember to reattach to a durable shell, possibly from another process. */
+export interface DurableShellRecord {
+  id: string;
+  dir: string;
+  token: string;
+  hello: Hello;
+  /** Bytes of each spool already delivered (through the last complete line). */
+  offsets: Record<OutputStream, number>;
+  nextRunId: number;
+  /** A run that was in flight when the record was saved. */
+  activeRunId?: number;
+}
+
+export class SessionGoneError extends Error {}
+
+/** One attachment to a durable shell: an exec channel plus the spool readers behind it. */
+export class DurableTransport extends EventEmitter implements ShellTransport {
+  private exitCode: number | null = null;
+  private closing = false;
+
+  private constructor(
+    private readonly client: Client,
+    private readonly channel: ClientChannel,
+  ) {
+    super();
+    channel.on('data', (chunk: Buffer) => this.emit('data', 'stdout', chunk));
+    channel.stderr.on('data', (chunk: Buffer) => this.emit('data', 'stderr', chunk));
+    channel.on('exit', (code: number | null) => (this.exitCode = code));
+    channel.on('close', () => {
+      if (this.exitCode === ATTACH_SHELL_DIED) this.emit('closed', { exitCode: null, signal: 'SIGKILL' });
+      else if (this.exitCode === ATTACH_NO_SESSION) this.emit('closed', { lost: 'the session no longer exists on the host' });
+      else if (!this.closing) this.emit('closed', { lost: 'the connection was lost' });
+    });
+  }
+
+  static attach(client: Client, record: Pick<DurableShellRecord, 'dir'>, offsets: Record<OutputStream, number>) {
+    return new Promise<DurableTransport>((resolve, reject) =>
+      client.exec(attachCommand(record.dir, offsets), (err, channel) =>
+        err ? reject(err) : resolve(new DurableTransport(client, channel)),
+      ),
+    );
+  }
+
+  write(text: string): void {
+    this.channel.write(text);
+  }
+
+  get paused(): boolean {
+    return this.channel.isPaused();
+  }
+
+  pause(): void {
+    this.channel.pause();
+    this.channel.stderr.pause();
+  }
+
+  resume(): void {
+    this.channel.resume();
+    this.channel.stderr.resume();
+  }
+
+  signalGroup(hello: Hello, signal: 'TERM' | 'KILL'): void {
+    execDiscard(this.client, signalGroupCommand(hello, signal));
+  }
+
+  /** Detaches; the shell keeps running on the host. */
+  close(): void {
+    this.closing = true;
+    try {
+      this.channel.end();
+    } catch {
+      /* already gone */
+    }
+  }
+}
+
+/** Creates a durable shell on the host and attaches to it. */
+export async function createDurableShell(
+  client: Client,
+  options: { idleTimeoutSeconds?: number; keepSpool?: boolean; signal?: AbortSignal } = {},
+): Promise<{ shell: FramedShell; record: DurableShellRecord }> {
+  const id = newSessionId();
+  const created = await execProgram(
+    client,
+    createProgram(id, options.idleTimeoutSeconds ?? DEFAULT_IDLE_TIMEOUT_SECONDS, !!options.keepSpool),
+  );
+  const dir = /^DIR (.+)$/m.exec(created.stdout)?.[1];
+  if (created.code !== 0 || !dir) {
+    throw new Error(`could not create a durable session (exit ${created.code}): ${created.stderr.trim() || created.stdout.trim()}`);
+  }
+  const shell = new FramedShell();
+  const offsets = { stdout: 0, stderr: 0 };
+  shell.attach(await DurableTransport.attach(client, { dir }, offsets));
+  const hello = await shell.start(options.signal, dir);
+  return { shell, record: { id, dir, token: shell.token, hello, offsets, nextRunId: shell.runCounter } };
+}
+
+/** Reattaches to a durable shell from a saved record, resuming each spool at its offset. */
+export async function reattachDurableShell(client: Client, record: DurableShellRecord, shell?: FramedShell): Promise<FramedShell> {
+  const target =
+    shell ?? new FramedShell(record.token, { hello: record.hello, nextRunId: record.nextRunId, offsets: record.offsets });
+  const transport = await DurableTransport.attach(client, record, target.received);
+  target.attach(transport);
+  return target;
+}
+
+/** The record as of now (offsets at the last complete line delivered). */
+export function snapshotRecord(record: DurableShellRecord, shell: FramedShell, activeRunId?: number): DurableShellRecord {
+  return { ...record, offsets: { ...shell.lineBoundary }, nextRunId: shell.runCounter, activeRunId };
+}
