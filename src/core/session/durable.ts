@@ -17,7 +17,10 @@ export const DEFAULT_IDLE_TIMEOUT_SECONDS = 4 * 60 * 60;
 
 /** Exit codes of the attach command that mean "this session no longer exists". */
 const ATTACH_NO_SESSION = 44;
+/** The shell ended while attached: reattach to collect the rest of its spools. */
 const ATTACH_SHELL_DIED = 45;
+/** The shell had ended: its spools were delivered in full. */
+const ATTACH_DUMPED = 46;
 
 export function newSessionId(): string {
   return 's' + crypto.randomBytes(8).toString('hex');
@@ -65,7 +68,9 @@ export function createProgram(id: string, idleTimeoutSeconds: number, keepSpool:
     heredoc('boot', BOOT),
     heredoc('watchdog', WATCHDOG),
     'if command -v setsid >/dev/null 2>&1; then detach=setsid; else detach=nohup; fi',
-    '$detach /bin/sh "$d/boot" "$d" </dev/null >/dev/null 2>&1 &',
+    // setsid and nohup exec in place (a background job is never a group leader, so setsid does
+    // not fork): $! is the shell's pid, recorded before any client can attach.
+    '$detach /bin/sh "$d/boot" "$d" </dev/null >/dev/null 2>&1 & echo $! >"$d/pid"',
     `$detach /bin/sh "$d/watchdog" "$d" ${Math.max(1, Math.round(idleTimeoutSeconds))} </dev/null >/dev/null 2>&1 &`,
     'printf "DIR %s\\n" "$d"',
     '',
@@ -77,21 +82,24 @@ export function createProgram(id: string, idleTimeoutSeconds: number, keepSpool:
  * Ends with 44 when the session is gone, 45 when its shell died without its exit trap.
  */
 export function attachCommand(dir: string, offsets: Record<OutputStream, number>): string {
-  const gone = (code: number) => `{ sleep 1; kill $o $e $c 2>/dev/null; exit ${code}; }`;
+  const gone = `{ sleep 1; kill $o $e $c 2>/dev/null; exit ${ATTACH_SHELL_DIED}; }`;
   const program = [
     // The channel's stderr carries the err spool byte for byte: the attach shell's own
     // diagnostics must never reach it, or the client's offsets would drift.
     'exec 4>&2 2>/dev/null',
     `d="${dir}"`,
     `[ -p "$d/in" ] || exit ${ATTACH_NO_SESSION}`,
+    // `read` is a builtin: watching the shell costs one `sleep` a second, nothing more.
+    'alive() { p=; read p <"$d/pid"; [ -n "$p" ] && kill -0 "$p"; }',
+    // A shell that has ended: deliver what its spools still hold, then say so.
+    `alive || { tail -c +${offsets.stdout + 1} "$d/out"; tail -c +${offsets.stderr + 1} "$d/err" 1>&4; exit ${ATTACH_DUMPED}; }`,
     'echo $$ >"$d/attached"',
     `tail -c +${offsets.stdout + 1} -f "$d/out" & o=$!`,
     `tail -c +${offsets.stderr + 1} -f "$d/err" 1>&4 & e=$!`,
     'exec 3<&0',
     'cat <&3 >>"$d/in" & c=$!',
-    // `read` is a builtin: watching the shell costs one `sleep` a second, nothing more.
-    `while kill -0 $c 2>/dev/null; do [ -d "$d" ] || ${gone(0)}; p=; read p 2>/dev/null <"$d/pid"; [ -z "$p" ] || kill -0 "$p" 2>/dev/null || ${gone(ATTACH_SHELL_DIED)}; sleep 1; done`,
-    'kill $o $e 2>/dev/null; exit 0',
+    `while kill -0 $c; do [ -d "$d" ] && alive || ${gone}; sleep 1; done`,
+    'kill $o $e; exit 0',
   ].join('; ');
   return `/bin/sh -c '${program}'`;
 }
@@ -163,7 +171,8 @@ export class DurableTransport extends EventEmitter implements ShellTransport {
     channel.stderr.on('data', (chunk: Buffer) => this.emit('data', 'stderr', chunk));
     channel.on('exit', (code: number | null) => (this.exitCode = code));
     channel.on('close', () => {
-      if (this.exitCode === ATTACH_SHELL_DIED) this.emit('closed', { exitCode: null, signal: 'SIGKILL' });
+      if (this.exitCode === ATTACH_DUMPED) this.emit('closed', { exitCode: null, signal: null });
+      else if (this.exitCode === ATTACH_SHELL_DIED) this.emit('closed', { lost: 'the remote shell ended while attached' });
       else if (this.exitCode === ATTACH_NO_SESSION) this.emit('closed', { lost: 'the session no longer exists on the host' });
       else if (!this.closing) this.emit('closed', { lost: 'the connection was lost' });
     });

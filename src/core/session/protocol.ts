@@ -95,7 +95,7 @@ export function runProgram(token: string, run: RunProgram): string {
     `printf '\\n%s E %s %s\\n' ${token} ${run.runId} "$__ri_s" >&2`,
     `printf '\\n%s E %s %s\\n' ${token} ${run.runId} "$__ri_s"`,
     ...(run.durable ? ['echo 0 >"$__ri_d/busy"'] : []),
-    ...(run.exitAfter ? ['exit "$__ri_s"'] : []),
+    ...(run.exitAfter ? ['echo "$__ri_s" >"$__ri_d/status"', 'exit "$__ri_s"'] : []),
     '',
   ].join('\n');
 }
