@@ -207,7 +207,14 @@ export function connect(host: ResolvedHost, options: ConnectOptions = {}): Promi
       }
       fail(new HostFailure('Unreachable', `${where}: ${err.message}`));
     });
-    client.on('close', () => fail(new HostFailure(hostKeyError ? 'HostKeyRejected' : 'Unreachable', hostKeyError ?? `${where}: connection closed during set-up`)));
+    client.on('close', () => {
+      if (hostKeyError) return fail(new HostFailure('HostKeyRejected', hostKeyError));
+      // A server that hangs up while we authenticate (MaxAuthTries, a PAM error) is refusing us, not unreachable.
+      if (tried.length) {
+        return fail(new HostFailure('AuthFailed', `${where} closed the connection during authentication (tried: ${tried.join(', ')})`));
+      }
+      fail(new HostFailure('Unreachable', `${where}: connection closed during set-up`));
+    });
 
     client.connect({
       sock,
@@ -266,7 +273,8 @@ function buildAuthSequence(
   steps.push({
     method: 'keyboard-interactive',
     make: async () => {
-      if (!options.callbacks) return undefined;
+      // SharedCredentials is always present; what matters is whether anyone can answer.
+      if (!credentials.canAskKeyboardInteractive) return undefined;
       tried.push('keyboard-interactive');
       return {
         type: 'keyboard-interactive',
@@ -275,7 +283,10 @@ function buildAuthSequence(
           if (!prompts.length) return finish([]);
           askUser(() =>
             credentials.askKeyboardInteractive(host.name, username, prompts.map((p) => ({ prompt: p.prompt, echo: !!p.echo }))),
-          ).then((answers) => finish(answers ?? []));
+          ).then((answers) =>
+            // sshd drops the connection on a wrong number of replies; empty answers just fail this method
+            finish(answers?.length === prompts.length ? answers : prompts.map(() => '')),
+          );
         },
       };
     },

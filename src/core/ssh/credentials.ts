@@ -52,4 +52,8 @@ export class SharedCredentials implements InteractionCallbacks {
   get canAskHostKey(): boolean {
     return !!this.inner.confirmHostKey;
   }
+
+  get canAskKeyboardInteractive(): boolean {
+    return !!this.inner.askKeyboardInteractive;
+  }
 }

@@ -1,0 +1,167 @@
+/**
+ * Authentication against real sshd: password (good, bad, shared by two hosts and asked once),
+ * keyboard-interactive, encrypted client keys through askPassphrase, and the order
+ * identity files → password. Password auth uses a throw-away local account (root only).
+ */
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as path from 'path';
+import { SshConfigFile, type InteractionCallbacks } from '../../src/core';
+import { ensurePasswordUser, removePasswordUser, startTestBed, type TestBed } from '../support/sshd';
+import { collect, hostBlock, newKey, show, tmpDir } from './helpers/engine';
+
+const PW_USER = 'ri_auth_t1';
+const PASSWORD = 'correct horse battery';
+
+describe('authentication (real sshd)', function () {
+  this.timeout(60_000);
+  let bed: TestBed;
+  let dir: string;
+  let encrypted: ReturnType<typeof newKey>;
+  let unauthorized: ReturnType<typeof newKey>;
+  let cfg: SshConfigFile;
+
+  before(async function () {
+    if (process.getuid?.() !== 0) this.skip(); // a throw-away account needs root
+    dir = tmpDir('auth');
+    ensurePasswordUser(PW_USER, PASSWORD);
+    bed = await startTestBed({ count: 2, passwordAuth: true });
+    encrypted = newKey(dir, 'enc_ed25519', 'ed25519', 'the passphrase');
+    unauthorized = newKey(dir, 'unauthorized');
+    // authorize the encrypted key next to the bed's client key
+    fs.appendFileSync(bed.clientKeyPath + '.pub', `\n${encrypted.pub} encrypted\n`);
+    const common = { UserKnownHostsFile: bed.knownHostsPath, StrictHostKeyChecking: 'yes', IdentitiesOnly: 'yes' };
+    const [h1, h2] = bed.hosts;
+    const p = path.join(dir, 'ssh_config');
+    fs.writeFileSync(
+      p,
+      [
+        // password only: no usable key
+        hostBlock('pw1', h1, { ...common, User: PW_USER, IdentityFile: path.join(dir, 'no-such-key') }),
+        hostBlock('pw2', h2, { ...common, User: PW_USER, IdentityFile: path.join(dir, 'no-such-key') }),
+        // a key the server does not accept, then the password
+        hostBlock('keythenpw', h1, { ...common, User: PW_USER, IdentityFile: unauthorized.path }),
+        // the bed's authorized key: the password is never needed
+        hostBlock('goodkey', h1, { ...common, User: PW_USER, IdentityFile: bed.clientKeyPath }),
+        hostBlock('enc1', h1, { ...common, User: bed.user, IdentityFile: encrypted.path }),
+        hostBlock('enc2', h2, { ...common, User: bed.user, IdentityFile: encrypted.path }),
+      ].join('\n'),
+    );
+    cfg = SshConfigFile.load(p);
+  });
+
+  after(async () => {
+    await bed?.stop();
+    removePasswordUser(PW_USER);
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  function counting(answers: Partial<Record<'password' | 'passphrase', string>>, extra: InteractionCallbacks = {}) {
+    const calls = { password: [] as string[], passphrase: [] as string[] };
+    const callbacks: InteractionCallbacks = {
+      ...(answers.password !== undefined && {
+        askPassword: async (host: string, user: string) => (calls.password.push(`${user}@${host}`), answers.password),
+      }),
+      ...(answers.passphrase !== undefined && {
+        askPassphrase: async (keyPath: string) => (calls.passphrase.push(keyPath), answers.passphrase),
+      }),
+      ...extra,
+    };
+    return { calls, callbacks };
+  }
+
+  const run = (targets: string[], callbacks?: InteractionCallbacks) =>
+    collect({ script: { text: 'id -un' }, targets, sshConfig: cfg, callbacks });
+
+  it('a good password: Completed, running as that user', async () => {
+    const a = counting({ password: PASSWORD });
+    const c = await run(['pw1'], a.callbacks);
+    assert.strictEqual(c.result('pw1').status, 'Completed', show(c));
+    assert.deepStrictEqual(c.lines('pw1'), [PW_USER]);
+    assert.deepStrictEqual(a.calls.password, [`${PW_USER}@pw1`]);
+  });
+
+  it('a bad password: AuthFailed, naming what was tried; the script never runs', async () => {
+    const a = counting({ password: 'wrong password' });
+    const c = await run(['pw1'], a.callbacks);
+    const r = c.result('pw1');
+    assert.strictEqual(r.status, 'AuthFailed', show(c));
+    assert.match(r.error ?? '', /password/);
+    assert.match(r.error ?? '', new RegExp(PW_USER));
+    assert.deepStrictEqual(c.lines('pw1'), []);
+    assert.ok(a.calls.password.length >= 1 && a.calls.password.length <= 2, `asked ${a.calls.password.length} times`);
+  });
+
+  it('no callbacks and no usable key: AuthFailed without hanging', async () => {
+    const c = await run(['pw1']);
+    assert.strictEqual(c.result('pw1').status, 'AuthFailed', show(c));
+  });
+
+  it('a password shared by two hosts is asked once', async () => {
+    const a = counting({ password: PASSWORD });
+    const c = await run(['pw1', 'pw2'], a.callbacks);
+    assert.deepStrictEqual(c.results.map((r) => r.status), ['Completed', 'Completed'], show(c));
+    assert.strictEqual(a.calls.password.length, 1, `asked: ${a.calls.password.join(', ')}`);
+  });
+
+  it('keyboard-interactive answers the PAM prompt', async () => {
+    const prompts: string[] = [];
+    const callbacks: InteractionCallbacks = {
+      askKeyboardInteractive: async (_h, _u, ps) => {
+        prompts.push(...ps.map((p) => p.prompt));
+        return ps.map(() => PASSWORD);
+      },
+    };
+    const c = await run(['pw1'], callbacks);
+    assert.strictEqual(c.result('pw1').status, 'Completed', show(c));
+    assert.ok(prompts.some((p) => /password/i.test(p)), JSON.stringify(prompts));
+  });
+
+  it('keyboard-interactive cancelled by the user (no answers): AuthFailed, not a dropped connection', async () => {
+    const c = await run(['pw1'], { askKeyboardInteractive: async () => undefined });
+    assert.strictEqual(c.result('pw1').status, 'AuthFailed', show(c));
+  });
+
+  it('identity files come before the password: a key the server refuses, then the password', async () => {
+    const a = counting({ password: PASSWORD });
+    const c = await run(['keythenpw'], a.callbacks);
+    assert.strictEqual(c.result('keythenpw').status, 'Completed', show(c));
+    assert.strictEqual(a.calls.password.length, 1);
+  });
+
+  it('an accepted key means the password is never asked', async () => {
+    const a = counting({ password: 'never used' });
+    const c = await run(['goodkey'], a.callbacks);
+    assert.strictEqual(c.result('goodkey').status, 'Completed', show(c));
+    assert.strictEqual(a.calls.password.length, 0);
+  });
+
+  describe('an encrypted client key (ssh-keygen -N)', () => {
+    it('is unlocked through askPassphrase', async () => {
+      const a = counting({ passphrase: 'the passphrase' });
+      const c = await run(['enc1'], a.callbacks);
+      assert.strictEqual(c.result('enc1').status, 'Completed', show(c));
+      assert.deepStrictEqual(c.lines('enc1'), [bed.user]);
+      assert.deepStrictEqual(a.calls.passphrase, [encrypted.path]);
+    });
+
+    it('shared by two hosts: the passphrase is asked once', async () => {
+      const a = counting({ passphrase: 'the passphrase' });
+      const c = await run(['enc1', 'enc2'], a.callbacks);
+      assert.deepStrictEqual(c.results.map((r) => r.status), ['Completed', 'Completed'], show(c));
+      assert.strictEqual(a.calls.passphrase.length, 1);
+    });
+
+    it('a wrong passphrase: AuthFailed, the key is not offered', async () => {
+      const a = counting({ passphrase: 'not it' });
+      const c = await run(['enc1'], a.callbacks);
+      assert.strictEqual(c.result('enc1').status, 'AuthFailed', show(c));
+      assert.ok(a.calls.passphrase.length >= 1);
+    });
+
+    it('no askPassphrase callback: AuthFailed', async () => {
+      const c = await run(['enc1']);
+      assert.strictEqual(c.result('enc1').status, 'AuthFailed', show(c));
+    });
+  });
+});
