@@ -68,8 +68,8 @@ export class OutputPanels implements vscode.Disposable {
     if (result.exitCode !== null) parts.push(`exit ${result.exitCode}`);
     if (result.signal) parts.push(result.signal);
     parts.push(formatDuration(result.durationMs));
-    const why = result.error ? `\n  ${result.error}` : '';
-    this.write(result.host, `■ ${parts.join(' · ')}${why}\n\n`);
+    if (result.error) parts.push(result.error.replace(/\s*\n\s*/g, ' '));
+    this.write(result.host, `■ ${parts.join(' · ')}\n\n`);
   }
 
   show(host: string, preserveFocus = true): void {

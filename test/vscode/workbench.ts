@@ -60,6 +60,7 @@ export interface WorkbenchOptions {
   /** Extension host / workbench log lines. */
   log?: (line: string) => void;
   viewport?: { width: number; height: number };
+  colorScheme?: 'light' | 'dark';
 }
 
 export interface Workbench {
@@ -82,6 +83,10 @@ const HYGIENE_SETTINGS = {
   'security.workspace.trust.enabled': false,
   'chat.commandCenter.enabled': false,
   'window.commandCenter': false,
+  // The run directories live inside the repo: keep git from offering to open it.
+  'git.openRepositoryInParentFolders': 'never',
+  'git.autoRepositoryDetection': false,
+  'files.exclude': { '**/.vscode': true },
 };
 
 export function loadPlaywright(): { chromium: { launchPersistentContext(dir: string, options: object): Promise<BrowserContext> } } {
@@ -108,7 +113,9 @@ export async function startWorkbench(opts: WorkbenchOptions): Promise<Workbench>
   // TMPDIR holds the server's IPC sockets, whose paths must stay under 108 bytes: keep it short.
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ri-vsc-'));
   const settings = JSON.stringify({ ...HYGIENE_SETTINGS, ...opts.settings }, null, 2);
-  for (const d of [`${run}/user-data/User`, `${run}/user-data/Machine`]) {
+  // Written to User, to Machine (machine-scoped settings of the remote extension host) and to the
+  // workspace: the web workbench's Extension Development Host window reads some from each.
+  for (const d of [`${run}/user-data/User`, `${run}/user-data/Machine`, `${opts.workspace}/.vscode`]) {
     fs.mkdirSync(d, { recursive: true });
     fs.writeFileSync(`${d}/settings.json`, settings);
   }
@@ -196,6 +203,7 @@ export async function startWorkbench(opts: WorkbenchOptions): Promise<Workbench>
       executablePath: CHROMIUM,
       headless: true,
       viewport: opts.viewport ?? { width: 1400, height: 900 },
+      colorScheme: opts.colorScheme ?? 'dark',
       args: [
         '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
         '--disable-background-networking', '--disable-component-update', '--disable-sync',
