@@ -306,6 +306,33 @@ describe('invoke (real sshd)', function () {
     });
   });
 
+  describe('scripts that rearrange the shell they are sourced into', () => {
+    // A script without a shebang is sourced into the session shell, so what it does to that
+    // shell's file descriptors and options must not reach the framing. The timeouts only keep a
+    // failing test from hanging; a correct engine ends these runs at once.
+    it('`exec 2>&1` (merge stderr into stdout): the run still ends, Completed', async () => {
+      const c = await run('exec 2>&1\necho to-stderr >&2\necho out', ['host1'], { timeoutMs: 3000 });
+      assert.strictEqual(c.result('host1').status, 'Completed', show(c));
+      assert.deepStrictEqual(c.lines('host1'), ['to-stderr', 'out']);
+    });
+
+    it('`exec >/dev/null` (silence the rest of the script): the run still ends, Completed', async () => {
+      const c = await run('echo visible\nexec >/dev/null\necho hidden', ['host1'], { timeoutMs: 3000 });
+      assert.strictEqual(c.result('host1').status, 'Completed', show(c));
+      assert.deepStrictEqual(c.lines('host1'), ['visible']);
+    });
+
+    it('`set -x`: the trace shows the script only, never the framing or its token', async () => {
+      const c = await run('set -x\necho traced', ['host1'], { timeoutMs: 3000 });
+      assert.strictEqual(c.result('host1').status, 'Completed', show(c));
+      assert.deepStrictEqual(c.lines('host1'), ['traced']);
+      const stderr = c.lines('host1', 'stderr');
+      assert.ok(stderr.some((l) => /\+ echo traced$/.test(l)), JSON.stringify(stderr));
+      const leaked = stderr.filter((l) => /__ri_|RI[0-9a-f]{32}|trap : TERM/.test(l));
+      assert.deepStrictEqual(leaked, [], 'framing commands leaked into the output');
+    });
+  });
+
   describe('stdin is empty', () => {
     it('`cat; echo done` ends at once', async () => {
       const c = await run('cat; echo done', good);
