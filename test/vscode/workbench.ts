@@ -30,6 +30,7 @@ export interface Page {
   locator(selector: string, options?: { hasText?: string | RegExp; has?: any }): any;
   getByRole(role: string, options?: { name?: string | RegExp; exact?: boolean }): any;
   getByText(text: string | RegExp, options?: { exact?: boolean }): any;
+  frameLocator(selector: string): any;
   keyboard: { press(key: string): Promise<void>; type(text: string, options?: { delay?: number }): Promise<void> };
   mouse: { click(x: number, y: number, options?: { button?: 'left' | 'right' }): Promise<void> };
   waitForTimeout(ms: number): Promise<void>;

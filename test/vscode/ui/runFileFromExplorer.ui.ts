@@ -51,7 +51,7 @@ const flow: UiFlow = {
       const quickInput = page.locator('.quick-input-widget');
       await quickInput.locator('.quick-input-list .monaco-list-row', { hasText: 'web2' }).waitFor({ timeout: 30_000 });
       await step('pick-hosts');
-      if (process.env.UI_DUMP) fs.writeFileSync(path.join(ctx.runDir, 'quick-input.html'), await quickInput.evaluate((e: Element) => e.outerHTML));
+      if (process.env.UI_DUMP) fs.writeFileSync(path.join(ctx.runDir, 'quick-input.html'), await quickInput.evaluate((e: { outerHTML: string }) => e.outerHTML));
       await quickInput.getByRole('checkbox', { name: 'Toggle all checkboxes' }).click();
       await page.keyboard.press('Enter');
 
