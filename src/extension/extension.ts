@@ -33,6 +33,10 @@ export interface RemoteInvokeApi {
   results(id?: number): HostResult[];
   /** The read-only document with a host's output of a run (the latest by default). */
   outputUri(host: string, runId?: number): vscode.Uri;
+  /** Opens two hosts' outputs of a run in the diff editor. */
+  compareOutputs(a: string, b: string, runId?: number): Promise<void>;
+  /** The results view's "Group identical output" toggle. */
+  setResultsGrouped(on: boolean): void;
 }
 
 export function activate(context: vscode.ExtensionContext): RemoteInvokeApi {
@@ -73,12 +77,16 @@ export function activate(context: vscode.ExtensionContext): RemoteInvokeApi {
       const run = id === undefined ? results.latest() : results.get(id);
       return run ? [...run.hosts.values()].flatMap((h) => (h.result ? [h.result] : [])) : [];
     },
-    outputUri: (host, id) => {
-      const run = id === undefined ? results.latest() : results.get(id);
-      if (!run) throw new Error(id === undefined ? 'no run yet' : `no run ${id}`);
-      return outputUri(run, host);
-    },
+    outputUri: (host, id) => outputUri(runOf(id), host),
+    compareOutputs: (a, b, id) => resultsView.compare(runOf(id), [a, b]),
+    setResultsGrouped: (on) => resultsView.setGrouped(on),
   };
+
+  function runOf(id: number | undefined): RunRecord {
+    const run = id === undefined ? results.latest() : results.get(id);
+    if (!run) throw new Error(id === undefined ? 'no run yet' : `no run ${id}`);
+    return run;
+  }
 }
 
 export function deactivate(): void {

@@ -103,6 +103,12 @@ export class ResultsView implements vscode.Disposable {
     this.scheduleUpdate(0);
   }
 
+  /** Folds hosts with identical output into one row each (the toolbar's toggle). */
+  setGrouped(on: boolean): void {
+    this.grouped = on;
+    this.scheduleUpdate(0);
+  }
+
   /** The last state the webview reported drawing. */
   rendered(): RenderedState | undefined {
     return this.lastRendered;

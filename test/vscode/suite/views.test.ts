@@ -1,0 +1,87 @@
+import * as assert from 'node:assert';
+import * as vscode from 'vscode';
+import type { HostResult } from '../../../src/core';
+import { api, testBed, waitFor } from './helpers';
+
+describe('Results, comparison, cancel, terminal', function () {
+  before(async () => {
+    await testBed();
+  });
+
+  it('groups hosts whose output is identical', async () => {
+    const ri = await api();
+    await vscode.commands.executeCommand('remoteInvoke.runSelection', { text: 'echo same everywhere\n', hosts: ['host1', 'host2', 'down'] });
+    const runId = ri.run()!.id;
+    ri.setResultsGrouped(true);
+    try {
+      const rendered = await waitFor('grouped results', () => {
+        const r = ri.resultsRendered();
+        return r?.runId === runId && r.grouped ? r : undefined;
+      });
+      assert.deepStrictEqual(
+        rendered.groups.map((g) => [g.label, g.hosts]),
+        [['2 hosts, same output', ['host1', 'host2']], ['down', ['down']]],
+      );
+    } finally {
+      ri.setResultsGrouped(false);
+    }
+  });
+
+  it('compares two hosts\' outputs in the diff editor', async () => {
+    const ri = await api();
+    await vscode.commands.executeCommand('remoteInvoke.runSelection', { text: 'echo common\necho "only on $(uname -n)-$$"\n', hosts: ['host1', 'host2'] });
+    await ri.compareOutputs('host1', 'host2');
+    const tab = await waitFor('a diff tab', () => {
+      const t = vscode.window.tabGroups.activeTabGroup.activeTab;
+      return t?.input instanceof vscode.TabInputTextDiff ? t : undefined;
+    });
+    const input = tab.input as vscode.TabInputTextDiff;
+    assert.strictEqual(input.original.toString(), ri.outputUri('host1').toString());
+    assert.strictEqual(input.modified.toString(), ri.outputUri('host2').toString());
+    assert.match(tab.label, /host1 ↔ host2/);
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+  });
+
+  it('cancels a run: the remote processes stop and the hosts end Cancelled', async () => {
+    const ri = await api();
+    const started = Date.now();
+    const pending = vscode.commands.executeCommand<HostResult[]>('remoteInvoke.runSelection', { text: 'echo started\nsleep 30\necho not reached\n', hosts: ['host1', 'host2'] });
+    await waitFor('both hosts started', () => ri.outputText('host1').endsWith('started\n') && ri.outputText('host2').endsWith('started\n'), 15_000);
+    await vscode.commands.executeCommand('remoteInvoke.cancelRun');
+    const results = await pending;
+    assert.deepStrictEqual(results.map((r) => r.status), ['Cancelled', 'Cancelled']);
+    assert.ok(Date.now() - started < 15_000, 'did not wait for the sleep');
+    assert.doesNotMatch(ri.outputText('host1'), /not reached/);
+    // The sessions survive a cancelled run.
+    const next = await vscode.commands.executeCommand<HostResult[]>('remoteInvoke.runSelection', { text: 'echo after cancel\n', hosts: ['host1', 'host2'] });
+    assert.deepStrictEqual(next.map((r) => r.status), ['Completed', 'Completed']);
+  });
+
+  it('opens an interactive terminal on a host', async () => {
+    const ri = await api();
+    await vscode.commands.executeCommand('remoteInvoke.resetSession', 'host2');
+    const opened = new Promise<vscode.Terminal>((resolve) => {
+      const sub = vscode.window.onDidOpenTerminal((t) => {
+        if (t.name === 'Remote Invoke: host2') {
+          sub.dispose();
+          resolve(t);
+        }
+      });
+    });
+    await vscode.commands.executeCommand('remoteInvoke.openTerminal', 'host2');
+    const terminal = await opened;
+    await waitFor('host2 session open', () => ri.sessionState('host2') === 'connected', 15_000);
+    const closed = new Promise<vscode.Terminal>((resolve) => {
+      const sub = vscode.window.onDidCloseTerminal((t) => {
+        if (t === terminal) {
+          sub.dispose();
+          resolve(t);
+        }
+      });
+    });
+    terminal.sendText('exit 7');
+    const ended = await Promise.race([closed, new Promise<undefined>((r) => setTimeout(r, 15_000))]);
+    assert.ok(ended, 'the terminal closes when the remote shell exits');
+    assert.strictEqual(ended.exitStatus?.code, 7);
+  });
+});
