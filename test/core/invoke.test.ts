@@ -447,7 +447,11 @@ describe('invoke (real sshd)', function () {
     let port: number;
     const sockets: net.Socket[] = [];
     before(async () => {
-      server = net.createServer((s) => sockets.push(s));
+      server = net.createServer((s) => {
+        sockets.push(s);
+        s.pause();
+        s.on('error', () => undefined);
+      });
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
       port = (server.address() as net.AddressInfo).port;
     });
@@ -470,6 +474,20 @@ describe('invoke (real sshd)', function () {
       const c = await run('echo ok', [silent], { timeoutMs: 1000 });
       assert.strictEqual(c.result(silent).status, 'TimedOut', show(c));
       assert.ok(c.result(silent).durationMs < 4000, show(c));
+    });
+
+    it('the client destroys its TCP socket when it gives up (a half-open one would keep a CLI alive forever)', async () => {
+      // This server never reads, so it never sees the client's FIN and never closes its side:
+      // only a client that destroys its socket gets rid of it.
+      const silent = `127.0.0.1:${port}`;
+      const c = await run('echo ok', [silent, `root@${silent}`], { connectTimeoutMs: 500, timeoutMs: 400 });
+      assert.deepStrictEqual(c.results.map((r) => r.status).sort(), ['TimedOut', 'TimedOut'], show(c));
+      const open = () =>
+        ((process as unknown as { _getActiveHandles(): unknown[] })._getActiveHandles() as unknown[]).filter(
+          (h) => h instanceof net.Socket && h.remotePort === port && !h.destroyed,
+        );
+      const closed = await waitFor(() => open().length === 0, 1500);
+      assert.ok(closed, `${open().length} client socket(s) to the silent server left open`);
     });
   });
 });

@@ -124,6 +124,7 @@ export function connect(host: ResolvedHost, options: ConnectOptions = {}): Promi
     let settled = false;
     let hostKeyError: string | undefined;
     const tried: string[] = [];
+    let socket: net.Socket | undefined;
 
     const fail = (failure: HostFailure) => {
       if (settled) return;
@@ -132,6 +133,9 @@ export function connect(host: ResolvedHost, options: ConnectOptions = {}): Promi
       options.signal?.removeEventListener('abort', onAbort);
       client.end();
       client.destroy();
+      // ssh2 does not always destroy a socket it was handed (e.g. a server that never sends its
+      // banner); a socket left open keeps the process alive and leaks a descriptor.
+      socket?.destroy();
       reject(failure);
     };
     const timeoutMs = options.connectTimeoutMs ?? host.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
@@ -152,6 +156,7 @@ export function connect(host: ResolvedHost, options: ConnectOptions = {}): Promi
     };
 
     const sock = net.connect({ host: host.hostName, port: host.port });
+    socket = sock;
     sock.setNoDelay(true); // ssh2 leaves Nagle on, which costs ~40 ms per exchange
     sock.on('error', (err: NodeJS.ErrnoException) => {
       const why =

@@ -8,7 +8,7 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { invoke, SshConfigFile, type HostResult, type InvokeEvent, type InvokeRequest, type OutputStream } from '../../../src/core';
+import { fingerprintSha256, invoke, SshConfigFile, type HostResult, type InvokeEvent, type InvokeRequest, type OutputStream } from '../../../src/core';
 import type { TestBed } from '../../support/sshd';
 
 export interface Collected {
@@ -115,6 +115,10 @@ export function newKey(dir: string, name: string, type = 'ed25519', passphrase =
 
 export function pubBlob(pubLine: string): Buffer {
   return Buffer.from(pubLine.trim().split(/\s+/)[1], 'base64');
+}
+
+export function fingerprintOf(pubLine: string): string {
+  return fingerprintSha256(pubBlob(pubLine));
 }
 
 export function knownHostsNameOf(h: { address: string; port: number }): string {
