@@ -80,7 +80,7 @@ describe('Results, comparison, cancel, terminal', function () {
       });
     });
     terminal.sendText('exit 7');
-    const ended = await Promise.race([closed, new Promise<undefined>((r) => setTimeout(r, 15_000))]);
+    const ended = await Promise.race([closed, new Promise<undefined>((r) => setTimeout(() => r(undefined), 15_000))]);
     assert.ok(ended, 'the terminal closes when the remote shell exits');
     assert.strictEqual(ended.exitStatus?.code, 7);
   });

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { startTestBed } from '../../support/sshd';
 import type { UiFlow } from '../run';
 import { REPO } from '../workbench';
+import { explorerContextMenu, extensionReady, giveArguments, pickAllHosts, plain, resultsFrame, useTheme } from './steps';
 
 // The README's screenshots are refreshed only on request (npm run screenshots), so that a test run
 // does not rewrite tracked files; otherwise they go to the run directory.
@@ -25,51 +26,31 @@ const flow: UiFlow = {
         ctx.log(`step: ${name}`);
       };
 
-      // Menus are snapshots: wait until the extension's contributions are registered (its activity bar entry shows).
-      await page.locator('.activitybar a.action-label[aria-label^="Remote Invoke"]').waitFor({ timeout: 30_000 });
-      // The Extension Development Host of the web workbench ignores a theme from settings: pick it as a user would.
-      await page.keyboard.press('Control+K');
-      await page.keyboard.press('Control+T');
-      await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Dark Modern' }).first().waitFor();
-      await page.keyboard.type('Dark Modern');
-      await page.keyboard.press('Enter');
-      await page.locator('.monaco-workbench.vs-dark').waitFor();
-
-      const row = page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'check-host.sh' });
-      await row.waitFor({ timeout: 30_000 });
-      await step('explorer');
-      await row.click({ button: 'right' });
-      const item = page.locator('.monaco-menu .action-item', { hasText: 'Run File on Hosts…' });
-      await item.waitFor();
-      await step('context-menu');
+      await extensionReady(page);
+      await useTheme(page, 'Dark Modern');
       const SCREENSHOTS = UPDATE ? path.join(REPO, 'media/screenshots') : path.join(ctx.runDir, 'screenshots');
       fs.mkdirSync(SCREENSHOTS, { recursive: true });
-      await page.screenshot({ path: path.join(SCREENSHOTS, 'explorer-context-menu.png') });
-      await item.click();
-
+      await step('explorer');
+      await explorerContextMenu(page, 'check-host.sh', 'Run File on Hosts…', async () => {
+        await step('context-menu');
+        await page.screenshot({ path: path.join(SCREENSHOTS, 'explorer-context-menu.png') });
+      });
       // No host is checked in the Hosts view, so the targets are asked for.
-      const quickInput = page.locator('.quick-input-widget');
-      await quickInput.locator('.quick-input-list .monaco-list-row', { hasText: 'web2' }).waitFor({ timeout: 30_000 });
+      await pickAllHosts(page, 'web2');
       await step('pick-hosts');
-      if (process.env.UI_DUMP) fs.writeFileSync(path.join(ctx.runDir, 'quick-input.html'), await quickInput.evaluate((e: { outerHTML: string }) => e.outerHTML));
-      await quickInput.getByRole('checkbox', { name: 'Toggle all checkboxes' }).click();
-      await page.keyboard.press('Enter');
-
       // Arguments, remembered for this file.
-      await quickInput.locator('.quick-input-title', { hasText: 'Arguments for check-host.sh' }).waitFor();
-      await page.keyboard.type(`--env staging "two words"`);
+      await giveArguments(page, 'check-host.sh', `--env staging "two words"`);
       await step('arguments');
-      await page.keyboard.press('Enter');
 
       // The output panel of the first host shows its run, headed and ended.
       const panel = page.locator('.part.panel');
       await panel.locator('.view-lines', { hasText: '■ Completed' }).waitFor({ timeout: 30_000 });
-      const outputText = (await panel.locator('.view-lines').innerText()).replace(/\u00a0/g, ' ');
+      const outputText = plain(await panel.locator('.view-lines').innerText());
       assert.match(outputText, /▶ .*check-host\.sh --env staging 'two words'/);
       assert.match(outputText, /\[two words\]/);
 
       // The results view lists both hosts as completed.
-      const results = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+      const results = resultsFrame(page);
       await results.locator('tr.row', { hasText: 'web2' }).locator('.status', { hasText: 'Completed' }).waitFor({ timeout: 15_000 });
       await results.locator('tr.row', { hasText: 'web1' }).locator('.status', { hasText: 'Completed' }).waitFor();
       await page.keyboard.press('Escape'); // close leftover notifications' focus

@@ -1,0 +1,55 @@
+// Workbench steps shared by the UI flows, written the way a user does them.
+import type { Page } from '../workbench';
+
+/** Waits until the extension's contributions are registered: menus are snapshots taken when they open. */
+export async function extensionReady(page: Page): Promise<void> {
+  await page.locator('.activitybar a.action-label[aria-label^="Remote Invoke"]').waitFor({ timeout: 30_000 });
+}
+
+/** The web Extension Development Host ignores a theme from settings: pick it as a user would. */
+export async function useTheme(page: Page, theme: string): Promise<void> {
+  await page.keyboard.press('Control+K');
+  await page.keyboard.press('Control+T');
+  await page.locator('.quick-input-widget .monaco-list-row', { hasText: theme }).first().waitFor();
+  await page.keyboard.type(theme);
+  await page.keyboard.press('Enter');
+  await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
+}
+
+/** Right-click a file in the Explorer and choose an entry of its context menu. */
+export async function explorerContextMenu(page: Page, file: string, entry: string, beforeClick?: () => Promise<void>): Promise<void> {
+  const row = page.locator('.explorer-folders-view .monaco-list-row', { hasText: file });
+  await row.waitFor({ timeout: 30_000 });
+  await row.click({ button: 'right' });
+  const item = page.locator('.monaco-menu .action-item', { hasText: entry });
+  await item.waitFor();
+  // The menu ignores a click that lands while it is still being laid out.
+  await page.waitForTimeout(300);
+  await beforeClick?.();
+  await item.click();
+}
+
+/** In the hosts quick pick: check every host and accept. */
+export async function pickAllHosts(page: Page, expectHost: string): Promise<void> {
+  const quickInput = page.locator('.quick-input-widget');
+  await quickInput.locator('.quick-input-list .monaco-list-row', { hasText: expectHost }).waitFor({ timeout: 30_000 });
+  await quickInput.getByRole('checkbox', { name: 'Toggle all checkboxes' }).click();
+  await page.keyboard.press('Enter');
+}
+
+/** Answer the arguments prompt of Run File on Hosts…. */
+export async function giveArguments(page: Page, file: string, args: string): Promise<void> {
+  await page.locator('.quick-input-widget .quick-input-title', { hasText: `Arguments for ${file}` }).waitFor({ timeout: 30_000 });
+  if (args) await page.keyboard.type(args);
+  await page.keyboard.press('Enter');
+}
+
+/** The results webview's document (webviews nest two iframes). */
+export function resultsFrame(page: Page): any {
+  return page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+}
+
+/** Monaco renders spaces as non-breaking ones. */
+export function plain(text: string): string {
+  return text.replace(/\u00a0/g, ' ');
+}
