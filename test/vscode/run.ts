@@ -3,10 +3,14 @@
 //   2. the Playwright UI flows in test/vscode/ui/*.ui.ts, driven through the workbench.
 // Exit code: 0 when everything passed. Usage (after setup.sh and the builds):
 //   tsx test/vscode/run.ts [suite|ui]        REMOTE_INVOKE_TEST_GREP=<re> filters suite tests
+//   tsx test/vscode/run.ts open [port]       code-server with the extension and three loopback sshd
+//                                            hosts, for trying it by hand in a browser (Ctrl-C ends it)
 //   KEEP_RUN_DIR=1 keeps .vscode-test/runs/<id> (server log, user data, failure screenshots).
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
-import { CACHE, REPO, startWorkbench, type Workbench } from './workbench';
+import { startTestBed } from '../support/sshd';
+import { CACHE, REPO, startCodeServer, startWorkbench, type Workbench } from './workbench';
 
 export interface UiFlowContext {
   runDir: string;
@@ -96,8 +100,33 @@ async function runUiFlows(runDir: string): Promise<boolean> {
   return ok;
 }
 
+/** A workbench for a person: the extension, the sample scripts and three real sshd hosts. */
+async function openForHumans(port: number): Promise<number> {
+  const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ri-open-'));
+  const bed = await startTestBed({ count: 3, namePrefix: 'web' });
+  const server = await startCodeServer({
+    runDir,
+    port,
+    workspace: freshWorkspace(runDir, 'workspace'),
+    extensionDevelopmentPath: REPO,
+    settings: { 'remoteInvoke.sshConfigFile': bed.sshConfigPath },
+  });
+  say(`hosts web1..web3 from ${bed.sshConfigPath}`);
+  say(`open ${server.url}`);
+  say('Ctrl-C to stop');
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await server.close();
+  await bed.stop();
+  fs.rmSync(runDir, { recursive: true, force: true });
+  return 0;
+}
+
 async function main(): Promise<number> {
   const only = process.argv[2];
+  if (only === 'open') return openForHumans(Number(process.argv[3] ?? 0));
   const runsDir = path.join(CACHE, 'runs');
   fs.mkdirSync(runsDir, { recursive: true });
   const runDir = fs.mkdtempSync(path.join(runsDir, `${new Date().toISOString().replace(/[:.]/g, '-')}-`));

@@ -99,11 +99,21 @@ export function loadPlaywright(): { chromium: { launchPersistentContext(dir: str
   }
 }
 
-export async function startWorkbench(opts: WorkbenchOptions): Promise<Workbench> {
+export interface CodeServer {
+  port: number;
+  /** The workbench URL: the workspace, and the extension (and tests) as the payload. */
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts code-server on 127.0.0.1 (port 0 = any free one) with everything it writes (user data,
+ * XDG dirs, TMPDIR) kept in the run directory, in its own process group so close() can end the
+ * extension host too.
+ */
+export async function startCodeServer(opts: Omit<WorkbenchOptions, 'log' | 'viewport' | 'colorScheme'> & { port?: number }): Promise<CodeServer> {
   if (!fs.existsSync(CODE_SERVER)) throw new Error(`code-server not found at ${CODE_SERVER}: run test/vscode/setup.sh`);
-  const log = opts.log ?? ((l: string) => process.stdout.write(l + '\n'));
   const run = opts.runDir;
-  // Everything the server and the extension host write stays inside the run directory.
   const xdg = {
     XDG_CONFIG_HOME: `${run}/xdg/config`,
     XDG_DATA_HOME: `${run}/xdg/data`,
@@ -120,7 +130,7 @@ export async function startWorkbench(opts: WorkbenchOptions): Promise<Workbench>
     fs.mkdirSync(d, { recursive: true });
     fs.writeFileSync(`${d}/settings.json`, settings);
   }
-  fs.writeFileSync(`${run}/config.yaml`, 'bind-addr: 127.0.0.1:0\nauth: none\ncert: false\n');
+  fs.writeFileSync(`${run}/config.yaml`, `bind-addr: 127.0.0.1:${opts.port ?? 0}\nauth: none\ncert: false\n`);
 
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -147,32 +157,24 @@ export async function startWorkbench(opts: WorkbenchOptions): Promise<Workbench>
   );
   const serverLog = fs.createWriteStream(`${run}/server.log`);
   server.stderr!.pipe(serverLog);
-  const killServer = () => {
-    if (server.pid && server.exitCode === null && server.signalCode === null) {
-      try {
-        process.kill(-server.pid, 'SIGTERM');
-      } catch {
-        /* already gone */
-      }
+  const killServer = (signal: NodeJS.Signals = 'SIGTERM') => {
+    try {
+      if (server.pid) process.kill(-server.pid, signal);
+    } catch {
+      /* already gone */
     }
   };
-  process.once('exit', killServer);
-
-  let ctx: BrowserContext | undefined;
+  const onExit = () => killServer();
+  process.once('exit', onExit);
   const close = async () => {
-    await ctx?.close().catch(() => undefined);
     const exited = new Promise((r) => (server.exitCode !== null || server.signalCode !== null ? r(0) : server.once('exit', r)));
     killServer();
-    const timer = setTimeout(() => {
-      try {
-        process.kill(-server.pid!, 'SIGKILL');
-      } catch {
-        /* gone */
-      }
-    }, 3000);
+    const timer = setTimeout(() => killServer('SIGKILL'), 3000);
     await exited;
     clearTimeout(timer);
-    process.removeListener('exit', killServer);
+    // What is left of the group (the extension host and its children) goes too.
+    killServer('SIGKILL');
+    process.removeListener('exit', onExit);
     fs.rmSync(tmp, { recursive: true, force: true });
   };
 
@@ -188,7 +190,6 @@ export async function startWorkbench(opts: WorkbenchOptions): Promise<Workbench>
       server.once('exit', (code) => reject(new Error(`code-server exited early (${code}); see ${run}/server.log`)));
       setTimeout(() => reject(new Error('code-server did not start within 30 s')), 30_000).unref();
     });
-
     const remote = (p: string) => `vscode-remote://127.0.0.1:${port}${p}`;
     const payload: [string, string][] = [
       ['extensionDevelopmentPath', remote(opts.extensionDevelopmentPath)],
@@ -198,9 +199,26 @@ export async function startWorkbench(opts: WorkbenchOptions): Promise<Workbench>
     const url =
       `http://127.0.0.1:${port}/?folder=${encodeURIComponent(opts.workspace)}` +
       `&payload=${encodeURIComponent(JSON.stringify(payload))}`;
+    return { port, url, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
 
+/** code-server plus headless Chromium on the workbench, with the extension host's log streamed. */
+export async function startWorkbench(opts: WorkbenchOptions): Promise<Workbench> {
+  const log = opts.log ?? ((l: string) => process.stdout.write(l + '\n'));
+  const server = await startCodeServer(opts);
+  const { port, url } = server;
+  let ctx: BrowserContext | undefined;
+  const close = async () => {
+    await ctx?.close().catch(() => undefined);
+    await server.close();
+  };
+  try {
     const { chromium } = loadPlaywright();
-    ctx = await chromium.launchPersistentContext(`${run}/chromium-profile`, {
+    ctx = await chromium.launchPersistentContext(`${opts.runDir}/chromium-profile`, {
       executablePath: CHROMIUM,
       headless: true,
       viewport: opts.viewport ?? { width: 1400, height: 900 },
