@@ -1,4 +1,6 @@
+import { jobCommand } from './job';
 import { runCommand } from './run';
+import { sessionCommand } from './session';
 import { EXIT, HELP, UsageError } from './usage';
 
 declare const PACKAGE_VERSION: string | undefined;
@@ -8,6 +10,10 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'run':
       return runCommand(rest);
+    case 'session':
+      return sessionCommand(rest);
+    case 'job':
+      return jobCommand(rest);
     case undefined:
     case '-h':
     case '--help':

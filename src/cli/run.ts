@@ -1,139 +1,100 @@
-import * as fs from 'node:fs';
-import { parseArgs } from 'node:util';
 import {
   HOST_STATUSES,
   invoke,
-  SshConfigFile,
+  JobStore,
+  SessionStore,
+  startJob,
   type HostResult,
   type HostStatus,
   type InvokeEvent,
   type InvokeRequest,
-  type StrictHostKeyChecking,
 } from '../core';
-import { canPrompt, terminalCallbacks } from './prompt';
+import {
+  checkName,
+  CONNECTION_OPTIONS,
+  connectionSettings,
+  hostList,
+  parseCommandArgs,
+  positiveNumber,
+  readable,
+  secondsToMs,
+  stateDir,
+  write,
+} from './common';
+import { openNamedSessions } from './session';
 import { EXIT, UsageError } from './usage';
 
-const OPTIONS = {
-  hosts: { type: 'string', short: 'H', multiple: true },
+const RUN_OPTIONS = {
+  ...CONNECTION_OPTIONS,
   file: { type: 'string', short: 'f' },
   command: { type: 'string', short: 'c' },
-  'ssh-config': { type: 'string', short: 'F' },
-  'known-hosts': { type: 'string' },
-  'strict-host-key-checking': { type: 'string' },
   throttle: { type: 'string', short: 't' },
   timeout: { type: 'string' },
-  'connect-timeout': { type: 'string' },
   shell: { type: 'string' },
   'no-crlf-conversion': { type: 'boolean' },
   'hide-computer-name': { type: 'boolean' },
-  json: { type: 'boolean' },
+  session: { type: 'string' },
+  'as-job': { type: 'boolean' },
+  'job-name': { type: 'string' },
+  'idle-timeout': { type: 'string' },
 } as const;
 
 export interface ParsedRun {
   request: InvokeRequest;
   json: boolean;
   hideComputerName: boolean;
-}
-
-function positiveNumber(flag: string, value: string | undefined, integer: boolean): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!value.trim() || !Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) {
-    throw new UsageError(`--${flag} needs a positive ${integer ? 'integer' : 'number'}, got '${value}'`);
-  }
-  return n;
-}
-
-function readable(what: string, path: string): string {
-  try {
-    return fs.readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new UsageError(`cannot read ${what} '${path}': ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
+  session?: string;
+  asJob: boolean;
+  jobName?: string;
+  idleTimeoutSeconds?: number;
 }
 
 /** argv → a validated request; throws UsageError before anything runs. */
 export function parseRunArgs(argv: string[]): ParsedRun {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true, tokens: true });
-  } catch (err) {
-    throw new UsageError((err as Error).message.split('\n')[0]);
-  }
-  const { values, positionals, tokens } = parsed;
-  const terminator = tokens.find((t) => t.kind === 'option-terminator');
-  const stray = tokens.find((t) => t.kind === 'positional' && (!terminator || t.index < terminator.index));
-  if (stray && stray.kind === 'positional') {
-    throw new UsageError(`unexpected argument '${stray.value}' (script arguments go after --)`);
-  }
-  const args = terminator ? positionals : [];
+  const { values, before, after } = parseCommandArgs(argv, RUN_OPTIONS);
+  if (before.length) throw new UsageError(`unexpected argument '${before[0]}' (script arguments go after --)`);
+  const session = values.session !== undefined ? checkName('session', values.session as string) : undefined;
+  const asJob = !!values['as-job'];
+  if (values['job-name'] !== undefined && !asJob) throw new UsageError('--job-name needs --as-job');
+  if (asJob && session) throw new UsageError('give either --session or --as-job, not both');
 
-  const targets = (values.hosts ?? []).flatMap((h) => h.split(',')).map((h) => h.trim()).filter(Boolean);
-  if (!targets.length) throw new UsageError('no host given (use -H NAMES)');
+  const targets = hostList(values);
+  const sessionHosts = session ? new SessionStore(stateDir()).get(session)?.hosts : undefined;
+  if (!targets.length && !sessionHosts?.length) throw new UsageError('no host given (use -H NAMES)');
   if (values.file !== undefined && values.command !== undefined) throw new UsageError('give either -f FILE or -c TEXT, not both');
   if (values.file === undefined && values.command === undefined) throw new UsageError('no script given (use -f FILE or -c TEXT)');
-  const script =
-    values.file !== undefined
-      ? { text: readable('script file', values.file), fileName: values.file }
-      : { text: values.command as string };
-
-  const strict = values['strict-host-key-checking'];
-  if (strict !== undefined && !['yes', 'accept-new', 'no'].includes(strict)) {
-    throw new UsageError(`--strict-host-key-checking must be yes, accept-new or no, got '${strict}'`);
-  }
-  const configPath = values['ssh-config'];
-  if (configPath !== undefined) readable('ssh_config file', configPath);
-  let sshConfig: SshConfigFile;
-  try {
-    sshConfig = SshConfigFile.load(configPath);
-  } catch (err) {
-    throw new UsageError(`cannot parse ssh_config: ${(err as Error).message}`);
-  }
-  const seconds = (flag: 'timeout' | 'connect-timeout') => {
-    const s = positiveNumber(flag, values[flag], false);
-    return s === undefined ? undefined : Math.round(s * 1000);
-  };
+  const file = values.file as string | undefined;
+  const script = file !== undefined ? { text: readable('script file', file), fileName: file } : { text: values.command as string };
 
   return {
     json: !!values.json,
     hideComputerName: !!values['hide-computer-name'],
+    session,
+    asJob,
+    jobName: values['job-name'] !== undefined ? checkName('job', values['job-name'] as string) : undefined,
+    idleTimeoutSeconds: positiveNumber('idle-timeout', values['idle-timeout'], false),
     request: {
+      ...connectionSettings(values),
       script,
-      targets,
-      args,
-      sshConfig,
-      knownHostsFiles: values['known-hosts'] !== undefined ? [values['known-hosts']] : undefined,
-      strictHostKeyChecking: strict as StrictHostKeyChecking | undefined,
+      targets: targets.length ? targets : (sessionHosts as string[]),
+      args: after,
       throttle: positiveNumber('throttle', values.throttle, true),
-      timeoutMs: seconds('timeout'),
-      connectTimeoutMs: seconds('connect-timeout'),
-      shell: values.shell,
+      timeoutMs: secondsToMs('timeout', values.timeout),
+      shell: values.shell as string | undefined,
       convertCrlf: !values['no-crlf-conversion'],
-      callbacks: canPrompt() ? terminalCallbacks : undefined,
     },
   };
 }
 
 /** 0 all Completed; 3 if any host could not run the script; else 1 if any script failed. */
-export function exitCodeFor(results: HostResult[]): number {
+export function exitCodeFor(results: { status: string }[]): number {
   if (results.some((r) => r.status !== 'Completed' && r.status !== 'Failed')) return EXIT.hostFailed;
   if (results.some((r) => r.status === 'Failed')) return EXIT.scriptFailed;
   return EXIT.ok;
 }
 
-function write(stream: NodeJS.WriteStream, text: string): Promise<void> | void {
-  if (!stream.write(text)) return new Promise((resolve) => stream.once('drain', resolve));
-}
-
-function describe(r: HostResult): string {
-  const what =
-    r.status === 'Completed' || r.status === 'Failed'
-      ? r.signal
-        ? `signal ${r.signal}`
-        : r.exitCode !== null
-          ? `exit ${r.exitCode}`
-          : ''
-      : '';
+export function describeResult(r: HostResult): string {
+  const what = r.signal ? `signal ${r.signal}` : r.exitCode !== null ? `exit ${r.exitCode}` : '';
   const detail = [what, `${r.durationMs} ms`].filter(Boolean).join(', ');
   return `${r.host}: ${r.status} (${detail})${r.error ? ` — ${r.error}` : ''}`;
 }
@@ -145,7 +106,9 @@ function summary(results: HostResult[], durationMs: number, exitCode: number) {
 }
 
 export async function runCommand(argv: string[]): Promise<number> {
-  const { request, json, hideComputerName } = parseRunArgs(argv);
+  const parsed = parseRunArgs(argv);
+  if (parsed.asJob) return startJobCommand(parsed);
+  const { request, json, hideComputerName } = parsed;
   const startedAt = Date.now();
   const controller = new AbortController();
   let interrupts = 0;
@@ -155,26 +118,55 @@ export async function runCommand(argv: string[]): Promise<number> {
     controller.abort();
   };
   process.on('SIGINT', onSigint);
-  const run = invoke({ ...request, signal: controller.signal });
-  const render = json ? renderJson : renderText(hideComputerName);
+  const named = parsed.session
+    ? openNamedSessions(parsed.session, request.targets, parsed.idleTimeoutSeconds)
+    : undefined;
+  const run = invoke({ ...request, sessions: named?.pool, signal: controller.signal });
+  const render = renderEvent(json, hideComputerName);
   for await (const event of run) await render(event);
   const results = await run.results;
+  named?.close();
   process.off('SIGINT', onSigint);
   const exitCode = exitCodeFor(results);
   if (json) await write(process.stdout, JSON.stringify(summary(results, Date.now() - startedAt, exitCode)) + '\n');
-  else for (const r of results) await write(process.stderr, describe(r) + '\n');
+  else for (const r of results) await write(process.stderr, describeResult(r) + '\n');
   return exitCode;
 }
 
-function renderJson(event: InvokeEvent): Promise<void> | void {
-  if (event.type === 'start') return;
-  return write(process.stdout, JSON.stringify(event) + '\n');
+async function startJobCommand(parsed: ParsedRun): Promise<number> {
+  const { request } = parsed;
+  const job = await startJob({
+    store: new JobStore(stateDir()),
+    name: parsed.jobName,
+    script: request.script,
+    args: request.args ?? [],
+    hosts: request.targets,
+    settings: request,
+    shell: request.shell,
+    convertCrlf: request.convertCrlf,
+    idleTimeoutSeconds: parsed.idleTimeoutSeconds,
+  });
+  if (parsed.json) {
+    const children = job.children.map(({ host, state, error }) => ({ host, state, error }));
+    await write(process.stdout, JSON.stringify({ type: 'job', id: job.id, name: job.name, children }) + '\n');
+  } else {
+    await write(process.stdout, `${job.id}\n`);
+    for (const c of job.children) {
+      await write(process.stderr, `${c.host}: ${c.state}${c.error ? ` — ${c.error}` : ''}\n`);
+    }
+    await write(process.stderr, `job ${job.id} (${job.name}) started; see it with: remote-invoke job receive ${job.id}\n`);
+  }
+  return job.children.every((c) => c.state === 'Running') ? EXIT.ok : EXIT.hostFailed;
 }
 
-function renderText(hideComputerName: boolean) {
-  return (event: InvokeEvent): Promise<void> | void => {
+/** Output lines and per-host results, in text or JSON Lines. */
+export function renderEvent(json: boolean, hideComputerName: boolean) {
+  return (event: InvokeEvent | { type: 'output'; host: string; stream: 'stdout' | 'stderr'; line: string }): Promise<void> | void => {
+    if (event.type === 'start') return;
+    if (json) return write(process.stdout, JSON.stringify(event) + '\n');
     if (event.type !== 'output') return;
     const text = (hideComputerName ? '' : `${event.host}: `) + event.line + '\n';
     return write(event.stream === 'stderr' ? process.stderr : process.stdout, text);
   };
 }
+

@@ -6,6 +6,8 @@ export class UsageError extends Error {
 export const EXIT = { ok: 0, scriptFailed: 1, usage: 2, hostFailed: 3 } as const;
 
 export const HELP = `usage: remote-invoke run -H NAMES (-f FILE | -c TEXT) [options] [-- ARG...]
+       remote-invoke session new NAME -H NAMES | list [NAME] | remove NAME | disconnect NAME | receive NAME
+       remote-invoke job list | receive ID [--keep] | wait ID | stop ID | remove ID
 
 Runs a script's content on every named host at once over SSH (the file is read locally).
 
@@ -22,6 +24,14 @@ Runs a script's content on every named host at once over SSH (the file is read l
       --no-crlf-conversion       keep CRLF line endings in shell scripts
       --hide-computer-name       do not prefix output lines with the host name
       --json                     JSON Lines on stdout
+      --session NAME             run in the named durable sessions (created on first use);
+                                 state carries from run to run, across CLI processes
+      --as-job                   start as a background job and return at once (prints its id)
+      --job-name NAME            name for the job
+      --idle-timeout SECONDS     a detached session or job ends itself after this long unused
+                                 (default 4 hours)
+
+Sessions and jobs are recorded in $REMOTE_INVOKE_STATE_DIR (default: the user state folder).
   -h, --help                     show this help
   -V, --version                  show the version
 

@@ -10,3 +10,26 @@ export { planLaunch } from './invoke/interpreter';
 export { SessionPool, HostSession, type SessionState } from './session/pool';
 export { LineSplitter } from './output/lineSplitter';
 export { HostOutputBuffer, type OutputLine } from './output/hostOutputBuffer';
+export { defaultStateDir, RecordStore } from './state/stateStore';
+export { SessionStore, type NamedSessionRecord } from './state/sessionStore';
+export {
+  JobStore,
+  JOB_STATES,
+  jobState,
+  startJob,
+  refreshJob,
+  receiveJob,
+  stopJob,
+  removeJob,
+  type JobRecord,
+  type JobChild,
+  type JobState,
+  type ReceivedLine,
+} from './jobs/jobs';
+export {
+  DEFAULT_IDLE_TIMEOUT_SECONDS,
+  queryStatus,
+  type DurableShellRecord,
+  type RemoteStatus,
+} from './session/durable';
+export type { SessionOptions } from './session/pool';

@@ -2,7 +2,7 @@ import * as crypto from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Client, ClientChannel } from 'ssh2';
 import type { OutputStream } from '../types';
-import { execDiscard, FramedShell, type ShellTransport } from './remoteShell';
+import { endChannel, execDiscard, FramedShell, type ShellTransport } from './remoteShell';
 import { signalGroupCommand, type Hello } from './protocol';
 
 // A durable shell runs detached from any SSH channel (setsid, else nohup), reading commands from
@@ -17,8 +17,6 @@ export const DEFAULT_IDLE_TIMEOUT_SECONDS = 4 * 60 * 60;
 
 /** Exit codes of the attach command that mean "this session no longer exists". */
 const ATTACH_NO_SESSION = 44;
-/** The shell ended while attached: reattach to collect the rest of its spools. */
-const ATTACH_SHELL_DIED = 45;
 /** The shell had ended: its spools were delivered in full. */
 const ATTACH_DUMPED = 46;
 
@@ -34,8 +32,8 @@ while sleep $tick; do
   p=; read p 2>/dev/null <"$d/pid"; [ -n "$p" ] && pid=$p
   att=; read att 2>/dev/null <"$d/attached"; busy=; read busy 2>/dev/null <"$d/busy"
   alive=; [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && alive=1
-  if { [ -n "$att" ] && kill -0 "$att" 2>/dev/null; } || { [ -n "$alive" ] && [ "$busy" = 1 ]; }; then idle=0; continue; fi
-  idle=$((idle + tick))
+  if { [ -n "$att" ] && kill -0 "$att" 2>/dev/null; } || { [ -n "$alive" ] && [ "$busy" = 1 ]; }; then idle=0; echo 0 >"$d/idle"; continue; fi
+  idle=$((idle + tick)); echo "$idle" >"$d/idle"
   if [ "$idle" -ge "$limit" ]; then
     [ -n "$alive" ] && { kill -KILL -"$pid" 2>/dev/null || kill -KILL "$pid"; }
     rm -rf "$d"; exit 0
@@ -82,7 +80,6 @@ export function createProgram(id: string, idleTimeoutSeconds: number, keepSpool:
  * Ends with 44 when the session is gone, 45 when its shell died without its exit trap.
  */
 export function attachCommand(dir: string, offsets: Record<OutputStream, number>): string {
-  const gone = `{ sleep 1; kill $o $e $c 2>/dev/null; exit ${ATTACH_SHELL_DIED}; }`;
   const program = [
     // The channel's stderr carries the err spool byte for byte: the attach shell's own
     // diagnostics must never reach it, or the client's offsets would drift.
@@ -96,12 +93,47 @@ export function attachCommand(dir: string, offsets: Record<OutputStream, number>
     'echo $$ >"$d/attached"',
     `tail -c +${offsets.stdout + 1} -f "$d/out" & o=$!`,
     `tail -c +${offsets.stderr + 1} -f "$d/err" 1>&4 & e=$!`,
-    'exec 3<&0',
-    'cat <&3 >>"$d/in" & c=$!',
-    `while kill -0 $c; do [ -d "$d" ] && alive || ${gone}; sleep 1; done`,
-    'kill $o $e; exit 0',
+    // If the shell dies while attached, end this whole attachment (SIGTERM to our own process
+    // group) a second later, once the readers have passed on its last words.
+    '( while [ -d "$d" ] && alive; do sleep 1; done; sleep 1; kill -TERM 0 ) & m=$!',
+    'cat >>"$d/in"',
+    'kill $o $e $m; exit 0',
   ].join('; ');
   return `/bin/sh -c '${program}'`;
+}
+
+/** Both spools from the given offsets to their current ends, without following: stdout, stderr. */
+export function spoolCommand(dir: string, offsets: Record<OutputStream, number>): string {
+  return `/bin/sh -c 'd="${dir}"; [ -d "$d" ] || exit ${ATTACH_NO_SESSION}; tail -c +${offsets.stdout + 1} "$d/out"; tail -c +${offsets.stderr + 1} "$d/err" >&2; exit 0'`;
+}
+
+export type RemoteStatus =
+  | { kind: 'gone' }
+  | { kind: 'running'; busy: boolean; attached: boolean; idleSeconds: number }
+  | { kind: 'done'; exitCode: number }
+  | { kind: 'dead' };
+
+/** One line describing a durable shell: `GONE`, or `STATE <alive> <busy> <idle> <attached> <status|->`. */
+export function statusCommand(dir: string): string {
+  return (
+    `/bin/sh -c 'exec 2>/dev/null; d="${dir}"; [ -d "$d" ] || { echo GONE; exit 0; }; ` +
+    'p=; read p <"$d/pid"; b=0; read b <"$d/busy"; i=0; read i <"$d/idle"; s=-; read s <"$d/status"; a=; read a <"$d/attached"; ' +
+    'al=0; [ -n "$p" ] && kill -0 "$p" && al=1; at=0; [ -n "$a" ] && kill -0 "$a" && at=1; ' +
+    `echo "STATE $al $b $i $at $s"'`
+  );
+}
+
+export function parseRemoteStatus(text: string): RemoteStatus {
+  if (/^GONE/m.test(text)) return { kind: 'gone' };
+  const m = /^STATE (\d) (\d*) (\d*) (\d) (\S+)/m.exec(text);
+  if (!m) return { kind: 'gone' };
+  if (m[5] !== '-') return { kind: 'done', exitCode: Number(m[5]) };
+  if (m[1] !== '1') return { kind: 'dead' };
+  return { kind: 'running', busy: m[2] === '1', attached: m[4] === '1', idleSeconds: Number(m[3] || 0) };
+}
+
+export async function queryStatus(client: Client, record: Pick<DurableShellRecord, 'dir'>): Promise<RemoteStatus> {
+  return parseRemoteStatus((await execCommand(client, statusCommand(record.dir))).stdout);
 }
 
 /** Removes a session: kills its shell's group and deletes its directory. */
@@ -160,6 +192,7 @@ export class SessionGoneError extends Error {}
 /** One attachment to a durable shell: an exec channel plus the spool readers behind it. */
 export class DurableTransport extends EventEmitter implements ShellTransport {
   private exitCode: number | null = null;
+  private exitSignal: string | undefined;
   private closing = false;
 
   private constructor(
@@ -169,10 +202,13 @@ export class DurableTransport extends EventEmitter implements ShellTransport {
     super();
     channel.on('data', (chunk: Buffer) => this.emit('data', 'stdout', chunk));
     channel.stderr.on('data', (chunk: Buffer) => this.emit('data', 'stderr', chunk));
-    channel.on('exit', (code: number | null) => (this.exitCode = code));
+    channel.on('exit', (code: number | null, signal?: string) => {
+      this.exitCode = code;
+      this.exitSignal = signal;
+    });
     channel.on('close', () => {
-      if (this.exitCode === ATTACH_DUMPED) this.emit('closed', { exitCode: null, signal: null });
-      else if (this.exitCode === ATTACH_SHELL_DIED) this.emit('closed', { lost: 'the remote shell ended while attached' });
+      if (this.exitCode === null && this.exitSignal === 'TERM' && !this.closing) this.emit('closed', { lost: 'the remote shell ended while attached' });
+      else if (this.exitCode === ATTACH_DUMPED) this.emit('closed', { exitCode: null, signal: null });
       else if (this.exitCode === ATTACH_NO_SESSION) this.emit('closed', { lost: 'the session no longer exists on the host' });
       else if (!this.closing) this.emit('closed', { lost: 'the connection was lost' });
     });
@@ -209,13 +245,9 @@ export class DurableTransport extends EventEmitter implements ShellTransport {
   }
 
   /** Detaches; the shell keeps running on the host. */
-  close(): void {
+  close(): Promise<void> {
     this.closing = true;
-    try {
-      this.channel.end();
-    } catch {
-      /* already gone */
-    }
+    return endChannel(this.channel);
   }
 }
 

@@ -7,6 +7,7 @@ import { SharedCredentials } from '../ssh/credentials';
 import { HostFailure } from '../types';
 import {
   createDurableShell,
+  queryStatus,
   reattachDurableShell,
   removeCommand,
   execCommand,
@@ -130,8 +131,8 @@ export class HostSession extends EventEmitter {
   private async startShell(client: Client, signal?: AbortSignal): Promise<FramedShell> {
     if (!this.options.durable) return openDirectShell(client, signal);
     if (this.record_) {
-      const shell = await reattachDurableShell(client, this.record_, this.shell?.brokenReason ? undefined : this.shell);
-      return shell;
+      if (!this.shell) await this.checkStillThere(client, this.record_);
+      return reattachDurableShell(client, this.record_, this.shell?.brokenReason ? undefined : this.shell);
     }
     const created = await createDurableShell(client, {
       idleTimeoutSeconds: this.options.idleTimeoutSeconds,
@@ -141,6 +142,21 @@ export class HostSession extends EventEmitter {
     this.record_ = created.record;
     this.emit('record');
     return created.shell;
+  }
+
+  /** A record from another process may name a shell that has since ended; say so before running. */
+  private async checkStillThere(client: Client, record: DurableShellRecord): Promise<void> {
+    const status = await queryStatus(client, record);
+    if (status.kind === 'running' || (status.kind === 'dead' && record.activeRunId !== undefined)) return;
+    this.record_ = undefined;
+    this.emit('record');
+    const why =
+      status.kind === 'gone'
+        ? 'it was removed or ended after its idle timeout'
+        : status.kind === 'done'
+          ? `its shell exited with code ${status.exitCode}`
+          : 'its shell was killed';
+    throw new HostFailure('Failed', `the durable session on ${this.name} no longer exists (${why}); the next run opens a new one`);
   }
 
   private adopt(shell: FramedShell): void {

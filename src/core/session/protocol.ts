@@ -35,7 +35,8 @@ export function helloProgram(token: string, durableDir?: string): string {
     durableDir
       ? `__ri_d=${shellQuote(durableDir)}; echo $$ >"$__ri_d/pid"`
       : `__ri_d=$(mktemp -d "\${TMPDIR:-/tmp}/remote-invoke.XXXXXXXX") || exit 125`,
-    `trap '__ri_x=$?; ${exitMarker}; ${exitMarker} >&2; [ -f "$__ri_d/keep" ] || rm -rf "$__ri_d"' EXIT`,
+    // A kept spool (a job) records how the shell ended, even when its script called `exit`.
+    `trap '__ri_x=$?; ${exitMarker}; ${exitMarker} >&2; if [ -f "$__ri_d/keep" ]; then echo $__ri_x >"$__ri_d/status"; else rm -rf "$__ri_d"; fi' EXIT`,
     `trap : TERM`,
     `__ri_pg=$(ps -o pgid= -p $$ 2>/dev/null) || __ri_pg=$$`,
     `printf '%s H %s %s %s %s\\n' ${token} "$$" $__ri_pg "\${BASH_VERSION:+bash}" "$__ri_d"`,

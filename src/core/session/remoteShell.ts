@@ -46,8 +46,8 @@ export interface ShellTransport {
   readonly paused: boolean;
   /** Signals the shell's whole process group (the shell traps TERM while a run is active). */
   signalGroup(hello: Hello, signal: 'TERM' | 'KILL'): void;
-  /** Gives up this transport; for a live channel that ends the shell. */
-  close(): void;
+  /** Gives up this transport (for a live channel that ends the shell); resolves once the channel is closed. */
+  close(): Promise<void>;
 }
 
 export interface TransportEvents {
@@ -303,9 +303,9 @@ export class FramedShell extends EventEmitter {
   }
 
   /** Gives up the transport (ending a live shell; detaching from a durable one). */
-  close(): void {
+  close(): Promise<void> {
     this.brokenReason ??= 'the session was closed';
-    this.transport?.close();
+    return this.transport?.close() ?? Promise.resolve();
   }
 }
 
@@ -354,13 +354,29 @@ export class DirectTransport extends EventEmitter implements ShellTransport {
     execDiscard(this.client, signalGroupCommand(hello, signal), () => this.channel.close());
   }
 
-  close(): void {
-    try {
-      this.channel.end('exit\n');
-    } catch {
-      /* already gone */
-    }
+  close(): Promise<void> {
+    return endChannel(this.channel, 'exit\n');
   }
+}
+
+/**
+ * Ends our side of a channel and resolves when it has closed (bounded), so a connection closed
+ * right after does not cut off data still on its way to the host.
+ */
+export function endChannel(channel: ClientChannel, lastWords?: string): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, 2000);
+    channel.once('close', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    try {
+      channel.end(lastWords);
+    } catch {
+      clearTimeout(timer);
+      resolve();
+    }
+  });
 }
 
 /** Runs a command on a side channel, ignoring its output; `onError` if it cannot start. */

@@ -1,0 +1,104 @@
+import * as fs from 'node:fs';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { defaultStateDir, SshConfigFile, type ConnectionSettings, type StrictHostKeyChecking } from '../core';
+import { canPrompt, terminalCallbacks } from './prompt';
+import { UsageError } from './usage';
+
+/** Flags every command that connects accepts. */
+export const CONNECTION_OPTIONS = {
+  hosts: { type: 'string', short: 'H', multiple: true },
+  'ssh-config': { type: 'string', short: 'F' },
+  'known-hosts': { type: 'string' },
+  'strict-host-key-checking': { type: 'string' },
+  'connect-timeout': { type: 'string' },
+  json: { type: 'boolean' },
+} as const;
+
+type Values = Record<string, string | boolean | (string | boolean)[] | undefined>;
+
+/** parseArgs with our error style; positionals before `--` are returned apart from those after. */
+export function parseCommandArgs(argv: string[], options: ParseArgsConfig['options']) {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true, tokens: true });
+  } catch (err) {
+    throw new UsageError((err as Error).message.split('\n')[0]);
+  }
+  const terminator = parsed.tokens.find((t) => t.kind === 'option-terminator');
+  const before: string[] = [];
+  const after: string[] = [];
+  for (const t of parsed.tokens) {
+    if (t.kind !== 'positional') continue;
+    (terminator && t.index > terminator.index ? after : before).push(t.value);
+  }
+  return { values: parsed.values as Values, before, after, hasTerminator: !!terminator };
+}
+
+export function positiveNumber(flag: string, value: unknown, integer: boolean): number | undefined {
+  if (value === undefined) return undefined;
+  const text = String(value);
+  const n = Number(text);
+  if (!text.trim() || !Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) {
+    throw new UsageError(`--${flag} needs a positive ${integer ? 'integer' : 'number'}, got '${text}'`);
+  }
+  return n;
+}
+
+export function readable(what: string, path: string): string {
+  try {
+    return fs.readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new UsageError(`cannot read ${what} '${path}': ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+}
+
+export function hostList(values: Values): string[] {
+  return ((values.hosts as string[] | undefined) ?? [])
+    .flatMap((h) => h.split(','))
+    .map((h) => h.trim())
+    .filter(Boolean);
+}
+
+export function secondsToMs(flag: string, value: unknown): number | undefined {
+  const s = positiveNumber(flag, value, false);
+  return s === undefined ? undefined : Math.round(s * 1000);
+}
+
+/** -F, --known-hosts, --strict-host-key-checking, --connect-timeout → settings, validated. */
+export function connectionSettings(values: Values): ConnectionSettings {
+  const strict = values['strict-host-key-checking'] as string | undefined;
+  if (strict !== undefined && !['yes', 'accept-new', 'no'].includes(strict)) {
+    throw new UsageError(`--strict-host-key-checking must be yes, accept-new or no, got '${strict}'`);
+  }
+  const configPath = values['ssh-config'] as string | undefined;
+  if (configPath !== undefined) readable('ssh_config file', configPath);
+  let sshConfig: SshConfigFile;
+  try {
+    sshConfig = SshConfigFile.load(configPath);
+  } catch (err) {
+    throw new UsageError(`cannot parse ssh_config: ${(err as Error).message}`);
+  }
+  const knownHosts = values['known-hosts'] as string | undefined;
+  return {
+    sshConfig,
+    knownHostsFiles: knownHosts !== undefined ? [knownHosts] : undefined,
+    strictHostKeyChecking: strict as StrictHostKeyChecking | undefined,
+    connectTimeoutMs: secondsToMs('connect-timeout', values['connect-timeout']),
+    callbacks: canPrompt() ? terminalCallbacks : undefined,
+  };
+}
+
+export function stateDir(): string {
+  return defaultStateDir();
+}
+
+export function write(stream: NodeJS.WriteStream, text: string): Promise<void> | void {
+  if (!stream.write(text)) return new Promise((resolve) => stream.once('drain', resolve));
+}
+
+/** A name for a session or job: safe as a file name in the state directory. */
+export function checkName(kind: string, name: string | undefined): string {
+  if (!name) throw new UsageError(`no ${kind} name given`);
+  if (!/^[\w.-]+$/.test(name)) throw new UsageError(`invalid ${kind} name '${name}' (use letters, digits, '.', '_' or '-')`);
+  return name;
+}

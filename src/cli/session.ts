@@ -1,0 +1,223 @@
+import type { Client } from 'ssh2';
+import {
+  connect,
+  queryStatus,
+  SessionPool,
+  SessionStore,
+  SharedCredentials,
+  type ConnectionSettings,
+  type HostResult,
+  type NamedSessionRecord,
+  type OutputStream,
+} from '../core';
+import { execCommand, removeCommand } from '../core/session/durable';
+import {
+  checkName,
+  CONNECTION_OPTIONS,
+  connectionSettings,
+  hostList,
+  parseCommandArgs,
+  positiveNumber,
+  stateDir,
+  write,
+} from './common';
+import { describeResult, exitCodeFor, renderEvent } from './run';
+import { EXIT, UsageError } from './usage';
+
+const SESSION_OPTIONS = { ...CONNECTION_OPTIONS, 'idle-timeout': { type: 'string' } } as const;
+
+/**
+ * The durable sessions of a named session record, loaded into a pool; every change of a shell's
+ * record (new shell, offsets after a run) is saved at once, so a later process can reattach.
+ */
+export function openNamedSessions(name: string, hosts: string[], idleTimeoutSeconds?: number) {
+  const store = new SessionStore(stateDir());
+  const record: NamedSessionRecord = store.get(name) ?? { name, createdAt: new Date().toISOString(), hosts: [], shells: {} };
+  for (const host of hosts) if (!record.hosts.includes(host)) record.hosts.push(host);
+  const pool = new SessionPool({ durable: true, idleTimeoutSeconds });
+  const save = () => {
+    for (const host of pool.hosts()) {
+      const shell = pool.session(host).record;
+      if (shell) record.shells[host] = shell;
+      else delete record.shells[host];
+    }
+    store.put(name, record);
+  };
+  for (const host of hosts) pool.session(host, { record: record.shells[host] });
+  pool.on('record', save);
+  // Offsets move with every line; saving them often keeps a killed CLI's successor close to exact.
+  const timer = setInterval(save, 500);
+  save();
+  return {
+    pool,
+    record,
+    close() {
+      clearInterval(timer);
+      save();
+      pool.dispose();
+    },
+  };
+}
+
+function connector(settings: ConnectionSettings): (host: string) => Promise<Client> {
+  const credentials = new SharedCredentials(settings.callbacks);
+  return async (host) => {
+    const client = await connect((settings.sshConfig as NonNullable<ConnectionSettings['sshConfig']>).resolve(host), {
+      ...settings,
+      callbacks: credentials,
+    });
+    client.on('error', () => {});
+    return client;
+  };
+}
+
+type SessionView = { name: string; host: string; state: string; idleSeconds: number | null; error: string | null };
+
+async function describeSession(record: NamedSessionRecord, settings: ConnectionSettings): Promise<SessionView[]> {
+  const connectTo = connector(settings);
+  return Promise.all(
+    record.hosts.map(async (host): Promise<SessionView> => {
+      const shell = record.shells[host];
+      const view = { name: record.name, host, state: 'Closed', idleSeconds: null as number | null, error: null as string | null };
+      if (!shell) return view;
+      try {
+        const client = await connectTo(host);
+        try {
+          const status = await queryStatus(client, shell);
+          if (status.kind === 'running') {
+            view.state = status.busy ? 'Busy' : status.attached ? 'Opened' : 'Disconnected';
+            view.idleSeconds = status.idleSeconds;
+          } else view.state = 'Broken';
+        } finally {
+          client.end();
+        }
+      } catch (err) {
+        view.state = 'Unreachable';
+        view.error = (err as Error).message;
+      }
+      return view;
+    }),
+  );
+}
+
+export async function sessionCommand(argv: string[]): Promise<number> {
+  const [action, ...rest] = argv;
+  const { values, before } = parseCommandArgs(rest, SESSION_OPTIONS);
+  const store = new SessionStore(stateDir());
+  const json = !!values.json;
+  const out = (obj: object, text: string) => write(process.stdout, json ? JSON.stringify(obj) + '\n' : text + '\n');
+  const named = (): NamedSessionRecord => {
+    const name = checkName('session', before[0]);
+    const record = store.get(name);
+    if (!record) throw new UsageError(`no session named '${name}' (see: remote-invoke session list)`);
+    return record;
+  };
+  switch (action) {
+    case 'new': {
+      const name = checkName('session', before[0]);
+      const hosts = hostList(values);
+      if (!hosts.length) throw new UsageError('no host given (use -H NAMES)');
+      if (store.get(name)) throw new UsageError(`a session named '${name}' already exists`);
+      const settings = { ...connectionSettings(values), credentials: new SharedCredentials(connectionSettings(values).callbacks) };
+      const { pool, close } = openNamedSessions(name, hosts, positiveNumber('idle-timeout', values['idle-timeout'], false));
+      const results = await Promise.all(
+        hosts.map(async (host) => {
+          try {
+            await pool.session(host).open(settings);
+            return { host, state: 'Opened', error: null as string | null };
+          } catch (err) {
+            return { host, state: 'Failed', error: (err as Error).message };
+          }
+        }),
+      );
+      close();
+      for (const r of results) await out({ type: 'session', name, ...r }, `${name} ${r.host}: ${r.state}${r.error ? ` — ${r.error}` : ''}`);
+      return results.every((r) => r.state === 'Opened') ? EXIT.ok : EXIT.hostFailed;
+    }
+    case 'list': {
+      const settings = connectionSettings(values);
+      const names = before[0] ? [named().name] : store.keys();
+      for (const name of names) {
+        const record = store.get(name);
+        if (!record) continue;
+        for (const v of await describeSession(record, settings)) {
+          const idle = v.idleSeconds !== null ? ` idle ${v.idleSeconds} s` : '';
+          await out({ type: 'session', ...v }, `${v.name} ${v.host}: ${v.state}${idle}${v.error ? ` — ${v.error}` : ''}`);
+        }
+      }
+      return EXIT.ok;
+    }
+    case 'remove': {
+      const record = named();
+      const connectTo = connector(connectionSettings(values));
+      for (const [host, shell] of Object.entries(record.shells)) {
+        try {
+          const client = await connectTo(host);
+          await execCommand(client, removeCommand(shell.dir));
+          client.end();
+          await out({ type: 'session', name: record.name, host, state: 'Closed' }, `${record.name} ${host}: Closed`);
+        } catch (err) {
+          const error = `${(err as Error).message}; its idle timeout will end it`;
+          await out({ type: 'session', name: record.name, host, state: 'Unreachable', error }, `${record.name} ${host}: Unreachable — ${error}`);
+        }
+      }
+      store.remove(record.name);
+      return EXIT.ok;
+    }
+    case 'disconnect': {
+      const record = named();
+      const connectTo = connector(connectionSettings(values));
+      for (const [host, shell] of Object.entries(record.shells)) {
+        try {
+          const client = await connectTo(host);
+          // Ends whichever client is attached (another window, another CLI); the shell stays.
+          await execCommand(client, `/bin/sh -c 'a=; read a <"${shell.dir}/attached" 2>/dev/null; [ -n "$a" ] && kill $a 2>/dev/null; exit 0'`);
+          client.end();
+          await out({ type: 'session', name: record.name, host, state: 'Disconnected' }, `${record.name} ${host}: Disconnected`);
+        } catch (err) {
+          await out({ type: 'session', name: record.name, host, state: 'Unreachable', error: (err as Error).message }, `${record.name} ${host}: Unreachable — ${(err as Error).message}`);
+        }
+      }
+      return EXIT.ok;
+    }
+    case 'receive':
+      return receiveSession(named(), values, json);
+    default:
+      throw new UsageError(`unknown session action '${action ?? ''}' (new, list, remove, disconnect, receive)`);
+  }
+}
+
+/** Receive-PSSession: output a run produced while no client was attached, then its result. */
+async function receiveSession(record: NamedSessionRecord, values: Record<string, unknown>, json: boolean): Promise<number> {
+  const settings = { ...connectionSettings(values as never) };
+  const credentials = new SharedCredentials(settings.callbacks);
+  const { pool, close } = openNamedSessions(record.name, record.hosts);
+  const render = renderEvent(json, false);
+  const results: HostResult[] = [];
+  for (const host of record.hosts) {
+    if (!record.shells[host]) continue;
+    const startedAt = Date.now();
+    try {
+      const outcome = await pool.session(host).receive({ ...settings, credentials }, {
+        line: (stream: OutputStream, line: string) => (void render({ type: 'output', host, stream, line }), true),
+        drained: async () => {},
+      });
+      if (!outcome) continue;
+      const exitCode = outcome.end.kind === 'connection-lost' ? null : outcome.end.exitCode;
+      results.push({
+        type: 'result',
+        host,
+        status: exitCode === 0 ? 'Completed' : 'Failed',
+        exitCode,
+        signal: outcome.end.kind === 'shell-ended' ? outcome.end.signal : null,
+        durationMs: Date.now() - startedAt,
+        error: outcome.end.kind === 'connection-lost' ? outcome.end.error : null,
+      });
+    } catch (err) {
+      results.push({ type: 'result', host, status: 'Disconnected', exitCode: null, signal: null, durationMs: Date.now() - startedAt, error: (err as Error).message });
+    }
+  }
+  close();
+  for (const r of results) await (json ? render(r) : write(process.stderr, describeResult(r) + '\n'));
+  return exitCodeFor(results);
+}

@@ -1,0 +1,300 @@
+import type { Client } from 'ssh2';
+import { SshConfigFile } from '../inventory/sshConfig';
+import { planLaunch } from '../invoke/interpreter';
+import type { ConnectionSettings, ScriptSource } from '../invoke/request';
+import { FramedLineReader } from '../output/lineSplitter';
+import { connect } from '../ssh/connect';
+import { SharedCredentials } from '../ssh/credentials';
+import { HostFailure, type OutputStream } from '../types';
+import { RecordStore } from '../state/stateStore';
+import {
+  createDurableShell,
+  execCommand,
+  removeCommand,
+  queryStatus,
+  spoolCommand,
+  type DurableShellRecord,
+  type RemoteStatus,
+} from '../session/durable';
+import { parseEndMarker, parseExitMarker } from '../session/protocol';
+
+// Background jobs (Invoke-Command -AsJob): each host's child is a durable shell that runs the
+// script once and ends, keeping its spool until the job is removed, so the job keeps running
+// while no client is connected and any later process can receive its output.
+
+export const JOB_STATES = ['Running', 'Completed', 'Failed', 'Stopped', 'Disconnected'] as const;
+export type JobState = (typeof JOB_STATES)[number];
+
+export interface JobChild {
+  host: string;
+  state: JobState;
+  startedAt: string;
+  finishedAt: string | null;
+  exitCode: number | null;
+  error: string | null;
+  shell?: DurableShellRecord;
+  runId?: number;
+  /** Spool offsets already received (Receive-Job without -Keep advances them). */
+  received: Record<OutputStream, number>;
+}
+
+export interface JobRecord {
+  id: string;
+  name: string;
+  createdAt: string;
+  command: string;
+  args: string[];
+  children: JobChild[];
+}
+
+/** The state the parent job shows: the worst of its children. */
+export function jobState(job: JobRecord): JobState {
+  const states = job.children.map((c) => c.state);
+  for (const s of ['Running', 'Disconnected', 'Failed', 'Stopped'] as const) if (states.includes(s)) return s;
+  return 'Completed';
+}
+
+export class JobStore extends RecordStore<JobRecord> {
+  constructor(stateDir: string) {
+    super(stateDir, 'jobs');
+  }
+
+  /** By id, or by name when no id matches. */
+  find(idOrName: string): JobRecord | undefined {
+    const byId = /^[\w.-]+$/.test(idOrName) ? this.get(idOrName) : undefined;
+    return byId ?? this.keys().map((k) => this.get(k)).find((j) => j?.name === idOrName);
+  }
+}
+
+type Connector = (host: string) => Promise<Client>;
+
+/** Connects with one credential cache for the whole operation. */
+export function connector(settings: ConnectionSettings): Connector {
+  const sshConfig = settings.sshConfig ?? SshConfigFile.load();
+  const credentials = new SharedCredentials(settings.callbacks);
+  return async (host) => {
+    const client = await connect(sshConfig.resolve(host), { ...settings, callbacks: credentials });
+    client.on('error', () => {});
+    return client;
+  };
+}
+
+async function withClient<T>(connectTo: Connector, host: string, work: (client: Client) => Promise<T>): Promise<T> {
+  const client = await connectTo(host);
+  try {
+    return await work(client);
+  } finally {
+    client.end();
+  }
+}
+
+const now = () => new Date().toISOString();
+
+/** Starts the script on every host as a detached one-run durable shell; returns once each has started. */
+export async function startJob(options: {
+  store: JobStore;
+  name?: string;
+  script: ScriptSource;
+  args: string[];
+  hosts: string[];
+  settings: ConnectionSettings;
+  shell?: string;
+  convertCrlf?: boolean;
+  idleTimeoutSeconds?: number;
+}): Promise<JobRecord> {
+  const id = options.store.nextNumericKey();
+  const launch = planLaunch(options.script, options);
+  const connectTo = connector(options.settings);
+  const job: JobRecord = {
+    id,
+    name: options.name ?? `Job${id}`,
+    createdAt: now(),
+    command: options.script.fileName ?? options.script.text.split('\n')[0].slice(0, 80),
+    args: options.args,
+    children: [],
+  };
+  options.store.put(id, job);
+  job.children = await Promise.all(
+    [...new Set(options.hosts)].map(async (host): Promise<JobChild> => {
+      const startedAt = now();
+      try {
+        return await withClient(connectTo, host, async (client) => {
+          const { shell, record } = await createDurableShell(client, {
+            keepSpool: true,
+            idleTimeoutSeconds: options.idleTimeoutSeconds,
+          });
+          const interpreter = launch.sourceAs === 'bash' && record.hello.shell === 'sh' ? ['bash'] : launch.interpreter;
+          const runId = shell.runCounter;
+          // The run goes out; its output stays in the spool for `receive`.
+          void shell.run(
+            { text: launch.text, fileName: launch.fileName, interpreter, args: options.args, durable: true, exitAfter: true },
+            { line: () => true, drained: async () => {} },
+          );
+          await shell.close(); // EOF follows the run's text, and the channel closes once the host has it all
+          return { host, state: 'Running', startedAt, finishedAt: null, exitCode: null, error: null, shell: record, runId, received: { stdout: 0, stderr: 0 } };
+        });
+      } catch (err) {
+        const failure = err instanceof HostFailure ? err : new HostFailure('Unreachable', (err as Error).message);
+        return { host, state: 'Failed', startedAt, finishedAt: now(), exitCode: null, error: `${failure.status}: ${failure.message}`, received: { stdout: 0, stderr: 0 } };
+      }
+    }),
+  );
+  options.store.put(id, job);
+  return job;
+}
+
+function applyStatus(child: JobChild, status: RemoteStatus): void {
+  if (child.state !== 'Running' && child.state !== 'Disconnected') return;
+  if (status.kind === 'done') {
+    child.state = status.exitCode === 0 ? 'Completed' : 'Failed';
+    child.exitCode = status.exitCode;
+    child.finishedAt ??= now();
+    child.error = null;
+  } else if (status.kind === 'running') {
+    child.state = 'Running';
+    child.error = null;
+  } else {
+    child.state = 'Failed';
+    child.finishedAt ??= now();
+    child.error = status.kind === 'gone' ? 'the job no longer exists on the host (removed or expired)' : 'the job ended without an exit status (killed)';
+  }
+}
+
+/** Asks each unfinished child's host how it is doing; unreachable hosts leave the child Disconnected. */
+export async function refreshJob(store: JobStore, job: JobRecord, settings: ConnectionSettings): Promise<JobRecord> {
+  const connectTo = connector(settings);
+  await Promise.all(
+    job.children.map(async (child) => {
+      if (!child.shell || (child.state !== 'Running' && child.state !== 'Disconnected')) return;
+      try {
+        const status = await withClient(connectTo, child.host, (client) => queryStatus(client, child.shell as DurableShellRecord));
+        applyStatus(child, status);
+      } catch (err) {
+        child.state = 'Disconnected';
+        child.error = (err as Error).message;
+      }
+    }),
+  );
+  store.put(job.id, job);
+  return job;
+}
+
+export interface ReceivedLine {
+  host: string;
+  stream: OutputStream;
+  line: string;
+}
+
+/**
+ * Delivers what each child has produced since its last receive (Receive-Job); `keep` leaves the
+ * received offsets where they were. Only whole lines are delivered, so nothing is split or repeated.
+ */
+export async function receiveJob(
+  store: JobStore,
+  job: JobRecord,
+  settings: ConnectionSettings,
+  onLine: (line: ReceivedLine) => void,
+  keep = false,
+): Promise<JobRecord> {
+  const connectTo = connector(settings);
+  for (const child of job.children) {
+    if (!child.shell) continue;
+    try {
+      await withClient(connectTo, child.host, async (client) => {
+        const shell = child.shell as DurableShellRecord;
+        const read = await readSpool(client, shell, child.received, child.runId ?? 1, (stream, line) =>
+          onLine({ host: child.host, stream, line }),
+        );
+        if (!keep) child.received = read.offsets;
+        if (read.exitCode !== undefined) applyStatus(child, { kind: 'done', exitCode: read.exitCode });
+        else applyStatus(child, await queryStatus(client, shell));
+      });
+    } catch (err) {
+      if (child.state === 'Running') child.state = 'Disconnected';
+      child.error = (err as Error).message;
+    }
+  }
+  store.put(job.id, job);
+  return job;
+}
+
+/** Reads both spools from the given offsets to their current ends; whole lines only. */
+async function readSpool(
+  client: Client,
+  shell: DurableShellRecord,
+  from: Record<OutputStream, number>,
+  runId: number,
+  onLine: (stream: OutputStream, line: string) => void,
+): Promise<{ offsets: Record<OutputStream, number>; exitCode?: number }> {
+  const result = await new Promise<{ out: Buffer; err: Buffer }>((resolve, reject) => {
+    client.exec(spoolCommand(shell.dir, from), (err, channel) => {
+      if (err) return reject(err);
+      const out: Buffer[] = [];
+      const errs: Buffer[] = [];
+      channel.on('data', (d: Buffer) => out.push(d));
+      channel.stderr.on('data', (d: Buffer) => errs.push(d));
+      channel.on('close', () => resolve({ out: Buffer.concat(out), err: Buffer.concat(errs) }));
+      channel.end();
+    });
+  });
+  const offsets = { ...from };
+  let exitCode: number | undefined;
+  for (const [stream, bytes] of [['stdout', result.out], ['stderr', result.err]] as const) {
+    const complete = bytes.subarray(0, bytes.lastIndexOf(10) + 1);
+    offsets[stream] += complete.length;
+    const reader = new FramedLineReader((line) => line.startsWith(shell.token));
+    for (const item of reader.push(complete)) {
+      if (item.marker === undefined) onLine(stream, item.line);
+      else {
+        const end = parseEndMarker(shell.token, item.marker);
+        if (end && end.runId === runId) exitCode = end.status;
+        exitCode ??= parseExitMarker(shell.token, item.marker)?.status;
+      }
+    }
+    for (const line of reader.end()) onLine(stream, line);
+  }
+  return { offsets, exitCode };
+}
+
+/** Stops every running child: TERM, then KILL, to the whole process group on the host. */
+export async function stopJob(store: JobStore, job: JobRecord, settings: ConnectionSettings): Promise<JobRecord> {
+  const connectTo = connector(settings);
+  await Promise.all(
+    job.children.map(async (child) => {
+      if (!child.shell || (child.state !== 'Running' && child.state !== 'Disconnected')) return;
+      try {
+        await withClient(connectTo, child.host, (client) => execCommand(client, stopCommand(child.shell as DurableShellRecord)));
+        child.state = 'Stopped';
+        child.finishedAt = now();
+        child.error = null;
+      } catch (err) {
+        child.state = 'Disconnected';
+        child.error = (err as Error).message;
+      }
+    }),
+  );
+  store.put(job.id, job);
+  return job;
+}
+
+function stopCommand(shell: DurableShellRecord): string {
+  return `/bin/sh -c 'p=${shell.hello.pgid}; kill -TERM -$p 2>/dev/null || exit 0; i=0; while kill -0 -$p 2>/dev/null && [ $i -lt 20 ]; do sleep 0.1; i=$((i+1)); done; kill -KILL -$p 2>/dev/null; exit 0'`;
+}
+
+/** Stops the job if needed, deletes its spools on every reachable host, and forgets it. */
+export async function removeJob(store: JobStore, job: JobRecord, settings: ConnectionSettings): Promise<string[]> {
+  const connectTo = connector(settings);
+  const unreachable: string[] = [];
+  await Promise.all(
+    job.children.map(async (child) => {
+      if (!child.shell) return;
+      try {
+        await withClient(connectTo, child.host, (client) => execCommand(client, removeCommand((child.shell as DurableShellRecord).dir)));
+      } catch {
+        unreachable.push(child.host);
+      }
+    }),
+  );
+  store.remove(job.id);
+  return unreachable;
+}
