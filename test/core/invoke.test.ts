@@ -112,6 +112,16 @@ describe('invoke (real sshd)', function () {
       assert.deepStrictEqual(c.lines('host1', 'stderr'), ['err1', 'err2']);
     });
 
+    it('output written just before the script exits its shell arrives in full, on both streams', async () => {
+      const c = await run('i=0; while [ $i -lt 300 ]; do i=$((i+1)); echo "o$i"; echo "e$i" >&2; done; exit 3', good);
+      const want = (p: string) => Array.from({ length: 300 }, (_, i) => `${p}${i + 1}`);
+      for (const h of good) {
+        assert.deepStrictEqual([c.result(h).status, c.result(h).exitCode], ['Failed', 3], show(c));
+        assert.deepStrictEqual(c.lines(h, 'stdout'), want('o'), `${h} stdout`);
+        assert.deepStrictEqual(c.lines(h, 'stderr'), want('e'), `${h} stderr: got ${c.lines(h, 'stderr').length} of 300 lines`);
+      }
+    });
+
     it('a script killed by a signal is Failed with the signal', async () => {
       const c = await run('echo before; kill -KILL $$');
       const r = c.result('host1');
