@@ -162,6 +162,16 @@ describe('host keys (real sshd)', function () {
     }
   });
 
+  it('HostKeyAlias: the key is looked up and recorded under the alias as OpenSSH does (no [ ]:port)', async () => {
+    const kh = knownHosts([`myalias ${h1.hostKeyPub}`]);
+    const { r } = await attempt(config({ UserKnownHostsFile: kh, StrictHostKeyChecking: 'yes', HostKeyAlias: 'myalias' }));
+    assert.strictEqual(r.status, 'Completed', show([r]));
+    const fresh = knownHosts(null);
+    const second = await attempt(config({ UserKnownHostsFile: fresh, StrictHostKeyChecking: 'accept-new', HostKeyAlias: 'myalias' }));
+    assert.strictEqual(second.r.status, 'Completed', show([second.r]));
+    assert.match(fs.readFileSync(fresh, 'utf8'), /^myalias /);
+  });
+
   describe('several host key types', () => {
     it('only the ECDSA key is known: the client asks for that type and matches it', async () => {
       const kh = knownHosts([`${khName()} ${ecdsaHost.pub}`]);

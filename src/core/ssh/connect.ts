@@ -115,7 +115,8 @@ export function connect(host: ResolvedHost, options: ConnectOptions = {}): Promi
     options.callbacks instanceof SharedCredentials ? options.callbacks : new SharedCredentials(options.callbacks);
   const knownHostsFiles = options.knownHostsFiles ?? [...host.userKnownHostsFiles, ...host.globalKnownHostsFiles];
   const knownHosts = KnownHosts.load(knownHostsFiles, options.knownHostsFiles?.[0] ?? host.userKnownHostsFiles[0]);
-  const khName = knownHostsName(host.hostKeyAlias ?? host.hostName, host.port);
+  // OpenSSH looks a HostKeyAlias up as it is, without [ ]:port
+  const khName = host.hostKeyAlias ?? knownHostsName(host.hostName, host.port);
   const policy = options.strictHostKeyChecking ?? host.strictHostKeyChecking;
   const where = `${host.user}@${host.hostName}:${host.port}`;
 
