@@ -4,11 +4,12 @@
  * identity files → password. Password auth uses a throw-away local account (root only).
  */
 import * as assert from 'assert';
+import { spawn, spawnSync, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { SshConfigFile, type InteractionCallbacks } from '../../src/core';
 import { ensurePasswordUser, removePasswordUser, startTestBed, type TestBed } from '../support/sshd';
-import { collect, hostBlock, newKey, show, tmpDir } from './helpers/engine';
+import { collect, hostBlock, newKey, show, tmpDir, waitFor } from './helpers/engine';
 
 const PW_USER = 'ri_auth_t1';
 const PASSWORD = 'correct horse battery';
@@ -44,6 +45,11 @@ describe('authentication (real sshd)', function () {
         // the bed's authorized key: the password is never needed
         hostBlock('goodkey', h1, { ...common, User: PW_USER, IdentityFile: bed.clientKeyPath }),
         hostBlock('enc1', h1, { ...common, User: bed.user, IdentityFile: encrypted.path }),
+        // agent allowed (no IdentitiesOnly)
+        hostBlock('agentkey', h1, { UserKnownHostsFile: bed.knownHostsPath, StrictHostKeyChecking: 'yes', User: bed.user, IdentityFile: bed.clientKeyPath }),
+        hostBlock('agentonly', h1, { UserKnownHostsFile: bed.knownHostsPath, StrictHostKeyChecking: 'yes', User: bed.user, IdentityFile: path.join(dir, 'no-such-key') }),
+        hostBlock('agentfirst', h1, { UserKnownHostsFile: bed.knownHostsPath, StrictHostKeyChecking: 'yes', User: bed.user, IdentityFile: encrypted.path }),
+        hostBlock('noagent', h1, { ...common, User: bed.user, IdentityFile: path.join(dir, 'no-such-key') }),
         hostBlock('enc2', h2, { ...common, User: bed.user, IdentityFile: encrypted.path }),
       ].join('\n'),
     );
@@ -134,6 +140,56 @@ describe('authentication (real sshd)', function () {
     const c = await run(['goodkey'], a.callbacks);
     assert.strictEqual(c.result('goodkey').status, 'Completed', show(c));
     assert.strictEqual(a.calls.password.length, 0);
+  });
+
+  describe('ssh-agent', () => {
+    let agent: ChildProcess | undefined;
+    let socket: string;
+    const savedSock = process.env.SSH_AUTH_SOCK;
+    before(async function () {
+      if (!bed) this.skip();
+      socket = path.join(dir, 'agent.sock');
+      agent = spawn('ssh-agent', ['-D', '-a', socket], { stdio: 'ignore' });
+      const up = await waitFor(() => fs.existsSync(socket), 5000);
+      assert.ok(up, 'ssh-agent did not start');
+      const add = spawnSync('ssh-add', [bed.clientKeyPath], { env: { ...process.env, SSH_AUTH_SOCK: socket }, encoding: 'utf8' });
+      assert.strictEqual(add.status, 0, add.stderr);
+    });
+    after(() => {
+      if (savedSock === undefined) delete process.env.SSH_AUTH_SOCK;
+      else process.env.SSH_AUTH_SOCK = savedSock;
+      if (agent?.pid) process.kill(agent.pid, 'SIGKILL');
+    });
+    afterEach(() => {
+      if (savedSock === undefined) delete process.env.SSH_AUTH_SOCK;
+      else process.env.SSH_AUTH_SOCK = savedSock;
+    });
+
+    it('a key held only by the agent logs in', async () => {
+      process.env.SSH_AUTH_SOCK = socket;
+      const c = await run(['agentonly']);
+      assert.strictEqual(c.result('agentonly').status, 'Completed', show(c));
+    });
+
+    it('the agent comes before identity files: an encrypted file key is never unlocked', async () => {
+      process.env.SSH_AUTH_SOCK = socket;
+      const a = counting({ passphrase: 'the passphrase' });
+      const c = await run(['agentfirst'], a.callbacks);
+      assert.strictEqual(c.result('agentfirst').status, 'Completed', show(c));
+      assert.strictEqual(a.calls.passphrase.length, 0);
+    });
+
+    it('IdentitiesOnly yes leaves the agent out', async () => {
+      process.env.SSH_AUTH_SOCK = socket;
+      const c = await run(['noagent']);
+      assert.strictEqual(c.result('noagent').status, 'AuthFailed', show(c));
+    });
+
+    it('a stale SSH_AUTH_SOCK does not make the host unreachable: the identity file still logs in', async () => {
+      process.env.SSH_AUTH_SOCK = path.join(dir, 'no-such-agent.sock');
+      const c = await run(['agentkey']);
+      assert.strictEqual(c.result('agentkey').status, 'Completed', show(c));
+    });
   });
 
   describe('an encrypted client key (ssh-keygen -N)', () => {

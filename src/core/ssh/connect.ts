@@ -205,6 +205,8 @@ export function connect(host: ResolvedHost, options: ConnectOptions = {}): Promi
       resolve(client);
     });
     client.on('error', (err: Error & { level?: string }) => {
+      // An unusable agent (a stale SSH_AUTH_SOCK): ssh2 reports it and goes on to the next method.
+      if (err.level === 'agent') return;
       if (hostKeyError) return fail(new HostFailure('HostKeyRejected', hostKeyError));
       if (err.level === 'client-authentication') {
         return fail(
