@@ -1,0 +1,106 @@
+// Where the time of one cold host goes, for the report's "why" section: the engine's cold path
+// split into its steps (connect, open the session shell and wait for its hello, run, close),
+// the floor's (connect, first exec), both on one quiet host, one at a time; and what the
+// session set-up commands cost on this box (every loopback host is this machine).
+import { performance } from 'node:perf_hooks';
+import { connect, HostSession } from '../../src/core';
+import type { BenchContext } from '../lib/context';
+import { floorConnect, floorExec } from '../lib/floor';
+import { quiesce, runProcess } from '../lib/proc';
+import { quantile, round3 } from '../lib/stats';
+import { COMMAND } from './cold';
+
+export interface PhaseStats {
+  median: number;
+  p90: number;
+  /** share of samples above 30 ms — the ~40 ms delayed-ACK stalls show up here */
+  over30ms?: number;
+}
+
+export interface ProfileResults {
+  iterations: number;
+  floor: Record<'connect' | 'firstExec' | 'total', PhaseStats>;
+  engine: Record<'connect' | 'openShell' | 'run' | 'close' | 'total', PhaseStats>;
+  /** per call, measured by running them 50 times in one local sh */
+  remoteCommands: { command: string; ms: number }[];
+}
+
+function stats(xs: number[], stalls = false): PhaseStats {
+  const s = [...xs].sort((a, b) => a - b);
+  const out: PhaseStats = { median: round3(quantile(s, 0.5)), p90: round3(quantile(s, 0.9)) };
+  if (stalls) out.over30ms = round3(xs.filter((x) => x > 30).length / xs.length);
+  return out;
+}
+
+async function perCall(command: string, times = 50): Promise<number> {
+  const r = await runProcess('sh', ['-c', `i=0; while [ $i -lt ${times} ]; do ${command} >/dev/null 2>&1; i=$((i+1)); done`]);
+  const base = await runProcess('sh', ['-c', `i=0; while [ $i -lt ${times} ]; do : ; i=$((i+1)); done`]);
+  return round3((r.ms - base.ms) / times);
+}
+
+export async function profile(ctx: BenchContext): Promise<ProfileResults> {
+  const host = ctx.bed.hosts[0];
+  const iterations = ctx.options.quick ? 10 : 30;
+  const settings = { sshConfig: ctx.sshConfig, strictHostKeyChecking: 'yes' as const };
+  const f = { connect: [] as number[], firstExec: [] as number[], total: [] as number[] };
+  const e = { connect: [] as number[], openShell: [] as number[], run: [] as number[], close: [] as number[], total: [] as number[] };
+  const sink = { line: () => true, drained: async () => undefined };
+  for (let i = 0; i < iterations + 2; i++) {
+    const keep = i >= 2; // two warm-up rounds
+    await quiesce(ctx.listeners, 50);
+    const t0 = performance.now();
+    const client = await floorConnect(host, ctx.auth);
+    const t1 = performance.now();
+    await floorExec(client, COMMAND);
+    const t2 = performance.now();
+    client.end();
+    if (keep) {
+      f.connect.push(t1 - t0);
+      f.firstExec.push(t2 - t1);
+      f.total.push(t2 - t0);
+    }
+
+    // connect() alone, to split the session open into its connect and shell parts
+    await quiesce(ctx.listeners, 50);
+    const c0 = performance.now();
+    const bare = await connect(ctx.sshConfig.resolve(host.name), { strictHostKeyChecking: 'yes' });
+    const c1 = performance.now();
+    bare.end();
+
+    await quiesce(ctx.listeners, 50);
+    const session = new HostSession(host.name);
+    const s0 = performance.now();
+    await session.open(settings);
+    const s1 = performance.now();
+    await session.run({ text: COMMAND, fileName: 'bench.sh', args: [] }, sink, {});
+    const s2 = performance.now();
+    session.close();
+    const s3 = performance.now();
+    if (keep) {
+      e.connect.push(c1 - c0);
+      e.openShell.push(s1 - s0 - (c1 - c0));
+      e.run.push(s2 - s1);
+      e.close.push(s3 - s2);
+      e.total.push(s3 - s0);
+    }
+  }
+  const remoteCommands = [];
+  for (const command of ['ps -o pgid= -p $$', 'd=$(mktemp -d) && rm -rf "$d"', 'bash --noprofile --norc -c :', 'uname -n']) {
+    remoteCommands.push({ command, ms: await perCall(command) });
+  }
+  const result: ProfileResults = {
+    iterations,
+    floor: { connect: stats(f.connect), firstExec: stats(f.firstExec, true), total: stats(f.total) },
+    engine: {
+      connect: stats(e.connect),
+      openShell: stats(e.openShell, true),
+      run: stats(e.run, true),
+      close: stats(e.close),
+      total: stats(e.total),
+    },
+    remoteCommands,
+  };
+  ctx.log(`  floor: connect ${result.floor.connect.median} ms, first exec ${result.floor.firstExec.median} ms`);
+  ctx.log(`  engine: connect ${result.engine.connect.median} ms, shell+hello ${result.engine.openShell.median} ms, run ${result.engine.run.median} ms`);
+  return result;
+}
