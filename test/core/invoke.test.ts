@@ -14,6 +14,7 @@ import {
   collect,
   decodeArgLines,
   delay,
+  descendantsOf,
   INJECTION_ARGS,
   INJECTION_FILES,
   isLive,
@@ -449,6 +450,32 @@ describe('invoke (real sshd)', function () {
       assert.deepStrictEqual(c.results.map((r) => r.status), ['Cancelled', 'Cancelled', 'Cancelled']);
       await delay(300);
       assert.ok(!fs.existsSync(marker));
+    });
+  });
+
+  describe('a host that goes away mid-run', () => {
+    it('a frozen host (SIGSTOP): ServerAliveInterval from ssh_config ends the run instead of hanging', async () => {
+      const cfgPath = path.join(work, 'alive_config');
+      fs.writeFileSync(cfgPath, fs.readFileSync(bed.sshConfigPath, 'utf8') + '\nHost *\n  ServerAliveInterval 1\n');
+      let frozen: number[] = [];
+      try {
+        const c = await collect({ script: { text: 'echo started; sleep 60' }, targets: ['host5', 'host6'], sshConfig: SshConfigFile.load(cfgPath) }, (e) => {
+          if (e.type === 'output' && e.host === 'host5' && e.line === 'started') {
+            frozen = descendantsOf(bed.listenerPid('host5'));
+            for (const p of frozen) process.kill(p, 'SIGSTOP');
+          }
+          if (e.type === 'output' && e.host === 'host6' && e.line === 'started') bed.killConnections('host6');
+        });
+        assert.ok(frozen.length > 0);
+        for (const h of ['host5', 'host6']) {
+          const r = c.result(h);
+          assert.notStrictEqual(r.status, 'Completed', show(c));
+          assert.ok(r.durationMs < 10_000, `${h} took ${r.durationMs} ms`);
+        }
+        assert.match(c.result('host5').error ?? '', /connection|lost/i, show(c));
+      } finally {
+        bed.killConnections('host5');
+      }
     });
   });
 

@@ -81,6 +81,31 @@ export function kill0(pid: number): boolean {
   }
 }
 
+/** Live descendants of a process (the sshd listener's per-connection processes and what they run). */
+export function descendantsOf(pid: number): number[] {
+  const kids = new Map<number, number[]>();
+  for (const e of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      const st = fs.readFileSync(`/proc/${e}/stat`, 'utf8');
+      const ppid = Number(st.slice(st.lastIndexOf(')') + 2).split(' ')[1]);
+      let list = kids.get(ppid);
+      if (!list) kids.set(ppid, (list = []));
+      list.push(Number(e));
+    } catch {
+      /* gone */
+    }
+  }
+  const out: number[] = [];
+  const queue = [...(kids.get(pid) ?? [])];
+  while (queue.length) {
+    const p = queue.shift() as number;
+    out.push(p);
+    queue.push(...(kids.get(p) ?? []));
+  }
+  return out;
+}
+
 export async function waitFor(cond: () => boolean, timeoutMs: number, stepMs = 20): Promise<boolean> {
   const end = Date.now() + timeoutMs;
   for (;;) {
