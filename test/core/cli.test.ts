@@ -307,6 +307,26 @@ describe('CLI remote-invoke (real sshd)', function () {
       assert.match(r.stderr, /asky: HostKeyRejected/);
     });
 
+    it('an unknown host under policy ask is confirmed through SSH_ASKPASS and remembered', async () => {
+      const kh = path.join(dir, 'askpass-known_hosts');
+      fs.writeFileSync(kh, '');
+      const cfg = path.join(dir, 'askpass-config');
+      fs.writeFileSync(cfg, hostBlock('asky2', bed.hosts[1], { User: bed.user, IdentityFile: bed.clientKeyPath, IdentitiesOnly: 'yes', UserKnownHostsFile: kh }));
+      const log = path.join(dir, 'hostkey-askpass.log');
+      const askpass = path.join(dir, 'yes-askpass.sh');
+      fs.writeFileSync(askpass, `#!/bin/sh\nprintf '%s\\n---\\n' "$1" >> '${log}'\necho yes\n`, { mode: 0o755 });
+      const env = { SSH_ASKPASS: askpass, SSH_ASKPASS_REQUIRE: 'force' };
+      const r = await cli(['run', '-F', cfg, '-H', 'asky2', '-c', 'echo in'], { env });
+      assert.strictEqual(r.code, 0, r.stderr);
+      const asked = fs.readFileSync(log, 'utf8');
+      assert.ok(asked.includes(fingerprintOf(bed.hosts[1].hostKeyPub)) || /SHA256:/.test(asked), asked);
+      assert.ok(fs.readFileSync(kh, 'utf8').startsWith(`${knownHostsNameOf(bed.hosts[1])} `), 'the key was not remembered');
+      fs.writeFileSync(log, '');
+      const again = await cli(['run', '-F', cfg, '-H', 'asky2', '-c', 'echo in'], { env });
+      assert.strictEqual(again.code, 0, again.stderr);
+      assert.strictEqual(fs.readFileSync(log, 'utf8'), '', 'asked again for a remembered key');
+    });
+
     it('--shell python3', async function () {
       if (!fs.existsSync('/usr/bin/python3')) this.skip();
       const r = await run(['-H', 'host1', '--shell', 'python3', '-c', 'import sys; print(sys.argv[1:])', '--', 'a', 'b c']);
