@@ -13,14 +13,49 @@ const REMEMBER_OFF = new vscode.ThemeIcon('unlock');
  * already makes hosts that share a credential wait on one prompt.
  */
 export class InteractivePrompts implements InteractionCallbacks {
-  private readonly served = new Set<string>();
+  private readonly askedUsers = new Set<string>();
+  /** host (or `tried:<key>`) → the SecretStorage key whose value it was given. */
+  private readonly served = new Map<string, string>();
+  private readonly servedPassphrases = new Set<string>();
 
   constructor(private readonly secrets: SecretVault) {}
 
   async askPassword(host: string, user: string, prompt: string): Promise<string | undefined> {
-    return this.secret(`password/${user}@${host}`, {
+    const shared = `password/${user}`;
+    const perHost = `password/${user}@${host}`;
+    const detail = prompt?.trim() && !/^password:?$/i.test(prompt.trim()) ? prompt.trim() : undefined;
+    if (!this.askedUsers.has(user)) {
+      // The engine asks once per user and run and gives the answer to every host logging in as
+      // that user; a host's own remembered password wins over the shared one.
+      this.askedUsers.add(user);
+      for (const key of [perHost, shared]) {
+        const stored = await this.secrets.get(key);
+        if (stored !== undefined) {
+          this.served.set(host, key);
+          return stored;
+        }
+      }
+      return this.promptSecret(shared, {
+        title: `Password for ${user}@${host}`,
+        prompt: detail ?? `Used for every host of this run that logs in as ${user}`,
+      });
+    }
+    // Asked again in this run: the answer given for the user did not work on this host.
+    const failed = this.served.get(host);
+    if (failed === perHost) await this.secrets.delete(perHost);
+    if (failed !== perHost && !this.served.has(`tried:${perHost}`)) {
+      this.served.set(`tried:${perHost}`, perHost);
+      const own = await this.secrets.get(perHost);
+      if (own !== undefined) {
+        this.served.set(host, perHost);
+        return own;
+      }
+    }
+    // A remembered shared password this host refused has most likely changed: a new one kept
+    // replaces it; otherwise what is kept is this host's own.
+    return this.promptSecret(failed === shared ? shared : perHost, {
       title: `Password for ${user}@${host}`,
-      prompt: prompt?.trim() && !/^password:?$/i.test(prompt.trim()) ? prompt.trim() : `Asked once for this run's hosts that log in as ${user}`,
+      prompt: detail ?? `The password given for ${user} was not accepted by ${host}`,
     });
   }
 
@@ -72,14 +107,19 @@ export class InteractivePrompts implements InteractionCallbacks {
 
   /** A stored secret the first time this run asks for it; otherwise ask the user, offering to store the answer. */
   private async secret(key: string, text: { title: string; prompt: string }): Promise<string | undefined> {
-    if (!this.served.has(key)) {
-      this.served.add(key);
+    if (!this.servedPassphrases.has(key)) {
+      this.servedPassphrases.add(key);
       const stored = await this.secrets.get(key);
       if (stored !== undefined) return stored;
     } else {
       // Asked again in the same run: the remembered value did not work.
       await this.secrets.delete(key);
     }
+    return this.promptSecret(key, text);
+  }
+
+  /** Asks the user; stores the answer under `key` when they chose to keep it. */
+  private async promptSecret(key: string, text: { title: string; prompt: string }): Promise<string | undefined> {
     const answer = await askSecret(text.title, text.prompt);
     if (!answer) return undefined;
     if (answer.remember) await this.secrets.store(key, answer.value);
