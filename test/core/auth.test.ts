@@ -11,7 +11,8 @@ import { SshConfigFile, type InteractionCallbacks } from '../../src/core';
 import { ensurePasswordUser, removePasswordUser, startTestBed, type TestBed } from '../support/sshd';
 import { collect, hostBlock, newKey, show, tmpDir, waitFor } from './helpers/engine';
 
-const PW_USER = 'ri_auth_t1';
+// per process: two test runs at once must not reset or delete each other's account
+const PW_USER = `ri_auth_${process.pid}`;
 const PASSWORD = 'correct horse battery';
 
 describe('authentication (real sshd)', function () {

@@ -413,7 +413,7 @@ describe('CLI remote-invoke (real sshd)', function () {
   });
 
   describe('password through SSH_ASKPASS', () => {
-    const user = 'ri_cli_t1';
+    const user = `ri_cli_${process.pid}`;
     const password = 'cli pass word';
     let pwBed: TestBed;
     let cfg: string;
