@@ -333,6 +333,14 @@ describe('invoke (real sshd)', function () {
       assert.deepStrictEqual(c.lines('host1'), ['visible']);
     });
 
+    it('a script that takes file descriptors 3-9 for itself (`exec 7>file`, flock-style) still ends', async () => {
+      const lock = path.join(work, 'fd-lock');
+      const c = await run(`for fd in 3 4 5 6 7 8 9; do eval "exec $fd>>'${lock}'"; done\necho locked`, ['host1'], { timeoutMs: 3000 });
+      assert.strictEqual(c.result('host1').status, 'Completed', show(c));
+      assert.deepStrictEqual(c.lines('host1'), ['locked']);
+      assert.strictEqual(fs.readFileSync(lock, 'utf8'), '', 'framing output went into the script\'s file');
+    });
+
     it('`set -x`: the trace shows the script only, never the framing or its token', async () => {
       const c = await run('set -x\necho traced', ['host1'], { timeoutMs: 3000 });
       assert.strictEqual(c.result('host1').status, 'Completed', show(c));
