@@ -355,11 +355,13 @@ describe('CLI remote-invoke (real sshd)', function () {
 
     it('--timeout ends the host TimedOut (exit 3) and stops the remote process', async () => {
       const pidFile = path.join(dir, 'cli-timeout.pid');
-      const r = await run(['-H', 'host1', '--timeout', '1', '--json', '-c', `sh -c 'echo $$ > "$1"; exec sleep 300' sh '${pidFile}'`]);
+      // 3 s: enough to connect on a loaded machine, so the script is running when the timeout hits
+      const r = await run(['-H', 'host1', '--timeout', '3', '--json', '-c', `sh -c 'echo $$ > "$1"; exec sleep 300' sh '${pidFile}'`]);
       assert.strictEqual(r.code, 3, r.stderr);
       const res = jsonLines(r.stdout).find((o) => o.type === 'result') as Record<string, unknown>;
       assert.strictEqual(res.status, 'TimedOut');
-      assert.ok(r.ms < 8000, `took ${r.ms} ms`);
+      assert.ok(r.ms < 10_000, `took ${r.ms} ms`);
+      assert.ok(fs.existsSync(pidFile), `the script never started (connecting took over 3 s?): ${String(res.error)}`);
       const pid = Number(fs.readFileSync(pidFile, 'utf8'));
       assert.ok(await waitFor(() => !isLive(pid), 2000), 'the remote sleep survived the timeout');
     });

@@ -267,8 +267,8 @@ describe('host keys (real sshd)', function () {
 
     it('a slow answer does not count against the connect timeout', async () => {
       const cfg = config({ UserKnownHostsFile: knownHosts([]), StrictHostKeyChecking: 'ask' });
-      const callbacks = { confirmHostKey: () => new Promise<'once'>((res) => setTimeout(() => res('once'), 1500)) };
-      const { r } = await attempt(cfg, { callbacks, connectTimeoutMs: 1000 });
+      const callbacks = { confirmHostKey: () => new Promise<'once'>((res) => setTimeout(() => res('once'), 2500)) };
+      const { r } = await attempt(cfg, { callbacks, connectTimeoutMs: 2000 });
       assert.strictEqual(r.status, 'Completed', show([r]));
     });
   });

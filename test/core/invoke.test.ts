@@ -395,12 +395,14 @@ describe('invoke (real sshd)', function () {
     it('--timeout: the host ends TimedOut and its sleep processes are gone', async () => {
       const s = sleeper('timeout');
       const started = Date.now();
-      const c = await run(s.script, ['host1'], { timeoutMs: 1500 });
+      // long enough to connect on a loaded machine, so the script is running when the timeout hits
+      const c = await run(s.script, ['host1'], { timeoutMs: 2500 });
       const took = Date.now() - started;
       const r = c.result('host1');
       assert.strictEqual(r.status, 'TimedOut', show(c));
       assert.match(r.error ?? '', /timed out/i);
-      assert.ok(took < 1500 + 4000, `took ${took} ms`);
+      assert.ok(took < 2500 + 4000, `took ${took} ms`);
+      assert.ok(c.lines('host1').includes('started'), `the script never started (connecting took too long?): ${show(c)}`);
       assert.ok(!c.lines('host1').includes('should-not-get-here'));
       const pids = s.pids();
       const note = await expectGone(pids, 'timeout');
