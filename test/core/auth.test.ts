@@ -88,15 +88,34 @@ describe('authentication (real sshd)', function () {
     assert.deepStrictEqual(a.calls.password, [`${PW_USER}@pw1`]);
   });
 
+  /** Answers from a list, one per call; undefined (the user gives up) when it runs out. */
+  function passwords(...answers: string[]) {
+    const calls: string[] = [];
+    const callbacks: InteractionCallbacks = {
+      askPassword: async (host, user) => {
+        calls.push(`${user}@${host}`);
+        return answers[calls.length - 1];
+      },
+    };
+    return { calls, callbacks };
+  }
+
   it('a bad password: AuthFailed, naming what was tried; the script never runs', async () => {
-    const a = counting({ password: 'wrong password' });
+    const a = passwords('wrong password');
     const c = await run(['pw1'], a.callbacks);
     const r = c.result('pw1');
     assert.strictEqual(r.status, 'AuthFailed', show(c));
     assert.match(r.error ?? '', /password/);
     assert.match(r.error ?? '', new RegExp(PW_USER));
     assert.deepStrictEqual(c.lines('pw1'), []);
-    assert.ok(a.calls.password.length >= 1 && a.calls.password.length <= 2, `asked ${a.calls.password.length} times`);
+    assert.strictEqual(a.calls.length, 2, 'asked once more after the failure, then the user gave up');
+  });
+
+  it('a wrong password, then the right one at the retry prompt: Completed', async () => {
+    const a = passwords('wrong password', PASSWORD);
+    const c = await run(['pw1'], a.callbacks);
+    assert.strictEqual(c.result('pw1').status, 'Completed', show(c));
+    assert.strictEqual(a.calls.length, 2);
   });
 
   it('no callbacks and no usable key: AuthFailed without hanging', async () => {

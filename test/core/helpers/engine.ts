@@ -133,7 +133,9 @@ export function sshKeygen(args: string[]): string {
 export function newKey(dir: string, name: string, type = 'ed25519', passphrase = ''): { path: string; pub: string; blob: Buffer } {
   const file = path.join(dir, name);
   const extra = type === 'rsa' ? ['-b', '2048'] : type === 'ecdsa' ? ['-b', '256'] : [];
-  sshKeygen(['-t', type, ...extra, '-N', passphrase, '-q', '-C', name, '-f', file]);
+  // few KDF rounds: the client decrypts in pure JS, and the default 16 rounds cost ~1 s a key
+  const rounds = passphrase ? ['-a', '2'] : [];
+  sshKeygen(['-t', type, ...extra, ...rounds, '-N', passphrase, '-q', '-C', name, '-f', file]);
   const [t, b64] = fs.readFileSync(file + '.pub', 'utf8').trim().split(/\s+/);
   return { path: file, pub: `${t} ${b64}`, blob: Buffer.from(b64, 'base64') };
 }
