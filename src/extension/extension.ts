@@ -24,6 +24,8 @@ export interface RemoteInvokeApi {
   /** What the host's output panel received in this window. */
   outputText(host: string): string;
   outputPanels(): string[];
+  /** Output lines received and channel appends made so far (appends are batched). */
+  outputStats(): { lines: number; appends: number };
   /** The latest run, or one by id. */
   run(id?: number): RunRecord | undefined;
   /** What the results webview last reported drawing. */
@@ -70,6 +72,7 @@ export function activate(context: vscode.ExtensionContext): RemoteInvokeApi {
     sessionState: (host) => sessions.state(host),
     outputText: (host) => outputs.transcript(host),
     outputPanels: () => outputs.hosts(),
+    outputStats: () => ({ ...outputs.stats }),
     run: (id) => (id === undefined ? results.latest() : results.get(id)),
     resultsRendered: () => resultsView.rendered(),
     onDidRenderResults: resultsView.onDidRender,

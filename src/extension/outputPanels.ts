@@ -22,6 +22,8 @@ interface Panel {
 export class OutputPanels implements vscode.Disposable {
   private readonly panels = new Map<string, Panel>();
   private timer: NodeJS.Timeout | undefined;
+  /** Lines written and channel appends made (each append is one message to the UI process). */
+  readonly stats = { lines: 0, appends: 0 };
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor() {
@@ -52,6 +54,7 @@ export class OutputPanels implements vscode.Disposable {
   }
 
   append(host: string, line: string): void {
+    this.stats.lines++;
     this.write(host, line + '\n');
   }
 
@@ -105,6 +108,7 @@ export class OutputPanels implements vscode.Disposable {
     p.pending = [];
     p.pendingBytes = 0;
     p.channel.append(text);
+    this.stats.appends++;
     p.transcript = (p.transcript + text).slice(-TRANSCRIPT_BYTES);
   }
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import * as vscode from 'vscode';
-import type { HostResult, HostStatus, OutputStream } from '../core';
+import { HostOutputBuffer, type HostResult, type HostStatus, type OutputStream } from '../core';
 import { joinCommandLine } from './commandLine';
 import type { Settings } from './settings';
 
@@ -9,67 +9,22 @@ const KEPT_RUNS = 20;
 
 export type HostRunState = 'Pending' | 'Running' | HostStatus;
 
-/**
- * One host's output in one run, bounded: the first half of the limit is kept from the start,
- * the second half is a sliding tail, and what falls between is counted.
- */
-class BoundedLines {
-  readonly head: string[] = [];
-  tail: string[] = [];
-  private headBytes = 0;
-  private tailBytes = 0;
-  omittedLines = 0;
-  omittedBytes = 0;
-  totalLines = 0;
-
-  constructor(private readonly limit: number) {}
-
-  push(line: string): void {
-    const size = Buffer.byteLength(line) + 1;
-    this.totalLines++;
-    if (!this.tail.length && this.headBytes + size <= this.limit / 2) {
-      this.head.push(line);
-      this.headBytes += size;
-      return;
-    }
-    this.tail.push(line);
-    this.tailBytes += size;
-    let drop = 0;
-    while (this.tailBytes > this.limit / 2 && drop < this.tail.length - 1) {
-      const gone = Buffer.byteLength(this.tail[drop]) + 1;
-      this.tailBytes -= gone;
-      this.omittedBytes += gone;
-      this.omittedLines++;
-      drop++;
-    }
-    if (drop) this.tail = this.tail.slice(drop);
-  }
-
-  text(): string {
-    const lines = [...this.head];
-    if (this.omittedLines) {
-      lines.push(`… ${this.omittedLines} lines (${this.omittedBytes} bytes) not kept — see remoteInvoke.outputLimitBytes …`);
-    }
-    lines.push(...this.tail);
-    return lines.length ? lines.join('\n') + '\n' : '';
-  }
-
-  firstLines(n: number): string[] {
-    return [...this.head, ...this.tail].slice(0, n);
-  }
-}
-
 export class HostRun {
   state: HostRunState = 'Pending';
   result: HostResult | undefined;
   startedAt: number | undefined;
-  readonly output: BoundedLines;
+  /** Bounded in memory; past the limit the full output goes to a private temp file (the engine's HostOutputBuffer). */
+  readonly output: HostOutputBuffer;
 
   constructor(
     readonly host: string,
     limit: number,
   ) {
-    this.output = new BoundedLines(limit);
+    this.output = new HostOutputBuffer({ memoryLimitBytes: limit, headLines: 10 });
+  }
+
+  firstLines(n: number): string[] {
+    return this.output.head.slice(0, n).map((l) => l.line);
   }
 
   private key: string | undefined;
@@ -123,6 +78,11 @@ export class RunRecord {
     return !this.endedAt;
   }
 
+  /** Removes the spill files of large outputs. */
+  dispose(): void {
+    for (const h of this.hosts.values()) h.output.dispose();
+  }
+
   get done(): number {
     return [...this.hosts.values()].filter((h) => h.result).length;
   }
@@ -161,7 +121,7 @@ export class ResultsStore implements vscode.Disposable, vscode.TextDocumentConte
   begin(info: RunInfo): RunRecord {
     const run = new RunRecord(this.nextId++, info, this.settings.outputLimitBytes);
     this.runs.push(run);
-    while (this.runs.length > KEPT_RUNS && !this.runs[0].active) this.runs.shift();
+    while (this.runs.length > KEPT_RUNS && !this.runs[0].active) this.runs.shift()!.dispose();
     this.changed.fire(run);
     return run;
   }
@@ -173,8 +133,8 @@ export class ResultsStore implements vscode.Disposable, vscode.TextDocumentConte
     this.changed.fire(run);
   }
 
-  line(run: RunRecord, host: string, _stream: OutputStream, line: string): void {
-    run.host(host).output.push(line);
+  line(run: RunRecord, host: string, stream: OutputStream, line: string): void {
+    run.host(host).output.append(stream, line);
     this.changed.fire(run);
   }
 
@@ -216,6 +176,7 @@ export class ResultsStore implements vscode.Disposable, vscode.TextDocumentConte
   }
 
   dispose(): void {
+    for (const run of this.runs) run.dispose();
     this.registration.dispose();
     this.changed.dispose();
     this.docChanged.dispose();

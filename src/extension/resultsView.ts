@@ -258,8 +258,8 @@ function toRow(h: HostRun): ResultRow {
     signal: r?.signal ?? null,
     durationMs: r ? r.durationMs : h.startedAt ? Date.now() - h.startedAt : null,
     error: r?.error ?? null,
-    firstLines: h.output.firstLines(FIRST_LINES),
-    lines: h.output.totalLines,
+    firstLines: h.firstLines(FIRST_LINES),
+    lines: h.output.lineCount,
     group: r ? h.groupKey() : null,
   };
 }

@@ -197,7 +197,10 @@ export class RunCommands implements vscode.Disposable {
         async (progress, token) => {
           token.onCancellationRequested(() => run.cancel());
           progress.report({ message: `0/${hosts.length} done` });
+          let handled = 0;
           for await (const event of run) {
+            // A burst of output is handled in microtasks; let timers and other extensions in now and then.
+            if (++handled % 1000 === 0) await new Promise((resolve) => setImmediate(resolve));
             if (event.type === 'start') this.results.started(record, event.host);
             else if (event.type === 'output') {
               this.results.line(record, event.host, event.stream, event.line);
