@@ -214,6 +214,7 @@ describe('persistent sessions (real sshd)', function () {
     it('a run that ignores SIGTERM is killed after the grace period; its session is then reported closed', async () => {
       const pool = newPool();
       const pidFile = path.join(work, 'stubborn.pid');
+      await run(pool, 'true'); // connected first, so the short timeout hits the run itself
       const c1 = await run(pool, `trap '' TERM\nsh -c 'echo $$ > "$1"; exec sleep 300' sh '${pidFile}'`, ['host1'], { timeoutMs: 500 });
       assert.strictEqual(c1.result('host1').status, 'TimedOut', show(c1));
       assert.ok(c1.elapsedMs < 500 + 6000, `took ${c1.elapsedMs} ms`);
