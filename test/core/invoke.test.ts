@@ -415,7 +415,7 @@ describe('invoke (real sshd)', function () {
         req({
           script: { text: 'case "$SSH_CONNECTION" in *" ' + bed.hosts[1].address + ' "*) sleep 30;; *) echo quick;; esac' },
           targets: ['host1', 'host2', 'host3'],
-          timeoutMs: 2000,
+          timeoutMs: 3000,
         }),
       );
       assert.deepStrictEqual(mixed.results.map((r) => r.status), ['Completed', 'TimedOut', 'Completed'], show(mixed));
