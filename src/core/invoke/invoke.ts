@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { SshConfigFile } from '../inventory/sshConfig';
 import { EventQueue } from '../output/eventQueue';
 import type { RunOutcome, RunSink } from '../session/remoteShell';
@@ -16,6 +17,8 @@ export const DEFAULT_THROTTLE = 32;
 export function invoke(request: InvokeRequest): InvokeRun {
   const queue = new EventQueue<InvokeEvent>();
   const cancel = new AbortController();
+  // Every host in flight listens for cancellation; that is not a leak.
+  setMaxListeners(0, cancel.signal);
   const onOuterAbort = () => cancel.abort();
   request.signal?.addEventListener('abort', onOuterAbort, { once: true });
   if (request.signal?.aborted) cancel.abort();

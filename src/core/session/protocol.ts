@@ -38,6 +38,9 @@ export function helloProgram(token: string, durableDir?: string): string {
     // A kept spool (a job) records how the shell ended, even when its script called `exit`.
     `trap '__ri_x=$?; ${exitMarker}; ${exitMarker} >&2; if [ -f "$__ri_d/keep" ]; then echo $__ri_x >"$__ri_d/status"; else rm -rf "$__ri_d"; fi' EXIT`,
     `trap : TERM`,
+    // The framing writes through copies of stdout/stderr that a script's `exec >…` does not
+    // move: on fds 60/61 in bash, out of the way of scripts that use 3-9; 7/8 in a plain sh.
+    `if [ -n "$BASH_VERSION" ]; then exec 60>&1 61>&2; __ri_o=60 __ri_e=61; else exec 7>&1 8>&2; __ri_o=7 __ri_e=8; fi`,
     `__ri_pg=$(ps -o pgid= -p $$ 2>/dev/null) || __ri_pg=$$`,
     `printf '%s H %s %s %s %s\\n' ${token} "$$" $__ri_pg "\${BASH_VERSION:+bash}" "$__ri_d"`,
     '',
@@ -78,25 +81,37 @@ export interface RunProgram {
  * While it runs, SIGTERM to the process group kills the children and makes the shell `return`
  * from the script rather than die, so a cancelled run leaves the session usable.
  * Each stream then ends with `\nTOKEN E <runId> <status>\n`.
+ *
+ * What a script leaves behind in the shell is its own business (that is the point of a
+ * session), but the framing must survive it: stdout/stderr are restored from the copies the
+ * hello saved (fds 60/61 in bash) (`exec >/dev/null`, `exec 2>&1`), files are written with `>|`
+ * (`set -C`), `printf` is called through `command` (a function named printf), and an `xtrace`
+ * left on is switched off around the framing and back on for the script.
  */
 export function runProgram(token: string, run: RunProgram): string {
   const file = `"$__ri_d"/${shellQuote(run.fileName)}`;
-  const setArgs = `set -- ${run.args.map(shellQuote).join(' ')}`;
-  const body = run.interpreter
-    ? `${run.interpreter.map(shellQuote).join(' ')} ${file} "$@"`
-    : `. ${file}`;
+  const body = run.interpreter ? `${run.interpreter.map(shellQuote).join(' ')} ${file} "$@"` : `. ${file}`;
+  const restoreTrace = 'case $__ri_fl in *x*) set -x;; esac';
+  const marker = `command printf '\\n%s E %s %s\\n' ${token} ${run.runId} "$__ri_s"`;
   return [
-    ...(run.durable ? ['echo 1 >"$__ri_d/busy"'] : []),
-    `printf %s ${shellQuote(run.text)} >${file}`,
-    setArgs,
-    `trap 'return 143' TERM`,
+    '{ __ri_fl=$-; set +x; } 2>/dev/null',
+    [
+      '{ ',
+      ...(run.durable ? ['echo 1 >|"$__ri_d/busy"; '] : []),
+      `command printf %s ${shellQuote(run.text)} >|${file}; `,
+      `set -- ${run.args.map(shellQuote).join(' ')}; `,
+      `trap 'return 143' TERM; `,
+      `${restoreTrace}; } 2>/dev/null`,
+    ].join(''),
     `{ ${body}\n} </dev/null`,
-    `__ri_s=$?`,
-    `trap : TERM`,
-    `printf '\\n%s E %s %s\\n' ${token} ${run.runId} "$__ri_s" >&2`,
-    `printf '\\n%s E %s %s\\n' ${token} ${run.runId} "$__ri_s"`,
-    ...(run.durable ? ['echo 0 >"$__ri_d/busy"'] : []),
-    ...(run.exitAfter ? ['echo "$__ri_s" >"$__ri_d/status"', 'exit "$__ri_s"'] : []),
+    '{ __ri_s=$?; __ri_fl=$-; set +x; } 2>/dev/null',
+    'exec 1>&"$__ri_o" 2>&"$__ri_e"',
+    'trap : TERM',
+    `${marker} >&2`,
+    marker,
+    ...(run.durable ? ['echo 0 >|"$__ri_d/busy"'] : []),
+    ...(run.exitAfter ? ['exit "$__ri_s"'] : []),
+    restoreTrace,
     '',
   ].join('\n');
 }

@@ -80,6 +80,7 @@ export class FramedShell extends EventEmitter {
   private nextRunId: number;
   private active: ActiveRun | undefined;
   private readonly backlog: { stream: OutputStream; line: string }[] = [];
+  private readonly exitMarkers = new Set<OutputStream>();
   private helloWaiter: ((hello: Hello) => void) | undefined;
   private transport: ShellTransport | undefined;
   hello: Hello | undefined;
@@ -190,7 +191,12 @@ export class FramedShell extends EventEmitter {
       return waiter?.(hello);
     }
     const exit = parseExitMarker(this.token, marker);
-    if (exit) return this.onShellEnded({ exitCode: exit.status, signal: null });
+    if (exit) {
+      // The shell's last words may still be on the other stream: end once both have said so.
+      this.exitMarkers.add(stream);
+      if (this.exitMarkers.size === 2) this.onShellEnded({ exitCode: exit.status, signal: null });
+      return;
+    }
     const end = parseEndMarker(this.token, marker);
     const run = this.active;
     if (!end || !run || end.runId !== run.runId) return;
