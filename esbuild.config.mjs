@@ -17,7 +17,6 @@ const common = {
 const entries = [
   ['src/extension/extension.ts', 'dist/extension.js'],
   ['src/cli/main.ts', 'dist/cli.js'],
-  ['src/demo/demo.ts', 'dist/demo.js'],
   ['src/server/server.ts', 'dist/server.js'],
 ].filter(([src]) => existsSync(src));
 

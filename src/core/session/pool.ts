@@ -52,6 +52,8 @@ export class HostSession extends EventEmitter {
   private settings: SessionSettings | undefined;
   private record_: DurableShellRecord | undefined;
   private activeRunId: number | undefined;
+  /** A run that ended `Disconnected`: still going on the host, to be collected by `receive()`. */
+  private unreceivedRunId: number | undefined;
   private reconnecting: Promise<void> | undefined;
 
   constructor(
@@ -78,7 +80,7 @@ export class HostSession extends EventEmitter {
   /** For durable sessions: what another process needs to reattach (offsets as of now). */
   get record(): DurableShellRecord | undefined {
     if (!this.record_) return undefined;
-    return this.shell ? snapshotRecord(this.record_, this.shell, this.activeRunId) : this.record_;
+    return this.shell ? snapshotRecord(this.record_, this.shell, this.activeRunId ?? this.unreceivedRunId) : this.record_;
   }
 
   private changed(): void {
@@ -191,7 +193,10 @@ export class HostSession extends EventEmitter {
           lastError = (err as Error).message;
         }
       }
-      shell.abandon(`the host stayed unreachable after ${attempts} reconnect attempts (${lastError})`);
+      // The shell is still there on the host: the session stays Disconnected (not Broken), so
+      // receive() or the next run reattaches from exactly where this one stopped.
+      this.unreceivedRunId = this.activeRunId;
+      shell.releaseRun(`the host stayed unreachable after ${attempts} reconnect attempts (${lastError})`);
     })().finally(() => {
       this.reconnecting = undefined;
       this.changed();
@@ -205,6 +210,8 @@ export class HostSession extends EventEmitter {
       const shell = this.shell;
       if (!shell) throw new Error('session is not open');
       this.running = true;
+      // An unreceived run's remaining output goes to this run (as any output produced between runs).
+      this.unreceivedRunId = undefined;
       this.activeRunId = shell.runCounter;
       this.changed();
       try {
@@ -222,7 +229,7 @@ export class HostSession extends EventEmitter {
 
   /** Collects a run a previous client process left in flight (durable sessions). */
   async receive(settings: SessionSettings, sink: RunSink, signal?: AbortSignal): Promise<RunOutcome | undefined> {
-    const runId = this.record_?.activeRunId;
+    const runId = this.unreceivedRunId ?? this.record_?.activeRunId;
     const shell = await this.open(settings, signal);
     if (runId === undefined) return undefined;
     this.activeRunId = runId;
@@ -230,6 +237,8 @@ export class HostSession extends EventEmitter {
       return await shell.resumeRun(runId, sink);
     } finally {
       this.activeRunId = undefined;
+      this.unreceivedRunId = undefined;
+      if (this.record_) this.record_ = { ...this.record_, activeRunId: undefined };
       this.emit('record');
     }
   }

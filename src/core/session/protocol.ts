@@ -86,7 +86,9 @@ export interface RunProgram {
  * session), but the framing must survive it: stdout/stderr are restored from the copies the
  * hello saved (fds 60/61 in bash) (`exec >/dev/null`, `exec 2>&1`), files are written with `>|`
  * (`set -C`), `printf` is called through `command` (a function named printf), and an `xtrace`
- * left on is switched off around the framing and back on for the script.
+ * left on is switched off around the framing and back on for the script. Shell options that
+ * end the shell on a failure (`set -euo pipefail`, the usual bash header) are reset after each
+ * run; variables, functions, exported environment and cwd carry over.
  */
 export function runProgram(token: string, run: RunProgram): string {
   const file = `"$__ri_d"/${shellQuote(run.fileName)}`;
@@ -104,7 +106,9 @@ export function runProgram(token: string, run: RunProgram): string {
       `${restoreTrace}; } 2>/dev/null`,
     ].join(''),
     `{ ${body}\n} </dev/null`,
-    '{ __ri_s=$?; __ri_fl=$-; set +x; } 2>/dev/null',
+    // errexit/nounset/pipefail are a script's own business: left on, they would make any later
+    // run's failing command end the whole session, so they do not outlive the run.
+    '{ __ri_s=$?; __ri_fl=$-; set +x +e +u; [ -z "$BASH_VERSION" ] || set +o pipefail; } 2>/dev/null',
     'exec 1>&"$__ri_o" 2>&"$__ri_e"',
     'trap : TERM',
     `${marker} >&2`,

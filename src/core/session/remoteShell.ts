@@ -234,6 +234,15 @@ export class FramedShell extends EventEmitter {
     this.emit('detached', why);
   }
 
+  /**
+   * Ends an in-flight run as lost while keeping the shell: a durable shell stays detached, the
+   * run goes on on the host, and what it prints from here on (partial line included) can be
+   * received after the next attach.
+   */
+  releaseRun(why: string): void {
+    this.active?.finish({ kind: 'connection-lost', error: why });
+  }
+
   /** Ends an in-flight run as lost (after reconnecting has been given up). */
   abandon(why: string): void {
     this.brokenReason ??= why;
@@ -301,6 +310,8 @@ export class FramedShell extends EventEmitter {
           resolve({ end });
         },
       };
+      // Lines that arrived between attaching and this call are the run's own.
+      for (const { stream, line } of this.backlog.splice(0)) sink.line(stream, line);
     });
   }
 
