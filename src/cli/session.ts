@@ -1,7 +1,8 @@
-import type { Client } from 'ssh2';
 import {
-  connect,
+  connector,
+  execCommand,
   queryStatus,
+  removeCommand,
   SessionPool,
   SessionStore,
   SharedCredentials,
@@ -10,7 +11,6 @@ import {
   type NamedSessionRecord,
   type OutputStream,
 } from '../core';
-import { execCommand, removeCommand } from '../core/session/durable';
 import {
   checkName,
   CONNECTION_OPTIONS,
@@ -56,18 +56,6 @@ export function openNamedSessions(name: string, hosts: string[], idleTimeoutSeco
       save();
       pool.dispose();
     },
-  };
-}
-
-function connector(settings: ConnectionSettings): (host: string) => Promise<Client> {
-  const credentials = new SharedCredentials(settings.callbacks);
-  return async (host) => {
-    const client = await connect((settings.sshConfig as NonNullable<ConnectionSettings['sshConfig']>).resolve(host), {
-      ...settings,
-      callbacks: credentials,
-    });
-    client.on('error', () => {});
-    return client;
   };
 }
 
@@ -118,7 +106,8 @@ export async function sessionCommand(argv: string[]): Promise<number> {
       const hosts = hostList(values);
       if (!hosts.length) throw new UsageError('no host given (use -H NAMES)');
       if (store.get(name)) throw new UsageError(`a session named '${name}' already exists`);
-      const settings = { ...connectionSettings(values), credentials: new SharedCredentials(connectionSettings(values).callbacks) };
+      const base = connectionSettings(values);
+      const settings = { ...base, credentials: new SharedCredentials(base.callbacks) };
       const { pool, close } = openNamedSessions(name, hosts, positiveNumber('idle-timeout', values['idle-timeout'], false));
       const results = await Promise.all(
         hosts.map(async (host) => {

@@ -1,7 +1,7 @@
 // The engine's public surface: what the CLI, the extension, the tests and the benchmarks use.
 export * from './types';
 export { SshConfigFile, parseHostTarget, defaultSshConfigPath, type ResolvedHost, type HostTarget } from './inventory/sshConfig';
-export { connect, type ConnectOptions } from './ssh/connect';
+export { connect, connectByName, type ConnectOptions } from './ssh/connect';
 export { fingerprintSha256, KnownHosts, knownHostsName } from './ssh/knownHosts';
 export { SharedCredentials } from './ssh/credentials';
 export { invoke, DEFAULT_THROTTLE } from './invoke/invoke';
@@ -21,6 +21,7 @@ export {
   receiveJob,
   stopJob,
   removeJob,
+  connector,
   type JobRecord,
   type JobChild,
   type JobState,
@@ -29,6 +30,8 @@ export {
 export {
   DEFAULT_IDLE_TIMEOUT_SECONDS,
   queryStatus,
+  execCommand,
+  removeCommand,
   type DurableShellRecord,
   type RemoteStatus,
 } from './session/durable';

@@ -3,7 +3,7 @@ import { SshConfigFile } from '../inventory/sshConfig';
 import { planLaunch } from '../invoke/interpreter';
 import type { ConnectionSettings, ScriptSource } from '../invoke/request';
 import { FramedLineReader } from '../output/lineSplitter';
-import { connect } from '../ssh/connect';
+import { connectByName } from '../ssh/connect';
 import { SharedCredentials } from '../ssh/credentials';
 import { HostFailure, type OutputStream } from '../types';
 import { RecordStore } from '../state/stateStore';
@@ -73,7 +73,7 @@ export function connector(settings: ConnectionSettings): Connector {
   const sshConfig = settings.sshConfig ?? SshConfigFile.load();
   const credentials = new SharedCredentials(settings.callbacks);
   return async (host) => {
-    const client = await connect(sshConfig.resolve(host), { ...settings, callbacks: credentials });
+    const client = await connectByName(sshConfig, host, { ...settings, callbacks: credentials });
     client.on('error', () => {});
     return client;
   };

@@ -41,6 +41,7 @@ while sleep $tick; do
 done`;
 
 const BOOT = String.raw`exec 0<>"$1/in" 1>>"$1/out" 2>>"$1/err"
+umask "$2" 2>/dev/null
 cd 2>/dev/null
 case "$SHELL" in */bash) exec "$SHELL" --noprofile --norc;; esac
 exec /bin/sh`;
@@ -55,6 +56,8 @@ function heredoc(file: string, body: string): string {
  */
 export function createProgram(id: string, idleTimeoutSeconds: number, keepSpool: boolean): string {
   return [
+    // The session's files are private; the scripts it runs get the login's own umask back (boot).
+    'u=$(umask)',
     'umask 077',
     'b="${HOME:-/tmp}/.cache/remote-invoke"',
     'mkdir -p "$b" && chmod 700 "$b" || exit 90',
@@ -68,7 +71,7 @@ export function createProgram(id: string, idleTimeoutSeconds: number, keepSpool:
     'if command -v setsid >/dev/null 2>&1; then detach=setsid; else detach=nohup; fi',
     // setsid and nohup exec in place (a background job is never a group leader, so setsid does
     // not fork): $! is the shell's pid, recorded before any client can attach.
-    '$detach /bin/sh "$d/boot" "$d" </dev/null >/dev/null 2>&1 & echo $! >"$d/pid"',
+    '$detach /bin/sh "$d/boot" "$d" "$u" </dev/null >/dev/null 2>&1 & echo $! >"$d/pid"',
     `$detach /bin/sh "$d/watchdog" "$d" ${Math.max(1, Math.round(idleTimeoutSeconds))} </dev/null >/dev/null 2>&1 &`,
     'printf "DIR %s\\n" "$d"',
     '',
@@ -84,6 +87,7 @@ export function attachCommand(dir: string, offsets: Record<OutputStream, number>
     // The channel's stderr carries the err spool byte for byte: the attach shell's own
     // diagnostics must never reach it, or the client's offsets would drift.
     'exec 4>&2 2>/dev/null',
+    'umask 077',
     `d="${dir}"`,
     `[ -p "$d/in" ] || exit ${ATTACH_NO_SESSION}`,
     // `read` is a builtin: watching the shell costs one `sleep` a second, nothing more.

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { Client, ClientChannel, PseudoTtyOptions } from 'ssh2';
 import { SshConfigFile } from '../inventory/sshConfig';
 import type { ConnectionSettings } from '../invoke/request';
-import { connect } from '../ssh/connect';
+import { connectByName } from '../ssh/connect';
 import { SharedCredentials } from '../ssh/credentials';
 import { HostFailure } from '../types';
 import {
@@ -101,7 +101,7 @@ export class HostSession extends EventEmitter {
 
   private async connectClient(settings: SessionSettings, signal?: AbortSignal): Promise<Client> {
     const sshConfig = settings.sshConfig ?? SshConfigFile.load();
-    const client = await connect(sshConfig.resolve(this.name), {
+    const client = await connectByName(sshConfig, this.name, {
       connectTimeoutMs: settings.connectTimeoutMs,
       knownHostsFiles: settings.knownHostsFiles,
       strictHostKeyChecking: settings.strictHostKeyChecking,

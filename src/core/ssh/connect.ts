@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 import * as net from 'node:net';
+import type { Duplex } from 'node:stream';
 import { Client, utils, type AnyAuthMethod, type AuthenticationType, type ParsedKey } from 'ssh2';
-import type { ResolvedHost } from '../inventory/sshConfig';
+import type { ResolvedHost, SshConfigFile } from '../inventory/sshConfig';
 import { HostFailure, type InteractionCallbacks, type StrictHostKeyChecking } from '../types';
 import { SharedCredentials } from './credentials';
 import {
@@ -22,6 +23,8 @@ export interface ConnectOptions {
   strictHostKeyChecking?: StrictHostKeyChecking;
   callbacks?: InteractionCallbacks | SharedCredentials;
   signal?: AbortSignal;
+  /** Reach the host through this connection (one ProxyJump hop). */
+  via?: Client;
   /** ssh-agent socket; default $SSH_AUTH_SOCK, `false` to skip the agent. */
   agent?: string | false;
 }
@@ -125,7 +128,7 @@ export function connect(host: ResolvedHost, options: ConnectOptions = {}): Promi
     let settled = false;
     let hostKeyError: string | undefined;
     const tried: string[] = [];
-    let socket: net.Socket | undefined;
+    let socket: Duplex | undefined;
 
     const fail = (failure: HostFailure) => {
       if (settled) return;
@@ -156,16 +159,38 @@ export function connect(host: ResolvedHost, options: ConnectOptions = {}): Promi
       }
     };
 
-    const sock = net.connect({ host: host.hostName, port: host.port });
-    socket = sock;
-    sock.setNoDelay(true); // ssh2 leaves Nagle on, which costs ~40 ms per exchange
-    sock.on('error', (err: NodeJS.ErrnoException) => {
-      const why =
-        err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN'
-          ? `cannot resolve host name ${host.hostName}`
-          : `cannot connect to ${host.hostName}:${host.port}: ${err.code ?? err.message}`;
-      fail(new HostFailure('Unreachable', why));
-    });
+    const startOver = (sock: Duplex) => {
+      socket = sock;
+      client.connect({
+        sock,
+        username: host.user,
+        readyTimeout: 2 ** 31 - 1, // our PausableDeadline is the timeout
+        keepaliveInterval: options.keepaliveIntervalMs ?? host.serverAliveIntervalMs ?? 15_000,
+        keepaliveCountMax: 3,
+        algorithms: { serverHostKey: preferredHostKeyAlgorithms(knownHosts.knownKeyTypes(khName)) as never },
+        hostVerifier,
+        authHandler: authHandler as never,
+      });
+    };
+    const openSocket = () => {
+      if (options.via) {
+        // ProxyJump: a direct-tcpip channel through the jump host carries this connection.
+        return options.via.forwardOut('127.0.0.1', 0, host.hostName, host.port, (err, stream) => {
+          if (err) return fail(new HostFailure('Unreachable', `cannot reach ${host.hostName}:${host.port} through the jump host: ${err.message}`));
+          startOver(stream);
+        });
+      }
+      const sock = net.connect({ host: host.hostName, port: host.port });
+      sock.setNoDelay(true); // ssh2 leaves Nagle on, which costs ~40 ms per exchange
+      sock.on('error', (err: NodeJS.ErrnoException) => {
+        const why =
+          err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN'
+            ? `cannot resolve host name ${host.hostName}`
+            : `cannot connect to ${host.hostName}:${host.port}: ${err.code ?? err.message}`;
+        fail(new HostFailure('Unreachable', why));
+      });
+      startOver(sock);
+    };
 
     const hostVerifier = (keyBlob: Buffer, verify: (ok: boolean) => void) => {
       const decision = decideHostKey(knownHosts.check(khName, keyBlob), policy, khName, keyBlob);
@@ -224,17 +249,31 @@ export function connect(host: ResolvedHost, options: ConnectOptions = {}): Promi
       fail(new HostFailure('Unreachable', `${where}: connection closed during set-up`));
     });
 
-    client.connect({
-      sock,
-      username: host.user,
-      readyTimeout: 2 ** 31 - 1, // our PausableDeadline is the timeout
-      keepaliveInterval: options.keepaliveIntervalMs ?? host.serverAliveIntervalMs ?? 15_000,
-      keepaliveCountMax: 3,
-      algorithms: { serverHostKey: preferredHostKeyAlgorithms(knownHosts.knownKeyTypes(khName)) as never },
-      hostVerifier,
-      authHandler: authHandler as never,
-    });
+    openSocket();
   });
+}
+
+/**
+ * Resolves a name through ssh_config and connects, hopping through its ProxyJump chain first
+ * (each hop verified and authenticated like any host). The hops close with the connection.
+ */
+export async function connectByName(sshConfig: SshConfigFile, name: string, options: ConnectOptions = {}): Promise<Client> {
+  const host = sshConfig.resolve(name);
+  const hops = host.proxyJump ? host.proxyJump.split(',').map((h) => h.trim()).filter(Boolean) : [];
+  const opened: Client[] = [];
+  try {
+    let via = options.via;
+    for (const hop of hops) {
+      via = await connect({ ...sshConfig.resolve(hop), proxyJump: undefined }, { ...options, via });
+      opened.push(via);
+    }
+    const client = await connect(host, { ...options, via });
+    client.once('close', () => opened.reverse().forEach((c) => c.end()));
+    return client;
+  } catch (err) {
+    opened.reverse().forEach((c) => c.end());
+    throw err;
+  }
 }
 
 type AskUser = <T>(ask: () => Promise<T>) => Promise<T>;
