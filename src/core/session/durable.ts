@@ -1,9 +1,8 @@
 import * as crypto from 'node:crypto';
-import { EventEmitter } from 'node:events';
 import type { Client, ClientChannel } from 'ssh2';
 import type { OutputStream } from '../types';
-import { endChannel, execDiscard, FramedShell, type ShellTransport } from './remoteShell';
-import { signalGroupCommand, type Hello } from './protocol';
+import { ChannelTransport, endChannel, FramedShell } from './remoteShell';
+import type { Hello } from './protocol';
 
 // A durable shell runs detached from any SSH channel (setsid, else nohup), reading commands from
 // a FIFO and appending framed output to two spool files in a private directory
@@ -194,29 +193,8 @@ export interface DurableShellRecord {
 export class SessionGoneError extends Error {}
 
 /** One attachment to a durable shell: an exec channel plus the spool readers behind it. */
-export class DurableTransport extends EventEmitter implements ShellTransport {
-  private exitCode: number | null = null;
-  private exitSignal: string | undefined;
+export class DurableTransport extends ChannelTransport {
   private closing = false;
-
-  private constructor(
-    private readonly client: Client,
-    private readonly channel: ClientChannel,
-  ) {
-    super();
-    channel.on('data', (chunk: Buffer) => this.emit('data', 'stdout', chunk));
-    channel.stderr.on('data', (chunk: Buffer) => this.emit('data', 'stderr', chunk));
-    channel.on('exit', (code: number | null, signal?: string) => {
-      this.exitCode = code;
-      this.exitSignal = signal;
-    });
-    channel.on('close', () => {
-      if (this.exitCode === null && this.exitSignal === 'TERM' && !this.closing) this.emit('closed', { lost: 'the remote shell ended while attached' });
-      else if (this.exitCode === ATTACH_DUMPED) this.emit('closed', { exitCode: null, signal: null });
-      else if (this.exitCode === ATTACH_NO_SESSION) this.emit('closed', { lost: 'the session no longer exists on the host' });
-      else if (!this.closing) this.emit('closed', { lost: 'the connection was lost' });
-    });
-  }
 
   static attach(client: Client, record: Pick<DurableShellRecord, 'dir'>, offsets: Record<OutputStream, number>) {
     return new Promise<DurableTransport>((resolve, reject) =>
@@ -226,26 +204,12 @@ export class DurableTransport extends EventEmitter implements ShellTransport {
     );
   }
 
-  write(text: string): void {
-    this.channel.write(text);
-  }
-
-  get paused(): boolean {
-    return this.channel.isPaused();
-  }
-
-  pause(): void {
-    this.channel.pause();
-    this.channel.stderr.pause();
-  }
-
-  resume(): void {
-    this.channel.resume();
-    this.channel.stderr.resume();
-  }
-
-  signalGroup(hello: Hello, signal: 'TERM' | 'KILL'): void {
-    execDiscard(this.client, signalGroupCommand(hello, signal));
+  protected onChannelClosed(): void {
+    if (this.exitCode === ATTACH_DUMPED) this.emit('closed', { exitCode: null, signal: null });
+    else if (this.exitCode === ATTACH_NO_SESSION) this.emit('closed', { lost: 'the session no longer exists on the host' });
+    else if (this.closing) return;
+    else if (this.exitSignal === 'SIGTERM') this.emit('closed', { lost: 'the remote shell ended while attached' });
+    else this.emit('closed', { lost: 'the connection was lost' });
   }
 
   /** Detaches; the shell keeps running on the host. */

@@ -154,7 +154,7 @@ export class HostSession extends EventEmitter {
     this.emit('record');
     const why =
       status.kind === 'gone'
-        ? 'it was removed or ended after its idle timeout'
+        ? 'its shell exited, it was removed, or it ended after its idle timeout'
         : status.kind === 'done'
           ? `its shell exited with code ${status.exitCode}`
           : 'its shell was killed';

@@ -326,28 +326,30 @@ export class FramedShell extends EventEmitter {
   }
 }
 
-/** A shell on a live exec channel: it lives exactly as long as the channel. */
-export class DirectTransport extends EventEmitter implements ShellTransport {
-  private exitInfo: { exitCode: number | null; signal: string | null } | undefined;
+/**
+ * A transport over one exec channel: stdout and stderr feed the shell's readers, stdin carries
+ * its programs, and pausing the channel is the backpressure. Subclasses decide what the
+ * channel closing means.
+ */
+export abstract class ChannelTransport extends EventEmitter implements ShellTransport {
+  protected exitCode: number | null = null;
+  protected exitSignal: string | null = null;
 
   constructor(
-    private readonly client: Client,
-    private readonly channel: ClientChannel,
+    protected readonly client: Client,
+    protected readonly channel: ClientChannel,
   ) {
     super();
     channel.on('data', (chunk: Buffer) => this.emit('data', 'stdout', chunk));
     channel.stderr.on('data', (chunk: Buffer) => this.emit('data', 'stderr', chunk));
     channel.on('exit', (code: number | null, signal?: string) => {
-      this.exitInfo = { exitCode: code ?? null, signal: signal ? (signal.startsWith('SIG') ? signal : `SIG${signal}`) : null };
+      this.exitCode = code ?? null;
+      this.exitSignal = signal ? (signal.startsWith('SIG') ? signal : `SIG${signal}`) : null;
     });
-    channel.on('close', () => this.emit('closed', this.exitInfo ?? { lost: 'the connection was lost' }));
+    channel.on('close', () => this.onChannelClosed());
   }
 
-  static open(client: Client): Promise<DirectTransport> {
-    return new Promise((resolve, reject) =>
-      client.exec(SESSION_SHELL_COMMAND, (err, channel) => (err ? reject(err) : resolve(new DirectTransport(client, channel)))),
-    );
-  }
+  protected abstract onChannelClosed(): void;
 
   write(text: string): void {
     this.channel.write(text);
@@ -368,7 +370,31 @@ export class DirectTransport extends EventEmitter implements ShellTransport {
   }
 
   signalGroup(hello: Hello, signal: 'TERM' | 'KILL'): void {
-    execDiscard(this.client, signalGroupCommand(hello, signal), () => this.channel.close());
+    execDiscard(this.client, signalGroupCommand(hello, signal), () => this.onSignalFailed());
+  }
+
+  /** A side channel could not be opened to deliver a signal. */
+  protected onSignalFailed(): void {}
+
+  abstract close(): Promise<void>;
+}
+
+/** A shell on a live exec channel: it lives exactly as long as the channel. */
+export class DirectTransport extends ChannelTransport {
+  static open(client: Client): Promise<DirectTransport> {
+    return new Promise((resolve, reject) =>
+      client.exec(SESSION_SHELL_COMMAND, (err, channel) => (err ? reject(err) : resolve(new DirectTransport(client, channel)))),
+    );
+  }
+
+  protected onChannelClosed(): void {
+    const ended = this.exitCode !== null || this.exitSignal !== null;
+    this.emit('closed', ended ? { exitCode: this.exitCode, signal: this.exitSignal } : { lost: 'the connection was lost' });
+  }
+
+  /** Without a side channel the only way left to stop the shell is to close its own. */
+  protected override onSignalFailed(): void {
+    this.channel.close();
   }
 
   close(): Promise<void> {
