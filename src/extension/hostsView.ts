@@ -32,7 +32,6 @@ export class HostsView implements vscode.TreeDataProvider<HostNode>, vscode.Disp
   readonly view: vscode.TreeView<HostNode>;
   private nodes = new Map<string, HostNode>();
   private hostsByName = new Map<string, InventoryHost>();
-  private refreshTimer: NodeJS.Timeout | undefined;
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(
@@ -79,8 +78,6 @@ export class HostsView implements vscode.TreeDataProvider<HostNode>, vscode.Disp
   }
 
   refresh(): void {
-    clearTimeout(this.refreshTimer);
-    this.refreshTimer = undefined;
     this.changed.fire(undefined);
   }
 
@@ -158,7 +155,6 @@ export class HostsView implements vscode.TreeDataProvider<HostNode>, vscode.Disp
   }
 
   dispose(): void {
-    clearTimeout(this.refreshTimer);
     for (const d of this.disposables) d.dispose();
     this.changed.dispose();
   }

@@ -4,7 +4,7 @@ import { invoke, type HostResult, type InvokeRun } from '../core';
 import { splitCommandLine } from './commandLine';
 import type { HostInventory } from './inventory';
 import type { OutputPanels } from './outputPanels';
-import type { ResultsStore, RunRecord, Script } from './results';
+import type { ResultsStore, Script } from './results';
 import type { ResultsView } from './resultsView';
 import type { Sessions } from './sessions';
 import type { Settings } from './settings';
@@ -242,11 +242,6 @@ export class RunCommands implements vscode.Disposable {
   cancel(id?: number): void {
     if (id !== undefined) this.runs.get(id)?.cancel();
     else for (const run of this.runs.values()) run.cancel();
-  }
-
-  /** Runs in progress: id and what they run. */
-  activeRuns(): RunRecord[] {
-    return this.results.active();
   }
 
   dispose(): void {
