@@ -45,7 +45,7 @@ export function activate(context: vscode.ExtensionContext): RemoteInvokeApi {
   const settings = new Settings();
   const inventory = new HostInventory(settings);
   const vault = new SecretVault(context.secrets, context.globalState);
-  const sessions = new Sessions(settings, inventory, vault);
+  const sessions = new Sessions(settings, inventory, vault, context.workspaceState);
   const outputs = new OutputPanels();
   const results = new ResultsStore(settings);
   const resultsView = new ResultsView(context.extensionUri, results, (host) => outputs.show(host, false));

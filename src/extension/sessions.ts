@@ -1,16 +1,26 @@
 import * as vscode from 'vscode';
 import { SessionPool, type ConnectionSettings, type SessionState } from '../core';
+import type { SessionOptions } from '../core';
 import type { HostInventory } from './inventory';
 import { InteractivePrompts, type SecretVault } from './prompts';
 import type { Settings } from './settings';
+
+type DurableRecord = NonNullable<SessionOptions['record']>;
+const RECORDS_KEY = 'remoteInvoke.durableSessions';
+const SAVE_MS = 500;
 
 /**
  * The persistent session of every host (the engine's SessionPool) and how to reach hosts:
  * connection settings built from the settings, the ssh_config file and UI prompts. Owns the
  * Reset Session and Forget Saved Passwords commands.
+ *
+ * Durable sessions (the default) outlive the connection: the remote shell keeps running when the
+ * link drops or the window reloads. Each shell's record is kept in workspaceState, so the next
+ * window reattaches to it — state and any output not yet received included.
  */
 export class Sessions implements vscode.Disposable {
-  readonly pool = new SessionPool();
+  readonly pool: SessionPool;
+  private saveTimer: NodeJS.Timeout | undefined;
   private readonly changed = new vscode.EventEmitter<{ host: string; state: SessionState }>();
   readonly onDidChangeState = this.changed.event;
   private readonly disposables: vscode.Disposable[] = [];
@@ -19,11 +29,27 @@ export class Sessions implements vscode.Disposable {
     private readonly settings: Settings,
     private readonly inventory: HostInventory,
     private readonly vault: SecretVault,
+    private readonly state_: vscode.Memento,
   ) {
-    const onState = (host: string, state: SessionState) => this.changed.fire({ host, state });
+    this.pool = new SessionPool({ durable: settings.durableSessions });
+    if (settings.durableSessions) {
+      // Sessions a previous window left running: shown as disconnected, reattached by the next run.
+      for (const [host, record] of Object.entries(this.records())) this.pool.session(host, { record });
+    }
+    const onState = (host: string, state: SessionState) => {
+      this.changed.fire({ host, state });
+      this.scheduleSave();
+    };
+    const onRecord = () => this.scheduleSave();
     this.pool.on('state', onState);
+    this.pool.on('record', onRecord);
     this.disposables.push(
-      { dispose: () => this.pool.off('state', onState) },
+      {
+        dispose: () => {
+          this.pool.off('state', onState);
+          this.pool.off('record', onRecord);
+        },
+      },
       vscode.commands.registerCommand('remoteInvoke.resetSession', (arg?: unknown, more?: unknown) =>
         this.resetCommand(hostNamesFrom(arg, more)),
       ),
@@ -40,6 +66,27 @@ export class Sessions implements vscode.Disposable {
     return this.pool.state(host);
   }
 
+  private records(): Record<string, DurableRecord> {
+    return this.state_.get<Record<string, DurableRecord>>(RECORDS_KEY, {});
+  }
+
+  // Offsets move with every line received; saving often keeps a reloaded window close to exact.
+  private scheduleSave(): void {
+    this.saveTimer ??= setTimeout(() => {
+      this.saveTimer = undefined;
+      void this.save();
+    }, SAVE_MS);
+  }
+
+  private save(): Thenable<void> {
+    const records: Record<string, DurableRecord> = {};
+    for (const host of this.pool.hosts()) {
+      const record = this.pool.session(host).record;
+      if (record) records[host] = record;
+    }
+    return this.state_.update(RECORDS_KEY, records);
+  }
+
   /** How to reach hosts now: prompts are fresh per call, so credentials are asked at most once per run. */
   connectionSettings(): ConnectionSettings {
     return {
@@ -50,8 +97,10 @@ export class Sessions implements vscode.Disposable {
     };
   }
 
+  /** Ends the host's session — a durable shell too — so the next run starts afresh. */
   async reset(host: string): Promise<void> {
-    await this.pool.reset(host);
+    await this.pool.reset(host, { ...this.connectionSettings(), callbacks: undefined });
+    await this.save();
   }
 
   private async resetCommand(hosts: string[]): Promise<void> {
@@ -71,9 +120,12 @@ export class Sessions implements vscode.Disposable {
   }
 
   dispose(): void {
+    clearTimeout(this.saveTimer);
+    void this.save();
     for (const d of this.disposables) d.dispose();
     this.changed.dispose();
-    void this.pool.dispose();
+    // Detaches: durable shells keep running on their hosts for the next window.
+    this.pool.dispose();
   }
 }
 

@@ -69,6 +69,11 @@ export class Settings implements vscode.Disposable {
     return this.config.get<boolean>('persistentSessions', true);
   }
 
+  /** Read when the window starts: sessions already open keep the kind they were opened with. */
+  get durableSessions(): boolean {
+    return this.persistentSessions && this.config.get<boolean>('durableSessions', true);
+  }
+
   get promptForArguments(): boolean {
     return this.config.get<boolean>('promptForArguments', true);
   }

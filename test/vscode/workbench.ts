@@ -24,6 +24,7 @@ const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
    setup.sh), not in the repo's dependencies, so its own typings are not available to `tsc`. */
 export interface Page {
   goto(url: string): Promise<unknown>;
+  reload(): Promise<unknown>;
   on(event: string, listener: (arg: any) => void): void;
   exposeFunction(name: string, fn: (...args: any[]) => unknown): Promise<void>;
   screenshot(options: { path: string; fullPage?: boolean }): Promise<Buffer>;

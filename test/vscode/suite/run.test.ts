@@ -98,3 +98,18 @@ describe('Run on hosts', function () {
     assert.strictEqual(doc.uri.scheme, 'remote-invoke-output');
   });
 });
+
+describe('Durable sessions', function () {
+  it('survive a dropped connection: the next run reattaches to the same shell', async () => {
+    const bed = await testBed();
+    const ri = await api();
+    const run = (text: string) => vscode.commands.executeCommand<HostResult[]>('remoteInvoke.runSelection', { text, hosts: ['host1'] });
+    await vscode.commands.executeCommand('remoteInvoke.resetSession', 'host1');
+    await run('REMOTE_INVOKE_DURABLE=still-here\n');
+    bed.killConnections('host1');
+    await waitFor('host1 noticed the dropped link', () => ri.sessionState('host1') !== 'connected', 10_000);
+    const results = await run('echo "value=${REMOTE_INVOKE_DURABLE:-lost}"\n');
+    assert.strictEqual(results[0].status, 'Completed', results[0].error ?? '');
+    assert.strictEqual(ri.run()!.host('host1').output.text(), 'value=still-here\n');
+  });
+});

@@ -1,0 +1,51 @@
+// UI flow: a durable session survives a window reload. set-state.sh sets a variable and a working
+// directory in both hosts' sessions; the page is reloaded (a new extension host); the Hosts view
+// shows the sessions as disconnected; show-state.sh then finds the variable and the directory.
+import * as assert from 'node:assert';
+import { startTestBed } from '../../support/sshd';
+import type { UiFlow } from '../run';
+import { explorerContextMenu, extensionReady, pickAllHosts, plain, resultsFrame } from './steps';
+
+const flow: UiFlow = {
+  name: 'durable sessions survive a window reload',
+  async run(ctx) {
+    const bed = await startTestBed({ count: 2, namePrefix: 'app' });
+    try {
+      const { page } = await ctx.start({
+        settings: { 'remoteInvoke.sshConfigFile': bed.sshConfigPath, 'remoteInvoke.promptForArguments': false },
+      });
+      await extensionReady(page);
+      await explorerContextMenu(page, 'set-state.sh', 'Run File on Hosts…');
+      await pickAllHosts(page, 'app2');
+      const results = resultsFrame(page);
+      for (const h of ['app1', 'app2']) {
+        await results.locator('tr.row', { hasText: h }).locator('.status', { hasText: 'Completed' }).waitFor({ timeout: 30_000 });
+      }
+      const before = plain(await results.locator('tr.row', { hasText: 'app1' }).locator('pre.first').innerText());
+      const greeting = /set: (.*)/.exec(before)?.[1];
+      assert.ok(greeting, before);
+
+      await page.reload();
+      await extensionReady(page);
+      // The new window knows the sessions from workspaceState and shows them as disconnected.
+      await page.locator('.activitybar a.action-label[aria-label^="Remote Invoke"]').click();
+      const hostRow = (name: string) => page.locator('.part.sidebar .monaco-list-row', { hasText: name });
+      await hostRow('app1').locator('.label-description', { hasText: 'disconnected' }).waitFor({ timeout: 15_000 });
+      await page.locator('.activitybar a.action-label[aria-label^="Explorer"]').click();
+
+      await explorerContextMenu(page, 'show-state.sh', 'Run File on Hosts…');
+      await pickAllHosts(page, 'app2');
+      for (const h of ['app1', 'app2']) {
+        const row = results.locator('tr.row', { hasText: h });
+        await row.locator('.status', { hasText: 'Completed' }).waitFor({ timeout: 30_000 });
+        const text = plain(await row.locator('pre.first').innerText());
+        assert.match(text, /greeting: set at .* in session \d+/, `${h}: ${text}`);
+        assert.match(text, /cwd: \/tmp/, `${h}: ${text}`);
+        if (h === 'app1') assert.ok(text.includes(`greeting: ${greeting}`), `${text} vs ${greeting}`);
+      }
+    } finally {
+      await bed.stop();
+    }
+  },
+};
+export default flow;
