@@ -44,11 +44,12 @@ function jobJson(job: JobRecord) {
   };
 }
 
-/** A job's children as `run` statuses, so `job wait` exits like `run` would have. */
+/**
+ * A job's children as `run` statuses, so `job wait` exits like `run` would have: a child that
+ * could not be started on its host (unreachable, authentication, …) is run's 3, not a script failure.
+ */
 function childResults(job: JobRecord) {
-  return job.children.map((c) => ({
-    status: c.state === 'Completed' ? 'Completed' : c.state === 'Failed' && c.exitCode !== null ? 'Failed' : c.state,
-  }));
+  return job.children.map((c) => ({ status: c.state === 'Failed' && !c.shell ? 'NotStarted' : c.state }));
 }
 
 export async function jobCommand(argv: string[]): Promise<number> {

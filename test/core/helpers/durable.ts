@@ -186,3 +186,13 @@ export async function waitGone(pid: number, timeoutMs: number): Promise<boolean>
   }
   return true;
 }
+
+/** Waits until `count` scripts have reached points named `NAME-…` (e.g. `reached "a-$$"`, one per host). */
+export async function waitReachedCount(gateDir: string, name: string, count: number, timeoutMs = 20_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  const n = () => fs.readdirSync(gateDir).filter((f) => f.startsWith(`reached-${name}-`)).length;
+  while (n() < count) {
+    if (Date.now() > end) throw new Error(`only ${n()} of ${count} scripts reached '${name}' within ${timeoutMs} ms`);
+    await delay(20);
+  }
+}
