@@ -89,10 +89,7 @@ export class BenchContext {
     const client0 = clientCpuMs();
     const r = await run();
     const client1 = clientCpuMs();
-    // Work done inside connections that stay open is billed only when they close: no server
-    // figure for warm runs.
-    if (this.openConnections) return { ...r, clientCpuMs: client1 - client0 };
-    await quiesce(this.listeners, 0);
+    await quiesce(this.listeners, 0, this.openConnections);
     const server1 = serverCpuMs(this.listeners);
     return { ...r, clientCpuMs: client1 - client0, serverCpuMs: server1 - server0 };
   }

@@ -26,11 +26,35 @@ export function clientCpuMs(): number {
 }
 
 /**
- * CPU the hosts spent: every per-connection sshd (and what it ran) is a child of its host's
- * listener, and is billed to the listener's cutime/cstime once reaped.
+ * CPU the hosts spent so far: every per-connection sshd (and what it ran) descends from its
+ * host's listener. Finished ones are billed to the listener's cutime/cstime once reaped; live
+ * ones (persistent sessions, their shells) are read directly, with what they have reaped. A
+ * process that outlives its connection is reparented away and lost to this count.
  */
 export function serverCpuMs(listenerPids: number[]): number {
+  const procs = new Map<number, { ppid: number; own: number; reaped: number }>();
+  for (const e of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    const f = statFields(Number(e));
+    if (!f || f[0] === 'Z') continue;
+    procs.set(Number(e), { ppid: Number(f[1]), own: (Number(f[11]) + Number(f[12])) * TICK_MS, reaped: (Number(f[13]) + Number(f[14])) * TICK_MS });
+  }
+  const children = new Map<number, number[]>();
+  for (const [pid, p] of procs) {
+    const list = children.get(p.ppid);
+    if (list) list.push(pid);
+    else children.set(p.ppid, [pid]);
+  }
   let total = 0;
-  for (const pid of listenerPids) total += childrenCpuMs(pid);
+  for (const listener of listenerPids) {
+    total += procs.get(listener)?.reaped ?? 0;
+    const queue = [...(children.get(listener) ?? [])];
+    while (queue.length) {
+      const pid = queue.pop()!;
+      const p = procs.get(pid)!;
+      total += p.own + p.reaped;
+      queue.push(...(children.get(pid) ?? []));
+    }
+  }
   return total;
 }

@@ -24,12 +24,13 @@ function cpuPerHost(t: ToolResult, n: number, k: 'clientCpuMs' | 'serverCpuMs'):
 function fanoutTable(rows: ToolResult[], n: number, withServer: boolean): string {
   const engine = rows.find((t) => t.tool === 'engine' && !t.skipped);
   return table(
-    ['tool', 'min', 'median', 'vs invoke() (median)', 'vs invoke() (min)', 'client CPU / host', ...(withServer ? ['sshd CPU / host'] : []), 'all hosts answered'],
+    ['tool', 'runs', 'min', 'median', 'vs invoke() (median)', 'vs invoke() (min)', 'client CPU / host', ...(withServer ? ['sshd CPU / host'] : []), 'all hosts answered'],
     rows.map((t) =>
       t.skipped
-        ? [t.label, 'skipped', '', '', '', '', ...(withServer ? [''] : []), t.skipped]
+        ? [t.label, '', 'skipped', '', '', '', '', ...(withServer ? [''] : []), t.skipped]
         : [
             t.label + (t.note ? ` (${t.note})` : ''),
+            t.time.runs,
             fmtMs(t.time.min),
             fmtMs(t.time.median),
             engine ? (t.tool === 'engine' ? '1x' : `${fmtRatio(t.time.median / engine.time.median)}`) : '',
@@ -82,7 +83,7 @@ export function markdown(r: BenchResults): string {
       out.push('');
     }
     out.push(
-      "Client CPU: this process (in-process tools) or the tool's process tree. sshd CPU: what each host's sshd processes and the commands they waited for used, per host — " +
+      "Client CPU: this process (in-process tools) or the tool's process tree. sshd CPU: what the hosts' sshd processes and everything under them used, per host (finished processes through their parents, live ones read directly) — " +
         "a process that outlives its connection is not in it (the engine's session shell runs its exit trap after the disconnect, so its share is undercounted; see *Where the time goes* for those commands measured alone). " +
         'Client and hosts share the same 2 cores, so at N=100 CPU, not latency, sets the time.',
     );
@@ -105,7 +106,7 @@ export function markdown(r: BenchResults): string {
     for (const [n, rows] of Object.entries(warm.bySize)) {
       out.push(`### N = ${n}`);
       out.push('');
-      out.push(fanoutTable(rows, Number(n), false));
+      out.push(fanoutTable(rows, Number(n), true));
       out.push('');
     }
   }
@@ -190,6 +191,12 @@ export function markdown(r: BenchResults): string {
       ),
     );
     out.push('');
+    if (ext.loadParts?.length) {
+      out.push('What the load is made of (same esbuild settings, smaller entry points, each required alone in a fresh node):');
+      out.push('');
+      out.push(table(['bundle of', 'size', 'load median'], ext.loadParts.map((p) => [p.part, fmtBytes(p.bytes), fmtMs(p.loadMs)])));
+      out.push('');
+    }
     out.push(
       `A fresh node process per sample loads the bundle with a fake \`vscode\` module (bench/children/fakeVscode.ts) and calls activate(); VS Code's own overhead is not included. ${ext.shippingNote}. ` +
         `API members the fake answered with inert stubs: ${ext.activation[0]?.stubs.map((s) => `\`${s}\``).join(', ') || 'none'}.`,

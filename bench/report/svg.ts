@@ -48,7 +48,8 @@ function niceTicks(lo: number, hi: number): number[] {
 
 function fmtSeconds(ms: number): string {
   const s = ms / 1000;
-  if (s >= 1) return `${s.toFixed(0)} s`;
+  if (s >= 10) return `${s.toFixed(0)} s`;
+  if (s >= 1) return `${s.toFixed(1)} s`;
   if (s >= 0.1) return `${s.toFixed(1)} s`;
   if (s >= 0.01) return `${s.toFixed(2)} s`;
   return `${(s * 1000).toFixed(0)} ms`;
@@ -139,7 +140,7 @@ export function fanoutSvg(r: BenchResults): string {
     const lx = M.left + plotW + 18;
     out.push(`<line x1="${lx}" x2="${lx + 24}" y1="${ly}" y2="${ly}" stroke="${color}" stroke-width="${width}"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/>`);
     const last = s.points[s.points.length - 1];
-    const suffix = last ? ` (${fmtSeconds(last.ms)} @${last.n})` : '';
+    const suffix = last ? ` — ${fmtSeconds(last.ms)} at ${last.n}` : '';
     out.push(`<text x="${lx + 30}" y="${ly + 4}" fill="#222">${esc(s.label + suffix)}</text>`);
   });
   out.push('</svg>');

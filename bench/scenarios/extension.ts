@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
+import * as esbuild from 'esbuild';
 import type { BenchContext } from '../lib/context';
 import { buildWithProjectConfig } from '../lib/build';
 import { runProcess } from '../lib/proc';
@@ -31,10 +32,41 @@ export interface ActivationResult {
   failures: string[];
 }
 
+export interface LoadPart {
+  part: string;
+  bytes: number;
+  /** require() of that bundle alone in a fresh node, median ms */
+  loadMs: number;
+}
+
 export interface ExtensionResults {
   bundles: BundleInfo[];
   activation: ActivationResult[];
+  /** What the load time is made of: the same esbuild settings, smaller entry points. */
+  loadParts: LoadPart[];
   shippingNote: string;
+}
+
+/** Bundles `entry` (minified, as esbuild.config.mjs does) and times require() of it alone. */
+async function loadPart(ctx: BenchContext, part: string, entry: string, samples: number): Promise<LoadPart> {
+  const out = path.join(ctx.options.tmp, 'load-parts', `${part.replace(/\W+/g, '-')}.js`);
+  await esbuild.build({
+    entryPoints: [entry],
+    outfile: out,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    minify: true,
+    logLevel: 'warning',
+    external: ['vscode', 'cpu-features', './crypto/build/Release/sshcrypto.node'],
+  });
+  const times: number[] = [];
+  for (let i = 0; i < samples + 1; i++) {
+    const r = await runProcess(process.execPath, ['-e', `const t = performance.now(); require(${JSON.stringify(out)}); console.log(performance.now() - t)`], { timeoutMs: 60_000 });
+    if (i > 0 && r.code === 0) times.push(Number(r.stdout.trim()));
+  }
+  return { part, bytes: fs.statSync(out).size, loadMs: summarize(times).median };
 }
 
 function bundleInfo(build: string, file: string): BundleInfo {
@@ -79,6 +111,16 @@ export async function extension(ctx: BenchContext, childrenDir: string): Promise
     bundles.push(bundleInfo('npm run build (not minified)', dev));
     activations.push(await activation(ctx, childrenDir, 'npm run build (not minified)', dev));
   }
+  const samples = Math.max(10, ctx.options.runs * 2);
+  const partsDir = path.join(ctx.options.tmp, 'load-parts');
+  fs.mkdirSync(partsDir, { recursive: true });
+  const ssh2Entry = path.join(partsDir, 'ssh2-entry.js');
+  fs.writeFileSync(ssh2Entry, `require(${JSON.stringify(path.join(ctx.options.repo, 'node_modules', 'ssh2'))});\n`);
+  const loadParts = [
+    await loadPart(ctx, 'ssh2 alone', ssh2Entry, samples),
+    await loadPart(ctx, 'the engine (src/core/index.ts, includes ssh2)', path.join(ctx.options.repo, 'src', 'core', 'index.ts'), samples),
+  ];
+  for (const p of loadParts) ctx.log(`  load of ${p.part}: ${p.loadMs.toFixed(1)} ms (${(p.bytes / 1024).toFixed(0)} KB)`);
   for (const a of activations) {
     ctx.log(`  activation ${a.build}: load ${a.load.median.toFixed(1)} ms + activate() ${a.activate.median.toFixed(1)} ms (median)${a.failures.length ? ` FAILED ${a.failures[0]}` : ''}`);
   }
@@ -87,6 +129,7 @@ export async function extension(ctx: BenchContext, childrenDir: string): Promise
   return {
     bundles,
     activation: activations,
+    loadParts,
     shippingNote: prepublish
       ? `package.json's vscode:prepublish is \`${prepublish}\``
       : 'package.json has no vscode:prepublish yet; the minified build is measured as what should ship',
