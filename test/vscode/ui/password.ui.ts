@@ -7,7 +7,8 @@ import { ensurePasswordUser, removePasswordUser, startTestBed } from '../../supp
 import type { UiFlow } from '../run';
 import { explorerContextMenu, extensionReady, pickAllHosts, resultsFrame } from './steps';
 
-const USER = 'ri_vscode_pw';
+// Named per process, so that concurrent test runs do not share (and remove) one account.
+const USER = `ri_vsc_${process.pid}`;
 const PASSWORD = 'open sesame 42';
 
 const flow: UiFlow = {
