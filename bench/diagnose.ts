@@ -119,9 +119,12 @@ const commands: Record<string, () => Promise<void>> = {
         );
       }
       console.log(
-        "\nRight after auth sshd sends hostkeys-00 and two SSH_MSG_DEBUG packets ('key options: …'); with Nagle still on\n" +
-          '(sshd sets TCP_NODELAY only when the exec starts) its CHANNEL_OPEN_CONFIRMATION waits for the client to ACK them,\n' +
-          "and the client's delayed ACK takes ~40 ms when it has nothing to send. A pause after 'ready' lets the ACK go first.",
+        "\nRight after auth sshd writes hostkeys-00, then two SSH_MSG_DEBUG packets ('key options: …') in a segment of\n" +
+          'their own. Nagle is still on (sshd sets TCP_NODELAY only when the exec starts), so its CHANNEL_OPEN_CONFIRMATION,\n' +
+          "written at once (strace), sits in the kernel until the client ACKs that segment — and the client's delayed ACK\n" +
+          "takes ~40 ms when its last packet (hostkeys-prove) went out just before the DEBUG segment arrived. A pause after\n" +
+          "'ready' lets the ACK go first. A keepalive ping does not help (its reply is one more unacked segment); an\n" +
+          'SSH_MSG_IGNORE sent when the DEBUG packets arrive would, but ssh2 has no public way to send one.',
       );
     });
   },

@@ -8,6 +8,7 @@
 //   BENCH_SIZES=10,50   fan-out sizes (default 10,50,100)
 //   BENCH_ONLY=cold,rt  scenarios: cold, warm, rt, throughput, memory, extension, profile
 //   BENCH_OUT=dir       where to write the results
+//   BENCH_COMMIT=sha    the commit being measured (set by bench/at-commit.sh, which runs a clean export)
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -80,8 +81,8 @@ function meta(o: BenchOptions, hosts: number): BenchMeta {
   const cpus = os.cpus();
   return {
     date: new Date().toISOString(),
-    commit: git(['rev-parse', 'HEAD']) || 'unknown',
-    dirty: git(['status', '--porcelain', '--', 'src']) !== '',
+    commit: process.env.BENCH_COMMIT || git(['rev-parse', 'HEAD']) || 'unknown',
+    dirty: process.env.BENCH_COMMIT ? false : git(['status', '--porcelain', '--', 'src']) !== '',
     node: process.versions.node,
     os: `${os.type()} ${os.release()}${fs.existsSync('/etc/debian_version') ? ` (Debian ${fs.readFileSync('/etc/debian_version', 'utf8').trim()})` : ''}`,
     cpus: cpus.length,
