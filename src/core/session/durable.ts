@@ -100,7 +100,8 @@ export function attachCommand(dir: string, offsets: Record<OutputStream, number>
     // group) a second later, once the readers have passed on its last words.
     '( while [ -d "$d" ] && alive; do sleep 1; done; sleep 1; kill -TERM 0 ) & m=$!',
     'cat >>"$d/in"',
-    'kill $o $e $m; exit 0',
+    // A dead attach shell may linger unreaped (a zombie still answers kill -0): say we left.
+    'kill $o $e $m; a=; read a <"$d/attached"; [ "$a" = $$ ] && : >"$d/attached"; exit 0',
   ].join('; ');
   return `/bin/sh -c '${program}'`;
 }
@@ -137,6 +138,18 @@ export function parseRemoteStatus(text: string): RemoteStatus {
 
 export async function queryStatus(client: Client, record: Pick<DurableShellRecord, 'dir'>): Promise<RemoteStatus> {
   return parseRemoteStatus((await execCommand(client, statusCommand(record.dir))).stdout);
+}
+
+/**
+ * Empties both spools when they hold exactly what the client has already received (nothing new
+ * since), so a long-lived session's files stay bounded. The shell appends (O_APPEND), so its
+ * next write lands at the start of the emptied file. Prints TRIMMED when it did.
+ */
+export function trimCommand(dir: string, offsets: Record<OutputStream, number>): string {
+  return (
+    `/bin/sh -c 'd="${dir}"; o=$(wc -c <"$d/out") && e=$(wc -c <"$d/err") && ` +
+    `[ "$o" -eq ${offsets.stdout} ] && [ "$e" -eq ${offsets.stderr} ] && : >"$d/out" && : >"$d/err" && echo TRIMMED; exit 0'`
+  );
 }
 
 /** Removes a session: kills its shell's group and deletes its directory. */

@@ -8,6 +8,7 @@ import { HostFailure } from '../types';
 import {
   createDurableShell,
   queryStatus,
+  trimCommand,
   reattachDurableShell,
   removeCommand,
   execCommand,
@@ -34,7 +35,11 @@ export interface SessionOptions {
   record?: DurableShellRecord;
   /** Durable: keep the spool after the shell ends (background jobs). */
   keepSpool?: boolean;
+  /** Durable: spool bytes after which received output is trimmed from the host, between runs. */
+  spoolLimitBytes?: number;
 }
+
+export const DEFAULT_SPOOL_LIMIT_BYTES = 8 << 20;
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -215,6 +220,7 @@ export class HostSession extends EventEmitter {
       this.activeRunId = shell.runCounter;
       this.changed();
       try {
+        await this.trimSpool(shell);
         return await shell.run({ ...program, durable: this.options.durable }, sink, control);
       } finally {
         this.running = false;
@@ -225,6 +231,26 @@ export class HostSession extends EventEmitter {
     });
     this.queue = next.catch(() => undefined);
     return next;
+  }
+
+  /**
+   * Between runs, once a durable shell's spools have grown past the limit and everything in them
+   * has been received, empties them on the host and reattaches from their start.
+   */
+  private async trimSpool(shell: FramedShell): Promise<void> {
+    const limit = this.options.spoolLimitBytes ?? DEFAULT_SPOOL_LIMIT_BYTES;
+    const record = this.record_;
+    const client = this.client;
+    if (!this.options.durable || !record || !client || shell.received.stdout + shell.received.stderr < limit) return;
+    const offsets = { ...shell.received };
+    await shell.detachTransport();
+    try {
+      const trimmed = /TRIMMED/.test((await execCommand(client, trimCommand(record.dir, offsets))).stdout);
+      if (trimmed) shell.resetOffsets();
+    } finally {
+      await reattachDurableShell(client, record, shell);
+      this.emit('record');
+    }
   }
 
   /** Collects a run a previous client process left in flight (durable sessions). */

@@ -319,6 +319,21 @@ export class FramedShell extends EventEmitter {
     if (this.hello) this.transport?.signalGroup(this.hello, signal);
   }
 
+  /** Lets go of the transport without ending anything (durable shells: before trimming or a deliberate detach). */
+  async detachTransport(): Promise<void> {
+    const transport = this.transport;
+    this.transport = undefined;
+    await transport?.close();
+  }
+
+  /** The spools were emptied on the host: count from their start again. */
+  resetOffsets(): void {
+    for (const stream of ['stdout', 'stderr'] as const) {
+      this.received[stream] = 0;
+      this.lineBoundary[stream] = 0;
+    }
+  }
+
   /** Gives up the transport (ending a live shell; detaching from a durable one). */
   close(): Promise<void> {
     this.brokenReason ??= 'the session was closed';
