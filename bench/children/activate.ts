@@ -21,12 +21,14 @@ async function main(): Promise<void> {
     return request === 'vscode' ? fakePath : resolve.call(this, request, ...rest);
   };
 
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   const ext = require(bundle) as { activate(ctx: unknown): unknown; deactivate?(): unknown };
   const t1 = performance.now();
   const context = fakeContext(path.dirname(path.dirname(bundle)));
   await ext.activate(context);
   const t2 = performance.now();
+  const cpu = process.cpuUsage(c0);
   const subscriptions = (context.subscriptions as { dispose(): unknown }[]).length;
   const commands = ((fake.exports as Record<string, unknown>).registeredCommands as string[]).length;
   for (const d of context.subscriptions as { dispose(): unknown }[]) {
@@ -37,7 +39,7 @@ async function main(): Promise<void> {
     }
   }
   process.stdout.write(
-    JSON.stringify({ ok: true, requireMs: t1 - t0, activateMs: t2 - t1, totalMs: t2 - t0, subscriptions, commands, stubs: [...touched.keys()].sort() }) + '\n',
+    JSON.stringify({ ok: true, requireMs: t1 - t0, activateMs: t2 - t1, totalMs: t2 - t0, cpuMs: (cpu.user + cpu.system) / 1000, subscriptions, commands, stubs: [...touched.keys()].sort() }) + '\n',
   );
   process.exit(0);
 }

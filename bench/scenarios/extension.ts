@@ -24,6 +24,8 @@ export interface ActivationResult {
   load: Summary;
   activate: Summary;
   total: Summary;
+  /** CPU time of load + activate(): what the wall time would be on an idle core */
+  cpu: Summary;
   commands?: number;
   subscriptions?: number;
   /** vscode API members the fake answered with inert stubs */
@@ -76,7 +78,7 @@ function bundleInfo(build: string, file: string): BundleInfo {
 
 async function activation(ctx: BenchContext, childrenDir: string, build: string, bundle: string): Promise<ActivationResult> {
   const samples = Math.max(10, ctx.options.runs * 2);
-  const rows: { requireMs: number; activateMs: number; totalMs: number; commands: number; subscriptions: number; stubs: string[] }[] = [];
+  const rows: { requireMs: number; activateMs: number; totalMs: number; cpuMs: number; commands: number; subscriptions: number; stubs: string[] }[] = [];
   const failures: string[] = [];
   let stubs: string[] = [];
   for (let i = 0; i < samples + 1; i++) {
@@ -92,6 +94,7 @@ async function activation(ctx: BenchContext, childrenDir: string, build: string,
     load: summarize(rows.map((r) => r.requireMs)),
     activate: summarize(rows.map((r) => r.activateMs)),
     total: summarize(rows.map((r) => r.totalMs)),
+    cpu: summarize(rows.map((r) => r.cpuMs)),
     commands: rows[0]?.commands,
     subscriptions: rows[0]?.subscriptions,
     stubs,
