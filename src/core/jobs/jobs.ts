@@ -127,7 +127,7 @@ export async function startJob(options: {
           const runId = shell.runCounter;
           // The run goes out; its output stays in the spool for `receive`.
           void shell.run(
-            { text: launch.text, fileName: launch.fileName, interpreter, args: options.args, durable: true, exitAfter: true },
+            { text: launch.text, fileName: launch.fileName, interpreter, args: options.args, exitAfter: true },
             { line: () => true, drained: async () => {} },
           );
           await shell.close(); // EOF follows the run's text, and the channel closes once the host has it all

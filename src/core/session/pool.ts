@@ -210,7 +210,7 @@ export class HostSession extends EventEmitter {
   }
 
   /** Runs one script after any earlier run on this host has finished. */
-  run(program: Omit<RunProgram, 'runId' | 'durable'>, sink: RunSink, control: RunControl): Promise<RunOutcome> {
+  run(program: Omit<RunProgram, 'runId'>, sink: RunSink, control: RunControl): Promise<RunOutcome> {
     const next = this.queue.then(async () => {
       const shell = this.shell;
       if (!shell) throw new Error('session is not open');
@@ -221,7 +221,7 @@ export class HostSession extends EventEmitter {
       this.changed();
       try {
         await this.trimSpool(shell);
-        return await shell.run({ ...program, durable: this.options.durable }, sink, control);
+        return await shell.run(program, sink, control);
       } finally {
         this.running = false;
         this.activeRunId = undefined;

@@ -41,6 +41,7 @@ export function helloProgram(token: string, durableDir?: string): string {
     // The framing writes through copies of stdout/stderr that a script's `exec >…` does not
     // move: on fds 60/61 in bash, out of the way of scripts that use 3-9; 7/8 in a plain sh.
     `if [ -n "$BASH_VERSION" ]; then exec 60>&1 61>&2; __ri_o=60 __ri_e=61; else exec 7>&1 8>&2; __ri_o=7 __ri_e=8; fi`,
+    ...framingFunctions(token, !!durableDir),
     `__ri_pg=$(ps -o pgid= -p $$ 2>/dev/null) || __ri_pg=$$`,
     `printf '%s H %s %s %s %s\\n' ${token} "$$" $__ri_pg "\${BASH_VERSION:+bash}" "$__ri_d"`,
     '',
@@ -69,53 +70,49 @@ export interface RunProgram {
   args: string[];
   /** Undefined = source into the session shell so state persists; else argv prefix of the interpreter. */
   interpreter?: string[];
-  /** Durable shells record whether a run is in flight, so the idle watchdog leaves them alone. */
-  durable?: boolean;
   /** Ends the shell after the run (a background job's one run); its spool stays for receiving. */
   exitAfter?: boolean;
 }
 
 /**
- * One run. The script is written with the `printf` builtin (no fork, exact bytes, no trailing
- * newline added), then sourced into the shell — or handed to its interpreter — with stdin empty.
- * While it runs, SIGTERM to the process group kills the children and makes the shell `return`
- * from the script rather than die, so a cancelled run leaves the session usable.
- * Each stream then ends with `\nTOKEN E <runId> <status>\n`.
+ * The framing around every run, defined once per shell so that each run's text stays short
+ * (bash reads a pipe a byte at a time, so every byte of framing is a system call).
  *
  * What a script leaves behind in the shell is its own business (that is the point of a
  * session), but the framing must survive it: stdout/stderr are restored from the copies the
- * hello saved (fds 60/61 in bash) (`exec >/dev/null`, `exec 2>&1`), files are written with `>|`
- * (`set -C`), `printf` is called through `command` (a function named printf), and an `xtrace`
- * left on is switched off around the framing and back on for the script. Shell options that
- * end the shell on a failure (`set -euo pipefail`, the usual bash header) are reset after each
- * run; variables, functions, exported environment and cwd carry over.
+ * hello saved (fds 60/61 in bash), files are written with `>|` (`set -C`), `printf` is called
+ * through `command` (a function named printf), and an `xtrace` left on is switched off around
+ * the framing and back on for the script. Shell options that end the shell on a failure
+ * (`set -euo pipefail`, the usual bash header) are reset after each run; variables, functions,
+ * exported environment and cwd carry over. While a script runs, SIGTERM to the process group
+ * kills its children and makes the shell `return` from it rather than die.
+ */
+function framingFunctions(token: string, durable: boolean): string[] {
+  const busy = (flag: number) => (durable ? ` echo ${flag} >|"$__ri_d/busy";` : '');
+  const restoreTrace = 'case $__ri_fl in *x*) set -x;; esac;';
+  return [
+    `__ri_pre() { __ri_fl=$1; trap 'return 143' TERM;${busy(1)} }`,
+    `__ri_trace() { ${restoreTrace} }`,
+    `__ri_post() { __ri_s=$1; __ri_fl=$2; set +x +e +u; [ -z "$BASH_VERSION" ] || set +o pipefail; trap : TERM; }`,
+    `__ri_end() { command printf '\\n%s E %s %s\\n' ${token} "$1" "$__ri_s" >&2; ` +
+      `command printf '\\n%s E %s %s\\n' ${token} "$1" "$__ri_s";${busy(0)} ${restoreTrace} }`,
+  ];
+}
+
+/**
+ * One run: the script is written with the `printf` builtin (no fork, exact bytes, no trailing
+ * newline added), then sourced into the shell — or handed to its interpreter — with stdin empty.
+ * Each stream then ends with `\nTOKEN E <runId> <status>\n` (see framingFunctions).
  */
 export function runProgram(token: string, run: RunProgram): string {
   const file = `"$__ri_d"/${shellQuote(run.fileName)}`;
   const body = run.interpreter ? `${run.interpreter.map(shellQuote).join(' ')} ${file} "$@"` : `. ${file}`;
-  const restoreTrace = 'case $__ri_fl in *x*) set -x;; esac';
-  const marker = `command printf '\\n%s E %s %s\\n' ${token} ${run.runId} "$__ri_s"`;
   return [
-    '{ __ri_fl=$-; set +x; } 2>/dev/null',
-    [
-      '{ ',
-      ...(run.durable ? ['echo 1 >|"$__ri_d/busy"; '] : []),
-      `command printf %s ${shellQuote(run.text)} >|${file}; `,
-      `set -- ${run.args.map(shellQuote).join(' ')}; `,
-      `trap 'return 143' TERM; `,
-      `${restoreTrace}; } 2>/dev/null`,
-    ].join(''),
+    `{ __ri_pre $-; set +x; command printf %s ${shellQuote(run.text)} >|${file}; set -- ${run.args.map(shellQuote).join(' ')}; __ri_trace; } 2>/dev/null`,
     `{ ${body}\n} </dev/null`,
-    // errexit/nounset/pipefail are a script's own business: left on, they would make any later
-    // run's failing command end the whole session, so they do not outlive the run.
-    '{ __ri_s=$?; __ri_fl=$-; set +x +e +u; [ -z "$BASH_VERSION" ] || set +o pipefail; } 2>/dev/null',
-    'exec 1>&"$__ri_o" 2>&"$__ri_e"',
-    'trap : TERM',
-    `${marker} >&2`,
-    marker,
-    ...(run.durable ? ['echo 0 >|"$__ri_d/busy"'] : []),
+    '{ __ri_post $? $-; } 2>/dev/null',
+    `exec 1>&"$__ri_o" 2>&"$__ri_e"; __ri_end ${run.runId}`,
     ...(run.exitAfter ? ['exit "$__ri_s"'] : []),
-    restoreTrace,
     '',
   ].join('\n');
 }
