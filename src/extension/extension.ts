@@ -5,6 +5,8 @@ import type { HostResult, SessionState } from '../core';
 import { HostCommands } from './hostCommands';
 import { HostsView } from './hostsView';
 import { HostInventory } from './inventory';
+import { Jobs } from './jobs';
+import { JobsView, type JobSnapshot } from './jobsView';
 import { OutputPanels } from './outputPanels';
 import { SecretVault } from './prompts';
 import { outputUri, ResultsStore, type RunRecord } from './results';
@@ -12,6 +14,7 @@ import { ResultsView, type RenderedState } from './resultsView';
 import { RunCommands } from './runCommands';
 import { RunStatus } from './runStatus';
 import { Sessions } from './sessions';
+import { SessionsView, type SessionSnapshot } from './sessionsView';
 import { Settings } from './settings';
 import { RemoteTerminals } from './terminal';
 
@@ -39,6 +42,16 @@ export interface RemoteInvokeApi {
   compareOutputs(a: string, b: string, runId?: number): Promise<void>;
   /** The results view's "Group identical output" toggle. */
   setResultsGrouped(on: boolean): void;
+  /** The Sessions view as drawn. */
+  sessions(): SessionSnapshot[];
+  /** A host's durable session record (its remote directory, offsets), if it has one. */
+  sessionRecord(host: string): { dir: string } | undefined;
+  /** The Jobs view as drawn, newest job first. */
+  jobs(): JobSnapshot[];
+  /** Where job records live (shared with the CLI). */
+  stateDir(): string;
+  /** Jobs whose output documents are open and still polling. */
+  receivingJobs(): string[];
 }
 
 export function activate(context: vscode.ExtensionContext): RemoteInvokeApi {
@@ -51,6 +64,9 @@ export function activate(context: vscode.ExtensionContext): RemoteInvokeApi {
   const resultsView = new ResultsView(context.extensionUri, results, (host) => outputs.show(host, false));
   const hostsView = new HostsView(inventory, sessions, context.workspaceState);
   const runs = new RunCommands(settings, inventory, sessions, outputs, results, resultsView, () => hostsView.checked(), context.workspaceState);
+  const sessionsView = new SessionsView(sessions, outputs, settings);
+  const jobs = new Jobs(settings, sessions, runs);
+  const jobsView = new JobsView(jobs);
 
   context.subscriptions.push(
     settings,
@@ -64,6 +80,9 @@ export function activate(context: vscode.ExtensionContext): RemoteInvokeApi {
     runs,
     new RunStatus(results),
     new RemoteTerminals(inventory, sessions),
+    sessionsView,
+    jobs,
+    jobsView,
   );
 
   return {
@@ -83,6 +102,11 @@ export function activate(context: vscode.ExtensionContext): RemoteInvokeApi {
     outputUri: (host, id) => outputUri(runOf(id), host),
     compareOutputs: (a, b, id) => resultsView.compare(runOf(id), [a, b]),
     setResultsGrouped: (on) => resultsView.setGrouped(on),
+    sessions: () => sessionsView.snapshot(),
+    sessionRecord: (host) => (sessions.pool.hosts().includes(host) ? sessions.pool.session(host).record : undefined),
+    jobs: () => jobsView.snapshot(),
+    stateDir: () => jobs.stateDir,
+    receivingJobs: () => jobs.receiving(),
   };
 
   function runOf(id: number | undefined): RunRecord {

@@ -127,6 +127,33 @@ export class InteractivePrompts implements InteractionCallbacks {
   }
 }
 
+/**
+ * For work nobody asked for just now (refreshing the Jobs view, polling a job's output, a
+ * session's remote status): kept secrets are used, but nothing is ever asked, so a timer never
+ * pops up a prompt. An unknown host key is refused.
+ */
+export class StoredSecretsOnly implements InteractionCallbacks {
+  constructor(private readonly secrets: SecretVault) {}
+
+  async askPassword(host: string, user: string): Promise<string | undefined> {
+    return (await this.secrets.get(`password/${user}@${host}`)) ?? (await this.secrets.get(`password/${user}`));
+  }
+
+  async askPassphrase(keyPath: string): Promise<string | undefined> {
+    return this.secrets.get(`passphrase/${keyPath}`);
+  }
+
+  async askKeyboardInteractive(host: string, user: string, prompts: { prompt: string; echo: boolean }[]): Promise<string[] | undefined> {
+    if (prompts.length !== 1 || prompts[0].echo || !/password/i.test(prompts[0].prompt)) return undefined;
+    const pw = await this.askPassword(host, user);
+    return pw === undefined ? undefined : [pw];
+  }
+
+  async confirmHostKey(): Promise<'reject'> {
+    return 'reject';
+  }
+}
+
 /** A password box with a toggle button: keep the answer in VS Code's SecretStorage (never in settings or files). */
 function askSecret(title: string, prompt: string): Promise<{ value: string; remember: boolean } | undefined> {
   return new Promise((resolve) => {

@@ -15,7 +15,12 @@ export interface RunOptions {
   text?: string;
   hosts: string[];
   args?: string[];
+  /** Run File / Selection as Job: the job's name (default `Job<id>`). */
+  name?: string;
 }
+
+/** Runs one script on hosts (a run, or a job); `name` comes from programmatic options. */
+export type ScriptAction<T> = (script: Script, hosts: string[], args: string[], name?: string) => Promise<T>;
 
 const ARGS_KEY = 'remoteInvoke.args:';
 
@@ -60,10 +65,24 @@ export class RunCommands implements vscode.Disposable {
     ];
   }
 
-  private async runFile(arg: unknown, more: unknown): Promise<HostResult[] | undefined> {
+  private runFile(arg: unknown, more: unknown): Promise<HostResult[] | undefined> {
+    return this.forFiles(arg, more, 'Run', (script, hosts, args) => this.execute(script, hosts, args));
+  }
+
+  private runSelection(arg: unknown): Promise<HostResult[] | undefined> {
+    return this.forSelection(arg, 'Run', (script, hosts, args) => this.execute(script, hosts, args));
+  }
+
+  /**
+   * What a Run File command names — programmatic options, the Explorer's selection, or the active
+   * editor — with the targets and each file's arguments asked as needed; `each` runs one script.
+   * Resolves to the last `each` result; undefined when there was nothing to run or it was cancelled.
+   * Also used by Run File as Job.
+   */
+  async forFiles<T>(arg: unknown, more: unknown, verb: string, each: ScriptAction<T>): Promise<T | undefined> {
     if (isRunOptions(arg)) {
       const script = arg.file !== undefined ? await readScript(toUri(arg.file)) : textScript(arg.text ?? '', undefined);
-      return this.execute(script, arg.hosts, arg.args ?? []);
+      return each(script, arg.hosts, arg.args ?? [], arg.name);
     }
     // Explorer passes (clicked, selected[]); editor menus pass the document's Uri.
     const uris = Array.isArray(more) && more.every((u) => u instanceof vscode.Uri) && more.length ? (more as vscode.Uri[]) : undefined;
@@ -73,23 +92,24 @@ export class RunCommands implements vscode.Disposable {
       void vscode.window.showInformationMessage('Remote Invoke: open a script or right-click one in the Explorer to run it on hosts.');
       return undefined;
     }
-    const hosts = await this.pickTargets(files.length === 1 ? path.basename(files[0].path) : `${files.length} scripts`);
+    const hosts = await this.pickTargets(files.length === 1 ? path.basename(files[0].path) : `${files.length} scripts`, verb);
     if (!hosts) return undefined;
-    let last: HostResult[] | undefined;
+    let last: T | undefined;
     for (const uri of files) {
       const script = await readScript(uri);
       const args = await this.askArguments(script);
       if (!args) return last;
-      last = await this.execute(script, hosts, args);
+      last = await each(script, hosts, args);
     }
     return last;
   }
 
-  private async runSelection(arg: unknown): Promise<HostResult[] | undefined> {
+  /** Like forFiles, for Run Selection: the editor's selections (or current line), or programmatic text. */
+  async forSelection<T>(arg: unknown, verb: string, each: ScriptAction<T>): Promise<T | undefined> {
     if (isRunOptions(arg)) {
       const doc = arg.file !== undefined ? await vscode.workspace.openTextDocument(toUri(arg.file)) : undefined;
       const text = arg.text ?? doc?.getText() ?? '';
-      return this.execute(textScript(text, doc), arg.hosts, arg.args ?? []);
+      return each(textScript(text, doc), arg.hosts, arg.args ?? [], arg.name);
     }
     const editor = vscode.window.activeTextEditor;
     if (!editor) {
@@ -102,9 +122,9 @@ export class RunCommands implements vscode.Disposable {
       .filter((t) => t.trim());
     if (!parts.length) return undefined;
     const script = textScript(parts.join('\n') + '\n', editor.document);
-    const hosts = await this.pickTargets(script.title);
+    const hosts = await this.pickTargets(script.title, verb);
     if (!hosts) return undefined;
-    return this.execute(script, hosts, []);
+    return each(script, hosts, []);
   }
 
   private async rerun(runId: number, hosts: string[]): Promise<void> {
@@ -114,7 +134,7 @@ export class RunCommands implements vscode.Disposable {
   }
 
   /** The checked hosts; otherwise a multi-select pick of the inventory. undefined = cancelled. */
-  private async pickTargets(what: string): Promise<string[] | undefined> {
+  private async pickTargets(what: string, verb = 'Run'): Promise<string[] | undefined> {
     const checked = this.checkedHosts();
     if (checked.length) return checked;
     const hosts = this.inventory.hosts();
@@ -131,7 +151,7 @@ export class RunCommands implements vscode.Disposable {
         detail: this.sessions.state(h.name) !== 'none' ? `session ${this.sessions.state(h.name)}` : undefined,
       })),
       {
-        title: `Run ${what} on…`,
+        title: `${verb} ${what} on…`,
         placeHolder: 'Hosts to run on (check hosts in the Remote Invoke view to skip this question)',
         canPickMany: true,
         matchOnDescription: true,

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { SessionPool, type ConnectionSettings, type SessionState } from '../core';
 import type { SessionOptions } from '../core';
 import type { HostInventory } from './inventory';
-import { InteractivePrompts, type SecretVault } from './prompts';
+import { InteractivePrompts, StoredSecretsOnly, type SecretVault } from './prompts';
 import type { Settings } from './settings';
 
 type DurableRecord = NonNullable<SessionOptions['record']>;
@@ -31,7 +31,7 @@ export class Sessions implements vscode.Disposable {
     private readonly vault: SecretVault,
     private readonly state_: vscode.Memento,
   ) {
-    this.pool = new SessionPool({ durable: settings.durableSessions });
+    this.pool = new SessionPool({ durable: settings.durableSessions, idleTimeoutSeconds: settings.idleTimeoutSeconds });
     if (settings.durableSessions) {
       // Sessions a previous window left running: shown as disconnected, reattached by the next run.
       for (const [host, record] of Object.entries(this.records())) this.pool.session(host, { record });
@@ -95,6 +95,18 @@ export class Sessions implements vscode.Disposable {
       connectTimeoutMs: this.settings.connectTimeoutMs,
       callbacks: new InteractivePrompts(this.vault),
     };
+  }
+
+  /** For background work (timers, polling): kept secrets are used, nothing is asked. */
+  backgroundConnectionSettings(): ConnectionSettings {
+    return { ...this.connectionSettings(), callbacks: new StoredSecretsOnly(this.vault) };
+  }
+
+  /** Saves the durable records now (after a deliberate detach or reattach). */
+  flush(): Thenable<void> {
+    clearTimeout(this.saveTimer);
+    this.saveTimer = undefined;
+    return this.save();
   }
 
   /** Ends the host's session — a durable shell too — so the next run starts afresh. */

@@ -74,6 +74,15 @@ export class Settings implements vscode.Disposable {
     return this.persistentSessions && this.config.get<boolean>('durableSessions', true);
   }
 
+  /**
+   * Durable sessions and background jobs: how long a remote shell with nobody attached and
+   * nothing running stays on its host before it ends itself and removes its files.
+   */
+  get idleTimeoutSeconds(): number {
+    const hours = this.config.get<number>('idleTimeoutHours', 4);
+    return Math.max(60, Math.round((Number.isFinite(hours) && hours > 0 ? hours : 4) * 3600));
+  }
+
   get promptForArguments(): boolean {
     return this.config.get<boolean>('promptForArguments', true);
   }

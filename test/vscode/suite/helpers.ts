@@ -64,3 +64,20 @@ export function workspaceFile(name: string): vscode.Uri {
   if (!folder) throw new Error('the tests need a workspace folder');
   return vscode.Uri.file(path.join(folder.uri.fsPath, name));
 }
+
+/** A process that is gone or a zombie (killed, not yet reaped: in a container nobody may reap it). */
+export function processGone(pid: number): boolean {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+  } catch {
+    return true;
+  }
+}
+
+/** The repository the extension under test was loaded from (bin/remote-invoke.js is there). */
+export function extensionPath(): string {
+  const ext = vscode.extensions.getExtension(EXTENSION_ID);
+  if (!ext) throw new Error(`extension ${EXTENSION_ID} is not loaded`);
+  return ext.extensionPath;
+}
