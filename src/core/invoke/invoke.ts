@@ -11,8 +11,8 @@ import type { InvokeRequest, InvokeRun } from './request';
 export const DEFAULT_THROTTLE = 32;
 
 /**
- * Runs one script on many hosts at once. Returns at once; hosts start on the next tick, so a
- * caller can begin iterating the events before the first one is produced.
+ * Runs one script on many hosts at once. Returns at once; hosts start after the caller's
+ * synchronous code, and events wait (bounded) for the caller to begin iterating.
  */
 export function invoke(request: InvokeRequest): InvokeRun {
   const queue = new EventQueue<InvokeEvent>();
@@ -24,7 +24,7 @@ export function invoke(request: InvokeRequest): InvokeRun {
   if (request.signal?.aborted) cancel.abort();
 
   const targets = [...new Set(request.targets)];
-  const results = new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
+  const results = Promise.resolve().then(async () => {
     let sshConfig = request.sshConfig;
     try {
       sshConfig ??= SshConfigFile.load();

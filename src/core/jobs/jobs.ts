@@ -148,7 +148,7 @@ function applyStatus(child: JobChild, status: RemoteStatus): void {
   if (status.kind === 'done') {
     child.state = status.exitCode === 0 ? 'Completed' : 'Failed';
     child.exitCode = status.exitCode;
-    child.finishedAt ??= now();
+    child.finishedAt ??= status.finishedAt ?? now();
     child.error = null;
   } else if (status.kind === 'running') {
     child.state = 'Running';

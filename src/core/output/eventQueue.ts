@@ -1,7 +1,8 @@
 /**
  * A bounded async queue: producers push and learn when to pause, one consumer iterates.
- * Until a consumer starts iterating, pushes are dropped — a caller that only wants the
- * results must not make the hosts wait for a reader that never comes.
+ * Before a consumer starts iterating, events are kept up to the high-water mark (a caller may
+ * begin iterating a little late) and dropped beyond it: a caller that only wants the results
+ * must not make the hosts wait for a reader that never comes.
  */
 export class EventQueue<T> implements AsyncIterable<T> {
   private readonly items: T[] = [];
@@ -14,10 +15,10 @@ export class EventQueue<T> implements AsyncIterable<T> {
 
   /** False when the queue is over its high-water mark: the producer should wait for `drained()`. */
   push(item: T): boolean {
-    if (this.closed || !this.consumer) return true;
+    if (this.closed || (!this.consumer && this.items.length >= this.highWaterMark)) return true;
     this.items.push(item);
     this.wake?.();
-    return this.items.length < this.highWaterMark;
+    return !this.consumer || this.items.length < this.highWaterMark;
   }
 
   drained(): Promise<void> {

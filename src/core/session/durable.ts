@@ -114,24 +114,27 @@ export function spoolCommand(dir: string, offsets: Record<OutputStream, number>)
 export type RemoteStatus =
   | { kind: 'gone' }
   | { kind: 'running'; busy: boolean; attached: boolean; idleSeconds: number }
-  | { kind: 'done'; exitCode: number }
+  /** `finishedAt`: when the shell ended (its status file's time, by the host's clock), when the host can tell. */
+  | { kind: 'done'; exitCode: number; finishedAt?: string }
   | { kind: 'dead' };
 
-/** One line describing a durable shell: `GONE`, or `STATE <alive> <busy> <idle> <attached> <status|->`. */
+/** One line describing a durable shell: `GONE`, or `STATE <alive> <busy> <idle> <attached> <status|-> <ended epoch|->`. */
 export function statusCommand(dir: string): string {
   return (
     `/bin/sh -c 'exec 2>/dev/null; d="${dir}"; [ -d "$d" ] || { echo GONE; exit 0; }; ` +
     'p=; read p <"$d/pid"; b=0; read b <"$d/busy"; i=0; read i <"$d/idle"; s=-; read s <"$d/status"; a=; read a <"$d/attached"; ' +
     'al=0; [ -n "$p" ] && kill -0 "$p" && al=1; at=0; [ -n "$a" ] && kill -0 "$a" && at=1; ' +
-    `echo "STATE $al $b $i $at $s"'`
+    // The status file is written as the shell exits: its mtime is when (GNU/busybox date -r, BSD stat -f).
+    't=; [ "$s" != - ] && t=$(date -r "$d/status" +%s || stat -f %m "$d/status"); ' +
+    `echo "STATE $al $b $i $at $s \${t:--}"'`
   );
 }
 
 export function parseRemoteStatus(text: string): RemoteStatus {
   if (/^GONE/m.test(text)) return { kind: 'gone' };
-  const m = /^STATE (\d) (\d*) (\d*) (\d) (\S+)/m.exec(text);
+  const m = /^STATE (\d) (\d*) (\d*) (\d) (\S+)(?: (\d+))?/m.exec(text);
   if (!m) return { kind: 'gone' };
-  if (m[5] !== '-') return { kind: 'done', exitCode: Number(m[5]) };
+  if (m[5] !== '-') return { kind: 'done', exitCode: Number(m[5]), ...(m[6] ? { finishedAt: new Date(Number(m[6]) * 1000).toISOString() } : {}) };
   if (m[1] !== '1') return { kind: 'dead' };
   return { kind: 'running', busy: m[2] === '1', attached: m[4] === '1', idleSeconds: Number(m[3] || 0) };
 }
