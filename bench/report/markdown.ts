@@ -215,7 +215,7 @@ export function markdown(r: BenchResults): string {
 
   const p = r.scenarios.profile;
   if (p) {
-    out.push('## Where the time goes (one cold host at a time, quiet box)');
+    out.push('## Where the time goes (one cold host at a time, nothing else of ours running)');
     out.push('');
     out.push(
       table(

@@ -49,7 +49,7 @@ function niceTicks(lo: number, hi: number): number[] {
 function fmtSeconds(ms: number): string {
   const s = ms / 1000;
   if (s >= 10) return `${s.toFixed(0)} s`;
-  if (s >= 1) return `${s.toFixed(1)} s`;
+  if (s >= 1) return `${s.toFixed(1).replace(/\.0$/, '')} s`;
   if (s >= 0.1) return `${s.toFixed(1)} s`;
   if (s >= 0.01) return `${s.toFixed(2)} s`;
   return `${(s * 1000).toFixed(0)} ms`;
