@@ -15,7 +15,7 @@ import {
   type OutputStream,
 } from '../core';
 import { joinCommandLine } from './commandLine';
-import { formatDuration } from './outputPanels';
+import { formatSeconds } from './outputPanels';
 import type { Script } from './results';
 import type { RunCommands } from './runCommands';
 import type { Sessions } from './sessions';
@@ -234,6 +234,14 @@ export class Jobs implements vscode.Disposable, vscode.TextDocumentContentProvid
     const uri = jobOutputUri(job, ref.host);
     let receiver = this.receivers.get(job.id);
     if (!receiver) {
+      // Children that ended while nobody looked: asking their status first gets their real end time.
+      if (job.children.some((c) => c.state === 'Running' || c.state === 'Disconnected')) {
+        await this.locked(job.id, async () => {
+          const fresh = this.store.get(job.id);
+          if (fresh) await refreshJob(this.store, fresh, this.connection(true));
+        });
+        this.changed.fire();
+      }
       receiver = new JobReceiver(job.id, this.settings.outputLimitBytes);
       this.receivers.set(job.id, receiver);
     }
@@ -332,7 +340,7 @@ export class Jobs implements vscode.Disposable, vscode.TextDocumentContentProvid
     const text = (host: string) => receiver.output.get(host)?.text() ?? '';
     if (ref.host) return text(ref.host);
     const args = job.args.length ? ` ${joinCommandLine(job.args)}` : '';
-    const parts = [`${job.name} · ${job.command}${args} · ${jobState(job)} · started ${new Date(job.createdAt).toLocaleString()}\n`];
+    const parts = [`${job.name} · ${job.command}${args} · ${jobState(job)} · started ${new Date(job.createdAt).toLocaleString(undefined, { hour12: false })}\n`];
     for (const c of job.children) {
       parts.push(`\n── ${c.host} · ${describeChild(c)} ──\n`);
       if (c.error && c.state !== 'Running') parts.push(`(${c.error})\n`);
@@ -422,12 +430,13 @@ export function jobRefsFrom(arg: unknown, more?: unknown): JobRef[] {
   return [];
 }
 
-/** "Completed · exit 0 · 3.2 s", "Running · since 12:00:01". */
+/** "Completed · exit 0 · 3 s", "Running · since 12:00:01". */
 export function describeChild(c: JobChild): string {
   const parts: string[] = [c.state];
   if (c.exitCode !== null) parts.push(`exit ${c.exitCode}`);
   const started = Date.parse(c.startedAt);
-  if (c.finishedAt) parts.push(formatDuration(Math.max(0, Date.parse(c.finishedAt) - started)));
+  // The end time may come from the host (to the second, by its clock): whole seconds only.
+  if (c.finishedAt) parts.push(formatSeconds(Math.max(0, Math.round((Date.parse(c.finishedAt) - started) / 1000))));
   else parts.push(`since ${new Date(started).toLocaleTimeString(undefined, { hour12: false })}`);
   return parts.join(' · ');
 }

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { connector, queryStatus, SharedCredentials, type RemoteStatus, type SessionState } from '../core';
 import type { OutputPanels } from './outputPanels';
-import { formatDuration } from './outputPanels';
+import { formatSeconds as formatIdle } from './outputPanels';
 import { hostNamesFrom, type Sessions } from './sessions';
 import type { Settings } from './settings';
 
@@ -297,7 +297,7 @@ export class SessionsView implements vscode.TreeDataProvider<SessionNode>, vscod
     item.iconPath = ICONS[state];
     const detail =
       state === 'Busy' && busy !== undefined
-        ? `running ${formatDuration(Date.now() - busy)}`
+        ? `since ${new Date(busy).toLocaleTimeString(undefined, { hour12: false })}`
         : idle !== undefined
           ? `idle ${formatIdle(idle)}`
           : undefined;
@@ -363,13 +363,4 @@ function explain(state: SessionViewState, durable: boolean): string {
     case 'Closed':
       return 'The remote shell has ended; the next run opens a new session.';
   }
-}
-
-/** 45 s, 12 min, 3 h 5 min. */
-export function formatIdle(seconds: number): string {
-  if (seconds < 60) return `${Math.max(0, Math.round(seconds))} s`;
-  const minutes = Math.floor(seconds / 60);
-  if (minutes < 60) return `${minutes} min`;
-  const h = Math.floor(minutes / 60);
-  return minutes % 60 ? `${h} h ${minutes % 60} min` : `${h} h`;
 }

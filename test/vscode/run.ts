@@ -2,7 +2,8 @@
 //   1. the mocha suite inside the extension host (out/test/vscode/suite, built by build.mjs);
 //   2. the Playwright UI flows in test/vscode/ui/*.ui.ts, driven through the workbench.
 // Exit code: 0 when everything passed. Usage (after setup.sh and the builds):
-//   tsx test/vscode/run.ts [suite|ui]        REMOTE_INVOKE_TEST_GREP=<re> filters suite tests
+//   tsx test/vscode/run.ts [suite|ui]        REMOTE_INVOKE_TEST_GREP=<re> filters suite tests,
+//                                            REMOTE_INVOKE_UI_FLOW=<part of a file name> UI flows
 //   tsx test/vscode/run.ts open [port]       code-server with the extension and three loopback sshd
 //                                            hosts, for trying it by hand in a browser (Ctrl-C ends it)
 //   KEEP_RUN_DIR=1 keeps .vscode-test/runs/<id> (server log, user data, failure screenshots).
@@ -60,7 +61,11 @@ async function runSuite(runDir: string): Promise<boolean> {
 }
 
 async function runUiFlows(runDir: string): Promise<boolean> {
-  const files = fs.readdirSync(path.join(__dirname, 'ui')).filter((f) => f.endsWith('.ui.ts')).sort();
+  const only = process.env.REMOTE_INVOKE_UI_FLOW;
+  const files = fs
+    .readdirSync(path.join(__dirname, 'ui'))
+    .filter((f) => f.endsWith('.ui.ts') && (!only || f.includes(only)))
+    .sort();
   let ok = true;
   for (const file of files) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -33,7 +33,7 @@ export interface Page {
   getByText(text: string | RegExp, options?: { exact?: boolean }): any;
   frameLocator(selector: string): any;
   keyboard: { press(key: string): Promise<void>; type(text: string, options?: { delay?: number }): Promise<void> };
-  mouse: { click(x: number, y: number, options?: { button?: 'left' | 'right' }): Promise<void> };
+  mouse: { click(x: number, y: number, options?: { button?: 'left' | 'right' }): Promise<void>; move(x: number, y: number): Promise<void> };
   waitForTimeout(ms: number): Promise<void>;
   waitForFunction(fn: string | ((arg: any) => unknown), arg?: unknown, options?: { timeout?: number }): Promise<unknown>;
   evaluate<T>(fn: string | ((arg: any) => T), arg?: unknown): Promise<T>;

@@ -20,7 +20,7 @@ describe('Sessions view', function () {
 
     const pending = run('echo busy now\nsleep 1\n');
     const busy = await waitFor('host2 Busy', () => ri.sessions().find((s) => s.host === 'host2' && s.state === 'Busy'), 15_000);
-    assert.match(busy.description, /^Busy · running /);
+    assert.match(busy.description, /^Busy · since \d\d:\d\d:\d\d$/);
     assert.strictEqual((await pending)[0].status, 'Completed');
 
     const opened = await waitFor('host2 Opened', () => ri.sessions().find((s) => s.host === 'host2' && s.state === 'Opened'));

@@ -53,3 +53,26 @@ export function resultsFrame(page: Page): any {
 export function plain(text: string): string {
   return text.replace(/\u00a0/g, ' ');
 }
+
+/** A view of the side bar (Hosts, Sessions, Jobs…) by its title. */
+export function sidebarView(page: Page, title: string): any {
+  return page.locator('.part.sidebar .pane', { has: page.locator('.pane-header h3.title', { hasText: new RegExp(`^${title}$`, 'i') }) });
+}
+
+/** Hovers a tree row (its inline actions show on hover) and clicks one of them by its title. */
+export async function inlineAction(page: Page, row: any, action: string): Promise<void> {
+  await row.hover();
+  const button = row.locator(`.actions .action-label[aria-label="${action}"]`);
+  await button.waitFor();
+  await button.click();
+}
+
+/** Runs a command by its title from the Command Palette. */
+export async function runCommand(page: Page, title: string): Promise<void> {
+  await page.keyboard.press('F1');
+  await page.locator('.quick-input-widget input').waitFor();
+  await page.keyboard.type(title);
+  await page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first().waitFor();
+  await page.keyboard.press('Enter');
+  await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
+}
