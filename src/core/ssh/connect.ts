@@ -1,7 +1,16 @@
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import type { Duplex } from 'node:stream';
-import { Client, utils, type AnyAuthMethod, type AuthenticationType, type ParsedKey } from 'ssh2';
+import type { AnyAuthMethod, AuthenticationType, Client, ParsedKey } from 'ssh2';
+
+// ssh2 is loaded on the first connection, not when the engine is: the extension's activation
+// and the CLI's --help do not pay for it (esbuild keeps a bundled module's start lazy too).
+let ssh2Module: typeof import('ssh2') | undefined;
+function ssh2(): typeof import('ssh2') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  ssh2Module ??= require('ssh2') as typeof import('ssh2');
+  return ssh2Module;
+}
 import type { ResolvedHost, SshConfigFile } from '../inventory/sshConfig';
 import { HostFailure, type InteractionCallbacks, type StrictHostKeyChecking } from '../types';
 import { SharedCredentials } from './credentials';
@@ -124,7 +133,7 @@ export function connect(host: ResolvedHost, options: ConnectOptions = {}): Promi
   const where = `${host.user}@${host.hostName}:${host.port}`;
 
   return new Promise<Client>((resolve, reject) => {
-    const client = new Client();
+    const client = new (ssh2().Client)();
     let settled = false;
     let hostKeyError: string | undefined;
     const tried: string[] = [];
@@ -358,13 +367,13 @@ async function loadPrivateKey(file: string, credentials: SharedCredentials, askU
   } catch {
     return undefined;
   }
-  const plain = utils.parseKey(data);
+  const plain = ssh2().utils.parseKey(data);
   if (!(plain instanceof Error)) return Array.isArray(plain) ? plain[0] : plain;
   if (!/encrypted|passphrase/i.test(plain.message)) return undefined;
   for (let attempt = 0; attempt < 2; attempt++) {
     const passphrase = await askUser(() => credentials.askPassphrase(file, attempt));
     if (passphrase === undefined) return undefined;
-    const parsed = utils.parseKey(data, passphrase);
+    const parsed = ssh2().utils.parseKey(data, passphrase);
     if (!(parsed instanceof Error)) return Array.isArray(parsed) ? parsed[0] : parsed;
   }
   return undefined;
