@@ -4,7 +4,7 @@
 import * as assert from 'node:assert';
 import { startTestBed } from '../../support/sshd';
 import type { UiFlow } from '../run';
-import { explorerContextMenu, extensionReady, pickAllHosts, plain, resultsFrame } from './steps';
+import { explorerContextMenu, extensionReady, pickAllHosts, plain, resultsFrame, sidebarView } from './steps';
 
 const flow: UiFlow = {
   name: 'durable sessions survive a window reload',
@@ -29,7 +29,7 @@ const flow: UiFlow = {
       await extensionReady(page);
       // The new window knows the sessions from workspaceState and shows them as disconnected.
       await page.locator('.activitybar a.action-label[aria-label^="Remote Invoke"]').click();
-      const hostRow = (name: string) => page.locator('.part.sidebar .monaco-list-row', { hasText: name });
+      const hostRow = (name: string) => sidebarView(page, 'Hosts').locator('.monaco-list-row', { hasText: name });
       await hostRow('app1').locator('.label-description', { hasText: 'disconnected' }).waitFor({ timeout: 15_000 });
       await page.locator('.activitybar a.action-label[aria-label^="Explorer"]').click();
 

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { startTestBed } from '../../support/sshd';
 import type { UiFlow } from '../run';
 import { REPO } from '../workbench';
-import { explorerContextMenu, extensionReady, giveArguments, pickAllHosts, plain, resultsFrame, useTheme } from './steps';
+import { explorerContextMenu, extensionReady, giveArguments, pickAllHosts, plain, resultsFrame, useTheme, sidebarView } from './steps';
 
 // The README's screenshots are refreshed only on request (npm run screenshots), so that a test run
 // does not rewrite tracked files; otherwise they go to the run directory.
@@ -60,7 +60,7 @@ const flow: UiFlow = {
 
       // The Hosts view: both sessions are open now, and stay open for the next run.
       await page.locator('.activitybar a.action-label[aria-label^="Remote Invoke"]').click();
-      const hostRow = (name: string) => page.locator('.part.sidebar .monaco-list-row', { hasText: name });
+      const hostRow = (name: string) => sidebarView(page, 'Hosts').locator('.monaco-list-row', { hasText: name });
       await hostRow('web1').locator('.label-description', { hasText: 'connected' }).waitFor({ timeout: 10_000 });
       await hostRow('web2').locator('.label-description', { hasText: 'connected' }).waitFor();
       await page.waitForTimeout(300);
