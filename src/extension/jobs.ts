@@ -173,8 +173,11 @@ export class Jobs implements vscode.Disposable, vscode.TextDocumentContentProvid
   /** Asks the hosts of unfinished children how they are doing (Get-Job). Only kept secrets are used unless `interactive`. */
   async refresh(options: { interactive?: boolean; includeDisconnected?: boolean } = {}): Promise<void> {
     const settings = this.connection(!!options.interactive);
-    const due = this.list().filter((j) =>
-      j.children.some((c) => c.state === 'Running' || (options.includeDisconnected && c.state === 'Disconnected')),
+    // A job whose output document is open learns its states from receiving, every second.
+    const due = this.list().filter(
+      (j) =>
+        (options.interactive || !this.receivers.get(j.id)?.timer) &&
+        j.children.some((c) => c.state === 'Running' || (options.includeDisconnected && c.state === 'Disconnected')),
     );
     await Promise.all(
       due.map((j) =>

@@ -6,8 +6,10 @@ import { joinCommandLine } from './commandLine';
 import { describeChild, type JobRef, type Jobs } from './jobs';
 
 export const JOBS_VIEW_ID = 'remoteInvoke.jobs';
-/** While the view is visible and a job runs, its state is asked for this often. */
+/** While the view is visible and a job runs, its state is asked for this often (at most)… */
 const REFRESH_MS = 2000;
+/** …and never more than a fifth of the time: a job on many hosts costs a connection to each per round. */
+const REFRESH_DUTY = 5;
 
 /** A job (`host` absent) or one host's child job; also what the view's menus pass to commands. */
 export interface JobNode extends JobRef {
@@ -51,6 +53,7 @@ export class JobsView implements vscode.TreeDataProvider<JobNode>, vscode.Dispos
   private debounce: NodeJS.Timeout | undefined;
   private timer: NodeJS.Timeout | undefined;
   private refreshing = false;
+  private lastRefreshMs = 0;
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(private readonly jobs: Jobs) {
@@ -97,17 +100,19 @@ export class JobsView implements vscode.TreeDataProvider<JobNode>, vscode.Dispos
     this.timer ??= setTimeout(async () => {
       if (!this.refreshing) {
         this.refreshing = true;
+        const started = Date.now();
         try {
           await this.jobs.refresh();
         } catch {
           /* shown as Disconnected by the engine */
         } finally {
           this.refreshing = false;
+          this.lastRefreshMs = Date.now() - started;
         }
       }
       this.timer = undefined;
       this.refresh();
-    }, REFRESH_MS);
+    }, Math.max(REFRESH_MS, REFRESH_DUTY * this.lastRefreshMs));
   }
 
   getChildren(element?: JobNode): JobNode[] {
