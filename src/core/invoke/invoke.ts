@@ -90,7 +90,7 @@ async function runOnHost(
   if (cancelSignal.aborted) return result(host, startedAt, 'Cancelled', { error: 'cancelled before the host started' });
 
   const pooled = request.sessions;
-  const session = pooled ? pooled.session(host) : new HostSession(host);
+  const session = pooled ? pooled.session(host) : new HostSession(host, { pipelined: true });
   if (session.state === 'broken') {
     const why = session.brokenReason;
     pooled?.forget(host);
@@ -116,13 +116,12 @@ async function runOnHost(
     drained: () => queue.drained(),
   };
   try {
-    const shell = await session.open(settings, hostAbort.signal);
-    const interpreter = launch.sourceAs === 'bash' && shell.hello?.shell === 'sh' ? ['bash'] : launch.interpreter;
+    await session.open(settings, hostAbort.signal);
     // The run gets its own stop signals: the host-level timer has done its job once connected.
     clearTimeout(timer);
     const remaining = request.timeoutMs !== undefined ? Math.max(0, request.timeoutMs - (Date.now() - startedAt)) : undefined;
     const outcome = await session.run(
-      { text: launch.text, fileName: launch.fileName, interpreter, args: request.args ?? [] },
+      { text: launch.text, fileName: launch.fileName, interpreter: launch.interpreter, sourceAs: launch.sourceAs, args: request.args ?? [] },
       sink,
       { signal: cancelSignal, timeoutMs: remaining },
     );

@@ -123,11 +123,10 @@ export async function startJob(options: {
             keepSpool: true,
             idleTimeoutSeconds: options.idleTimeoutSeconds,
           });
-          const interpreter = launch.sourceAs === 'bash' && record.hello.shell === 'sh' ? ['bash'] : launch.interpreter;
           const runId = shell.runCounter;
           // The run goes out; its output stays in the spool for `receive`.
           void shell.run(
-            { text: launch.text, fileName: launch.fileName, interpreter, args: options.args, exitAfter: true },
+            { text: launch.text, fileName: launch.fileName, interpreter: launch.interpreter, sourceAs: launch.sourceAs, args: options.args, exitAfter: true },
             { line: () => true, drained: async () => {} },
           );
           await shell.close(); // EOF follows the run's text, and the channel closes once the host has it all

@@ -35,6 +35,8 @@ export interface SessionOptions {
   record?: DurableShellRecord;
   /** Durable: keep the spool after the shell ends (background jobs). */
   keepSpool?: boolean;
+  /** Live: send the first run without waiting for the shell's hello (a one-shot run saves a round trip). */
+  pipelined?: boolean;
   /** Durable: spool bytes after which received output is trimmed from the host, between runs. */
   spoolLimitBytes?: number;
 }
@@ -136,7 +138,7 @@ export class HostSession extends EventEmitter {
   }
 
   private async startShell(client: Client, signal?: AbortSignal): Promise<FramedShell> {
-    if (!this.options.durable) return openDirectShell(client, signal);
+    if (!this.options.durable) return openDirectShell(client, signal, this.options.pipelined);
     if (this.record_) {
       if (!this.shell) await this.checkStillThere(client, this.record_);
       return reattachDurableShell(client, this.record_, this.shell?.brokenReason ? undefined : this.shell);

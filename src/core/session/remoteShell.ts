@@ -82,6 +82,8 @@ export class FramedShell extends EventEmitter {
   private readonly backlog: { stream: OutputStream; line: string }[] = [];
   private readonly exitMarkers = new Set<OutputStream>();
   private helloWaiter: ((hello: Hello) => void) | undefined;
+  /** Streams whose hello marker has arrived (both, for a shell reattached from a record). */
+  private readonly helloSeen = new Set<OutputStream>();
   private transport: ShellTransport | undefined;
   hello: Hello | undefined;
   /** Set once the shell can no longer run anything; says why. */
@@ -100,6 +102,10 @@ export class FramedShell extends EventEmitter {
     const isMarker = (line: string) => line.startsWith(this.token);
     this.readers = { stdout: new FramedLineReader(isMarker), stderr: new FramedLineReader(isMarker) };
     this.hello = options.hello;
+    if (options.hello) {
+      this.helloSeen.add('stdout');
+      this.helloSeen.add('stderr');
+    }
     this.nextRunId = options.nextRunId ?? 1;
     if (options.offsets) {
       Object.assign(this.received, options.offsets);
@@ -163,6 +169,11 @@ export class FramedShell extends EventEmitter {
     const newline = chunk.lastIndexOf(10);
     if (newline >= 0) this.lineBoundary[stream] = before + newline + 1;
     for (const item of this.readers[stream].push(chunk)) {
+      // What a login prints before the shell says hello (a chatty .bashrc) is not output.
+      if (!this.helloSeen.has(stream)) {
+        if (item.marker !== undefined) this.onMarker(stream, item.marker);
+        continue;
+      }
       if (item.marker === undefined) this.deliver(stream, item.line);
       else this.onMarker(stream, item.marker);
     }
@@ -186,6 +197,8 @@ export class FramedShell extends EventEmitter {
   private onMarker(stream: OutputStream, marker: string): void {
     const hello = parseHello(this.token, marker);
     if (hello) {
+      this.helloSeen.add(stream);
+      if (stream !== 'stdout') return;
       const waiter = this.helloWaiter;
       this.helloWaiter = undefined;
       return waiter?.(hello);
@@ -450,11 +463,17 @@ export function execDiscard(client: Client, command: string, onError: () => void
   }
 }
 
-/** A live shell over an exec channel: one connection's persistent session (not durable). */
-export async function openDirectShell(client: Client, signal?: AbortSignal): Promise<FramedShell> {
+/**
+ * A live shell over an exec channel: one connection's persistent session (not durable).
+ * `pipelined` returns before the shell has answered, so a one-shot run's text follows the hello
+ * in the same round trip; a shell that fails to start then ends the run instead.
+ */
+export async function openDirectShell(client: Client, signal?: AbortSignal, pipelined = false): Promise<FramedShell> {
   const transport = await DirectTransport.open(client);
   const shell = new FramedShell();
   shell.attach(transport);
-  await shell.start(signal);
+  const started = shell.start(signal);
+  if (pipelined) started.catch(() => undefined);
+  else await started;
   return shell;
 }
