@@ -122,8 +122,8 @@ export async function runCommand(argv: string[]): Promise<number> {
     ? openNamedSessions(parsed.session, request.targets, parsed.idleTimeoutSeconds)
     : undefined;
   const run = invoke({ ...request, sessions: named?.pool, signal: controller.signal });
-  const render = renderEvent(json, hideComputerName);
-  for await (const event of run) await render(event);
+  const render = renderBatch(json, hideComputerName);
+  for await (const batch of run.batches()) await render(batch);
   const results = await run.results;
   named?.close();
   process.off('SIGINT', onSigint);
@@ -157,6 +157,25 @@ async function startJobCommand(parsed: ParsedRun): Promise<number> {
     await write(process.stderr, `job ${job.id} (${job.name}) started; see it with: remote-invoke job receive ${job.id}\n`);
   }
   return job.children.every((c) => c.state === 'Running') ? EXIT.ok : EXIT.hostFailed;
+}
+
+/** A batch of events as at most two writes (stdout, stderr): a million lines are not a million writes. */
+export function renderBatch(json: boolean, hideComputerName: boolean) {
+  return async (batch: InvokeEvent[]): Promise<void> => {
+    let out = '';
+    let err = '';
+    for (const event of batch) {
+      if (event.type === 'start') continue;
+      if (json) out += JSON.stringify(event) + '\n';
+      else if (event.type === 'output') {
+        const text = (hideComputerName ? '' : `${event.host}: `) + event.line + '\n';
+        if (event.stream === 'stderr') err += text;
+        else out += text;
+      }
+    }
+    if (out) await write(process.stdout, out);
+    if (err) await write(process.stderr, err);
+  };
 }
 
 /** Output lines and per-host results, in text or JSON Lines. */

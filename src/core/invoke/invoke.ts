@@ -47,6 +47,7 @@ export function invoke(request: InvokeRequest): InvokeRun {
   return {
     results,
     cancel: () => cancel.abort(),
+    batches: () => queue.batches(),
     [Symbol.asyncIterator]: () => queue[Symbol.asyncIterator](),
   };
 }

@@ -40,6 +40,8 @@ export interface InvokeRequest extends ConnectionSettings {
 }
 
 export interface InvokeRun extends AsyncIterable<InvokeEvent> {
+  /** The same events in arrays of whatever has accumulated: for consumers of fast output. */
+  batches(): AsyncIterable<InvokeEvent[]>;
   /** One result per target, in target order; resolves when every host has ended. */
   readonly results: Promise<HostResult[]>;
   /** Stops every host still running; they end as `Cancelled`. */

@@ -31,14 +31,19 @@ export class EventQueue<T> implements AsyncIterable<T> {
     this.wake?.();
   }
 
-  async *[Symbol.asyncIterator](): AsyncIterator<T> {
+  /**
+   * Everything queued so far, one array at a time: a consumer of a fast stream (a million lines)
+   * pays one await per batch, not per event.
+   */
+  async *batches(): AsyncGenerator<T[]> {
     this.consumer = true;
     try {
       for (;;) {
-        while (this.items.length) {
-          const item = this.items.shift() as T;
-          if (this.drainWaiters.length && this.items.length < this.highWaterMark / 2) this.releaseWaiters();
-          yield item;
+        if (this.items.length) {
+          const batch = this.items.splice(0);
+          this.releaseWaiters();
+          yield batch;
+          continue;
         }
         if (this.closed) return;
         await new Promise<void>((resolve) => (this.wake = resolve));
@@ -50,6 +55,28 @@ export class EventQueue<T> implements AsyncIterable<T> {
       this.items.length = 0;
       this.releaseWaiters();
     }
+  }
+
+  /** One event at a time, served from the batches without a generator step per event. */
+  [Symbol.asyncIterator](): AsyncIterator<T> {
+    const batches = this.batches();
+    let current: T[] = [];
+    let index = 0;
+    return {
+      next: async (): Promise<IteratorResult<T>> => {
+        while (index >= current.length) {
+          const step = await batches.next();
+          if (step.done) return { done: true, value: undefined };
+          current = step.value;
+          index = 0;
+        }
+        return { done: false, value: current[index++] };
+      },
+      return: async (): Promise<IteratorResult<T>> => {
+        await batches.return(undefined);
+        return { done: true, value: undefined };
+      },
+    };
   }
 
   private releaseWaiters(): void {
