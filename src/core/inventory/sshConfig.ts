@@ -141,7 +141,19 @@ export class SshConfigFile {
     return [...seen];
   }
 
+  private readonly resolved = new Map<string, ResolvedHost>();
+
+  /** ssh_config applied to a name (computed once per name: a fan-out resolves hundreds). */
   resolve(spec: string): ResolvedHost {
+    let host = this.resolved.get(spec);
+    if (!host) {
+      host = this.compute(spec);
+      this.resolved.set(spec, host);
+    }
+    return { ...host };
+  }
+
+  private compute(spec: string): ResolvedHost {
     const target = parseHostTarget(spec);
     const c = this.config.compute({ Host: target.host, User: target.user }, { ignoreCase: true, matchExec: false });
     const one = (k: string): string | undefined => {

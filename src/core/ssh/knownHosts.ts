@@ -72,7 +72,18 @@ export function parseKnownHosts(text: string, file: string): KnownHostEntry[] {
   return entries;
 }
 
-/** A set of known_hosts files, read once per connection attempt. */
+const loaded = new Map<string, KnownHosts>();
+
+function fileStamp(file: string): string {
+  try {
+    const st = fs.statSync(file);
+    return `${st.ino}:${st.size}:${st.mtimeMs}`;
+  } catch {
+    return 'absent';
+  }
+}
+
+/** A set of known_hosts files. */
 export class KnownHosts {
   constructor(
     private readonly entries: KnownHostEntry[],
@@ -80,7 +91,14 @@ export class KnownHosts {
     readonly writableFile: string | undefined,
   ) {}
 
+  /**
+   * The parsed files, shared by every connection while none of them changes: a fan-out to
+   * hundreds of hosts parses known_hosts once, and idle sessions do not each hold a copy.
+   */
   static load(files: string[], writableFile = files[0]): KnownHosts {
+    const key = `${writableFile}\0${files.map((f) => `${f}\0${fileStamp(f)}`).join('\0')}`;
+    const cached = loaded.get(key);
+    if (cached) return cached;
     const entries = files.flatMap((file) => {
       try {
         return parseKnownHosts(fs.readFileSync(file, 'utf8'), file);
@@ -88,7 +106,10 @@ export class KnownHosts {
         return [];
       }
     });
-    return new KnownHosts(entries, writableFile);
+    const knownHosts = new KnownHosts(entries, writableFile);
+    if (loaded.size > 32) loaded.clear();
+    loaded.set(key, knownHosts);
+    return knownHosts;
   }
 
   /** Key types already recorded for this name, so the server can be asked for one of them first. */
