@@ -1,6 +1,8 @@
-// Bundles the extension host entry, the CLI and the demo into dist/. `--watch` rebuilds on change.
+// Bundles the extension host entry and the CLI into dist/. `--watch` rebuilds on change.
 import * as esbuild from 'esbuild';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+
+const { version } = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
 
 const common = {
   bundle: true,
@@ -10,6 +12,7 @@ const common = {
   sourcemap: true,
   minify: process.argv.includes('--minify'),
   logLevel: 'warning',
+  define: { PACKAGE_VERSION: JSON.stringify(version) },
   // ssh2 optionally loads native crypto helpers; the pure-JS paths are used when they are absent.
   external: ['vscode', 'cpu-features', './crypto/build/Release/sshcrypto.node'],
 };
