@@ -97,7 +97,8 @@ function framingFunctions(token: string, durable: boolean): string[] {
   const busy = (flag: number) => (durable ? ` echo ${flag} >|"$__ri_d/busy";` : '');
   const restoreTrace = 'case $__ri_fl in *x*) set -x;; esac;';
   return [
-    `__ri_pre() { __ri_fl=$1; trap 'return 143' TERM;${busy(1)} }`,
+    // $1 the caller's flags, $2 the file name, $3 the script: written with the printf builtin.
+    `__ri_pre() { __ri_fl=$1; set +x; __ri_f="$__ri_d/$2"; command printf %s "$3" >|"$__ri_f"; trap 'return 143' TERM;${busy(1)} }`,
     `__ri_trace() { ${restoreTrace} }`,
     `__ri_post() { __ri_s=$1; __ri_fl=$2; set +x +e +u; [ -z "$BASH_VERSION" ] || set +o pipefail; trap : TERM; }`,
     `__ri_end() { command printf '\\n%s E %s %s\\n' ${token} "$1" "$__ri_s" >&2; ` +
@@ -111,17 +112,16 @@ function framingFunctions(token: string, durable: boolean): string[] {
  * Each stream then ends with `\nTOKEN E <runId> <status>\n` (see framingFunctions).
  */
 export function runProgram(token: string, run: RunProgram): string {
-  const file = `"$__ri_d"/${shellQuote(run.fileName)}`;
+  const file = '"$__ri_f"';
   const body = run.interpreter
     ? `${run.interpreter.map(shellQuote).join(' ')} ${file} "$@"`
     : run.sourceAs === 'bash'
       ? `if [ -n "$BASH_VERSION" ]; then . ${file}; else bash ${file} "$@"; fi`
       : `. ${file}`;
   return [
-    `{ __ri_pre $-; set +x; command printf %s ${shellQuote(run.text)} >|${file}; set -- ${run.args.map(shellQuote).join(' ')}; __ri_trace; } 2>/dev/null`,
+    `{ __ri_pre $- ${shellQuote(run.fileName)} ${shellQuote(run.text)}; set -- ${run.args.map(shellQuote).join(' ')}; __ri_trace; } 2>/dev/null`,
     `{ ${body}\n} </dev/null`,
-    '{ __ri_post $? $-; } 2>/dev/null',
-    `exec 1>&"$__ri_o" 2>&"$__ri_e"; __ri_end ${run.runId}`,
+    `{ __ri_post $? $-; } 2>/dev/null; exec 1>&"$__ri_o" 2>&"$__ri_e"; __ri_end ${run.runId}`,
     ...(run.exitAfter ? ['exit "$__ri_s"'] : []),
     '',
   ].join('\n');
