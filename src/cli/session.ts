@@ -138,41 +138,44 @@ export async function sessionCommand(argv: string[]): Promise<number> {
     }
     case 'remove': {
       const record = named();
-      const connectTo = connector(connectionSettings(values));
-      for (const [host, shell] of Object.entries(record.shells)) {
-        try {
-          const client = await connectTo(host);
-          await execCommand(client, removeCommand(shell.dir));
-          client.end();
-          await out({ type: 'session', name: record.name, host, state: 'Closed' }, `${record.name} ${host}: Closed`);
-        } catch (err) {
-          const error = `${(err as Error).message}; its idle timeout will end it`;
-          await out({ type: 'session', name: record.name, host, state: 'Unreachable', error }, `${record.name} ${host}: Unreachable — ${error}`);
-        }
-      }
+      // The watchdog of a host out of reach ends its shell after the idle timeout.
+      await onEachShell(record, values, out, 'Closed', (shell) => removeCommand(shell.dir), '; its idle timeout will end it');
       store.remove(record.name);
       return EXIT.ok;
     }
-    case 'disconnect': {
-      const record = named();
-      const connectTo = connector(connectionSettings(values));
-      for (const [host, shell] of Object.entries(record.shells)) {
-        try {
-          const client = await connectTo(host);
-          // Ends whichever client is attached (another window, another CLI); the shell stays.
-          await execCommand(client, `/bin/sh -c 'a=; read a <"${shell.dir}/attached" 2>/dev/null; [ -n "$a" ] && kill $a 2>/dev/null; exit 0'`);
-          client.end();
-          await out({ type: 'session', name: record.name, host, state: 'Disconnected' }, `${record.name} ${host}: Disconnected`);
-        } catch (err) {
-          await out({ type: 'session', name: record.name, host, state: 'Unreachable', error: (err as Error).message }, `${record.name} ${host}: Unreachable — ${(err as Error).message}`);
-        }
-      }
+    case 'disconnect':
+      // Ends whichever client is attached (another window, another CLI); the shell stays.
+      await onEachShell(named(), values, out, 'Disconnected', (shell) =>
+        `/bin/sh -c 'a=; read a <"${shell.dir}/attached" 2>/dev/null; [ -n "$a" ] && kill $a 2>/dev/null; exit 0'`,
+      );
       return EXIT.ok;
-    }
     case 'receive':
       return receiveSession(named(), values, json);
     default:
       throw new UsageError(`unknown session action '${action ?? ''}' (new, list, remove, disconnect, receive)`);
+  }
+}
+
+/** Runs one command per host of a named session and reports each host's new state (or why not). */
+async function onEachShell(
+  record: NamedSessionRecord,
+  values: Record<string, unknown>,
+  out: (obj: object, text: string) => Promise<void> | void,
+  state: string,
+  command: (shell: NamedSessionRecord['shells'][string]) => string,
+  unreachableNote = '',
+): Promise<void> {
+  const connectTo = connector(connectionSettings(values as never));
+  for (const [host, shell] of Object.entries(record.shells)) {
+    try {
+      const client = await connectTo(host);
+      await execCommand(client, command(shell));
+      client.end();
+      await out({ type: 'session', name: record.name, host, state }, `${record.name} ${host}: ${state}`);
+    } catch (err) {
+      const error = `${(err as Error).message}${unreachableNote}`;
+      await out({ type: 'session', name: record.name, host, state: 'Unreachable', error }, `${record.name} ${host}: Unreachable — ${error}`);
+    }
   }
 }
 
