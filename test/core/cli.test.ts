@@ -4,15 +4,15 @@
  * options, --shell, --timeout, arguments after --, Ctrl+C, SSH_ASKPASS.
  */
 import * as assert from 'assert';
-import { spawn, spawnSync } from 'child_process';
+import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { ensurePasswordUser, removePasswordUser, startTestBed, type TestBed } from '../support/sshd';
+import { ensureBuilt } from './helpers/durable';
 import { decodeArgLines, delay, fingerprintOf, hostBlock, INJECTION_ARGS, INJECTION_FILES, isLive, knownHostsNameOf, newKey, PRINT_ARGS_B64, tmpDir, waitFor } from './helpers/engine';
 
 const ROOT = path.join(__dirname, '..', '..');
 const BIN = path.join(ROOT, 'bin', 'remote-invoke.js');
-const DIST = path.join(ROOT, 'dist', 'cli.js');
 
 interface CliResult {
   code: number | null;
@@ -20,24 +20,6 @@ interface CliResult {
   stdout: string;
   stderr: string;
   ms: number;
-}
-
-/** Newest mtime under a directory. */
-function newest(dir: string): number {
-  let t = 0;
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    t = Math.max(t, e.isDirectory() ? newest(p) : fs.statSync(p).mtimeMs);
-  }
-  return t;
-}
-
-/** Builds dist/cli.js when it is missing or older than the sources it bundles. */
-function ensureBuilt(): void {
-  const srcTime = Math.max(newest(path.join(ROOT, 'src', 'core')), newest(path.join(ROOT, 'src', 'cli')));
-  if (fs.existsSync(DIST) && fs.statSync(DIST).mtimeMs >= srcTime) return;
-  const r = spawnSync(process.execPath, ['esbuild.config.mjs'], { cwd: ROOT, encoding: 'utf8' });
-  assert.strictEqual(r.status, 0, `build failed: ${r.stderr}`);
 }
 
 function cliEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
