@@ -5,7 +5,7 @@
  * must not make the hosts wait for a reader that never comes.
  */
 export class EventQueue<T> implements AsyncIterable<T> {
-  private readonly items: T[] = [];
+  private items: T[] = [];
   private closed = false;
   private consumer = false;
   private wake: (() => void) | undefined;
@@ -17,7 +17,7 @@ export class EventQueue<T> implements AsyncIterable<T> {
   push(item: T): boolean {
     if (this.closed || (!this.consumer && this.items.length >= this.highWaterMark)) return true;
     this.items.push(item);
-    this.wake?.();
+    this.wakeConsumer();
     return !this.consumer || this.items.length < this.highWaterMark;
   }
 
@@ -28,7 +28,17 @@ export class EventQueue<T> implements AsyncIterable<T> {
 
   close(): void {
     this.closed = true;
-    this.wake?.();
+    this.wakeConsumer();
+  }
+
+  /**
+   * Resolves the consumer's wait once: resolving an already-resolved promise is not free
+   * (~200 ns), and a fast producer would pay it for every event until the consumer runs.
+   */
+  private wakeConsumer(): void {
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
   }
 
   /**
@@ -40,14 +50,14 @@ export class EventQueue<T> implements AsyncIterable<T> {
     try {
       for (;;) {
         if (this.items.length) {
-          const batch = this.items.splice(0);
+          const batch = this.items;
+          this.items = [];
           this.releaseWaiters();
           yield batch;
           continue;
         }
         if (this.closed) return;
         await new Promise<void>((resolve) => (this.wake = resolve));
-        this.wake = undefined;
       }
     } finally {
       // A consumer that stops early must not leave producers paused forever.
@@ -57,21 +67,25 @@ export class EventQueue<T> implements AsyncIterable<T> {
     }
   }
 
-  /** One event at a time, served from the batches without a generator step per event. */
+  /**
+   * One event at a time, served from the batches: while a batch lasts, `next()` hands back an
+   * already-settled promise instead of entering an async function per event.
+   */
   [Symbol.asyncIterator](): AsyncIterator<T> {
     const batches = this.batches();
     let current: T[] = [];
     let index = 0;
+    const nextBatch = async (): Promise<IteratorResult<T>> => {
+      const step = await batches.next();
+      if (step.done) return { done: true, value: undefined };
+      current = step.value;
+      index = 0;
+      return next();
+    };
+    const next = (): Promise<IteratorResult<T>> =>
+      index < current.length ? Promise.resolve({ done: false, value: current[index++] }) : nextBatch();
     return {
-      next: async (): Promise<IteratorResult<T>> => {
-        while (index >= current.length) {
-          const step = await batches.next();
-          if (step.done) return { done: true, value: undefined };
-          current = step.value;
-          index = 0;
-        }
-        return { done: false, value: current[index++] };
-      },
+      next,
       return: async (): Promise<IteratorResult<T>> => {
         await batches.return(undefined);
         return { done: true, value: undefined };

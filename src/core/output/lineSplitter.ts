@@ -32,6 +32,12 @@ export class LineSplitter {
 
 export type FramedItem = { line: string; marker?: undefined } | { marker: string; line?: undefined };
 
+/** Receives one stream's items in order; the reader calls these instead of building a list. */
+export interface FramedVisitor {
+  line(line: string): void;
+  marker(marker: string): void;
+}
+
 /**
  * Lines of one stream of a framed shell. The shell writes `\n<marker>\n` after each script's
  * output; the leading newline either ends the script's unterminated last line or adds an empty
@@ -44,19 +50,29 @@ export class FramedLineReader {
 
   constructor(private readonly isMarker: (line: string) => boolean) {}
 
-  /** Output lines and marker lines, in stream order. */
-  push(chunk: Buffer): FramedItem[] {
-    const out: FramedItem[] = [];
-    for (const line of this.splitter.push(chunk)) {
+  /**
+   * Visits output lines and marker lines in stream order. A million lines a second go through
+   * here, so nothing is allocated per line beyond the line itself.
+   */
+  read(chunk: Buffer, visitor: FramedVisitor): void {
+    const lines = this.splitter.push(chunk);
+    for (let i = 0; i < lines.length; i++) {
+      const line = lines[i];
       if (this.isMarker(line)) {
         this.heldEmpty = false;
-        out.push({ marker: line });
+        visitor.marker(line);
         continue;
       }
-      if (this.heldEmpty) out.push({ line: '' });
+      if (this.heldEmpty) visitor.line('');
       this.heldEmpty = line === '';
-      if (!this.heldEmpty) out.push({ line });
+      if (!this.heldEmpty) visitor.line(line);
     }
+  }
+
+  /** Output lines and marker lines, in stream order, as a list. */
+  push(chunk: Buffer): FramedItem[] {
+    const out: FramedItem[] = [];
+    this.read(chunk, { line: (line) => out.push({ line }), marker: (marker) => out.push({ marker }) });
     return out;
   }
 

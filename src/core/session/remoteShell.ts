@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Client, ClientChannel } from 'ssh2';
-import { FramedLineReader } from '../output/lineSplitter';
+import { FramedLineReader, type FramedVisitor } from '../output/lineSplitter';
 import type { OutputStream } from '../types';
 import {
   helloProgram,
@@ -77,6 +77,7 @@ interface ActiveRun {
  */
 export class FramedShell extends EventEmitter {
   private readonly readers: Record<OutputStream, FramedLineReader>;
+  private readonly visitors: Record<OutputStream, FramedVisitor> = { stdout: this.visitorFor('stdout'), stderr: this.visitorFor('stderr') };
   private nextRunId: number;
   private active: ActiveRun | undefined;
   private readonly backlog: { stream: OutputStream; line: string }[] = [];
@@ -168,15 +169,17 @@ export class FramedShell extends EventEmitter {
     this.received[stream] += chunk.length;
     const newline = chunk.lastIndexOf(10);
     if (newline >= 0) this.lineBoundary[stream] = before + newline + 1;
-    for (const item of this.readers[stream].push(chunk)) {
-      // What a login prints before the shell says hello (a chatty .bashrc) is not output.
-      if (!this.helloSeen.has(stream)) {
-        if (item.marker !== undefined) this.onMarker(stream, item.marker);
-        continue;
-      }
-      if (item.marker === undefined) this.deliver(stream, item.line);
-      else this.onMarker(stream, item.marker);
-    }
+    this.readers[stream].read(chunk, this.visitors[stream]);
+  }
+
+  private visitorFor(stream: OutputStream): FramedVisitor {
+    return {
+      line: (line) => {
+        // What a login prints before the shell says hello (a chatty .bashrc) is not output.
+        if (this.helloSeen.has(stream)) this.deliver(stream, line);
+      },
+      marker: (marker) => this.onMarker(stream, marker),
+    };
   }
 
   private deliver(stream: OutputStream, line: string): void {
