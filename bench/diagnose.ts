@@ -4,7 +4,7 @@
 //   npx tsx bench/diagnose.ts session          the engine's session open split: ready → hostkeys → hello → run
 //   npx tsx bench/diagnose.ts memory           per-session RSS with one shared known_hosts vs one file per host
 //   npx tsx bench/diagnose.ts resolve          ssh_config resolve + known_hosts load cost against config size
-//   npx tsx bench/diagnose.ts profile-stream   CPU profile of invoke() reading 100 MB on an open session
+//   npx tsx bench/diagnose.ts profile-stream   CPU profile of invoke() reading 100 MB (new connection, open session) and the floor
 //   npx tsx bench/diagnose.ts profile-fanout   CPU profile of invoke() cold fan-out to 50 hosts
 //   npx tsx bench/diagnose.ts profile-activate CPU profile of loading the minified extension bundle
 //
@@ -245,7 +245,7 @@ const commands: Record<string, () => Promise<void>> = {
     await withBed(1, async (bed) => {
       const h = bed.hosts[0];
       fs.rmSync(path.join(PROFILES, 'stream'), { recursive: true, force: true });
-      for (const mode of ['engine-session', 'floor']) {
+      for (const mode of ['engine', 'engine-session', 'floor']) {
         const job = { mode, sshConfigPath: bed.sshConfigPath, host: h, user: bed.user, keyPath: bed.clientKeyPath, command: `yes ${'x'.repeat(99)} | head -c 100000000` };
         const dir = path.join(PROFILES, 'stream', mode);
         const r = spawnSync(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, path.join(childrenDir, 'throughput.js'), JSON.stringify(job)], { encoding: 'utf8' });

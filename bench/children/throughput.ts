@@ -48,10 +48,13 @@ async function main(): Promise<void> {
     }
     started = performance.now();
     const run = invoke({ ...request, script: { text: job.command } });
-    for await (const event of run) {
-      if (event.type === 'output') {
-        lines++;
-        bytes += Buffer.byteLength(event.line) + 1;
+    // batches() is how the CLI and the extension read a run: one await per batch, not per line.
+    for await (const batch of run.batches()) {
+      for (const event of batch) {
+        if (event.type === 'output') {
+          lines++;
+          bytes += Buffer.byteLength(event.line) + 1;
+        }
       }
     }
     const [result] = await run.results;

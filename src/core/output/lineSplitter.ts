@@ -12,8 +12,10 @@ export class LineSplitter {
   private partial = '';
 
   push(chunk: Buffer): string[] {
-    const text = this.partial + this.decoder.write(chunk);
-    const lines = text.split('\n');
+    // The carried-over piece joins the first line only: prefixing it to the whole chunk would
+    // copy every chunk once more before splitting.
+    const lines = this.decoder.write(chunk).split('\n');
+    if (this.partial) lines[0] = this.partial + lines[0];
     this.partial = lines.pop() ?? '';
     if (this.partial.length > MAX_LINE_BYTES) {
       lines.push(this.partial);
