@@ -48,6 +48,17 @@ function check(base: Omit<TargetCheck, 'pass' | 'margin' | 'value'> & { value: n
   return { ...base, value, pass, margin };
 }
 
+/**
+ * When a ratio target asks for less time than the hosts' own work takes (the `host-work` row:
+ * the command run in shells on this machine with no SSH), no client can meet it here.
+ */
+function hostWorkNote(peerMs: number | undefined, hostWorkMs: number | undefined, ratio: number): string | undefined {
+  if (peerMs === undefined || hostWorkMs === undefined) return undefined;
+  const needed = peerMs / ratio;
+  if (hostWorkMs <= needed) return undefined;
+  return `out of reach on this box: ${ratio}x means ${fmt(needed, 'ms')}, but the hosts' own work with no SSH at all takes ${fmt(hostWorkMs, 'ms')} (host-work row)`;
+}
+
 export function checkTargets(r: BenchResults): TargetCheck[] {
   const out: TargetCheck[] = [];
   const cold = r.scenarios.cold;
@@ -86,7 +97,7 @@ export function checkTargets(r: BenchResults): TargetCheck[] {
       limit: 10,
       op: '>=',
       unit: 'x',
-      note: warmNote,
+      note: [warmNote, hostWorkNote(w('ssh-controlmaster')?.time.median, w('host-work')?.time.median, 10)].filter(Boolean).join('; ') || undefined,
     }),
   );
   const rt = r.scenarios.roundTrip?.tools.find((t) => t.tool === 'engine');

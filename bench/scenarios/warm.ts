@@ -8,6 +8,7 @@ import { SessionPool } from '../../src/core';
 import { BenchContext, skippedResult, toolResult, type Sample, type ToolResult } from '../lib/context';
 import { engineFanout } from '../lib/engine';
 import { floorConnect, floorExec } from '../lib/floor';
+import { LocalShells } from '../lib/hostWork';
 import { closeControlMasters, openControlMasters, runSshLoop, type PeerInfo } from '../lib/peers';
 import { connectionCount, delay, listProcs, pssKb } from '../lib/proc';
 import { COMMAND } from './cold';
@@ -67,6 +68,7 @@ export async function warmFanout(ctx: BenchContext, peers: PeerInfo[]): Promise<
   const pool = new SessionPool();
   const results: WarmResults = { command: COMMAND, bySize: {} };
   let clients: Client[] = [];
+  const localShells = new LocalShells(maxN);
   try {
     ctx.log(`  opening ${maxN} persistent sessions, ${maxN} ssh2 connections${sshSkipped ? '' : ` and ${maxN} ControlMasters`} (not timed)`);
     const opened = await engineFanout(ctx, ctx.names(maxN), 'true', { sessions: pool });
@@ -84,6 +86,12 @@ export async function warmFanout(ctx: BenchContext, peers: PeerInfo[]): Promise<
     const tools = [
       { tool: 'engine', label: 'remote-invoke invoke() + SessionPool', kind: 'engine' as const, run: (n: number) => engineFanout(ctx, ctx.names(n), COMMAND, { sessions: pool }) },
       { tool: 'ssh2-floor-exec', label: 'bare ssh2 exec on open connections', kind: 'floor' as const, run: (n: number) => floorWarmFanout(clients, n) },
+      {
+        tool: 'host-work',
+        label: "the hosts' own work, no SSH: N shells started beforehand each run the command, all at once",
+        kind: 'floor' as const,
+        run: (n: number) => localShells.run(n, COMMAND),
+      },
       ...(sshSkipped
         ? []
         : [{ tool: 'ssh-controlmaster', label: 'OpenSSH ControlMaster (pre-opened)', kind: 'peer' as const, run: (n: number) => runSshLoop(ctx.ws, n, COMMAND, ctx.ws.controlOptions()) }]),
@@ -108,6 +116,7 @@ export async function warmFanout(ctx: BenchContext, peers: PeerInfo[]): Promise<
     }
   } finally {
     ctx.openConnections = 0;
+    localShells.close();
     await pool.dispose();
     for (const c of clients) c?.end();
     if (!sshSkipped) await closeControlMasters(ctx.ws, maxN);

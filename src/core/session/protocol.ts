@@ -24,19 +24,26 @@ export const SESSION_SHELL_COMMAND =
   `/bin/sh -c 'case "$SHELL" in */bash) exec "$SHELL" --noprofile --norc;; esac; exec /bin/sh'`;
 
 /**
- * First text sent to a new shell. It settles the private directory (made here for a live
- * shell; made by the create program for a durable one), arranges an exit marker
- * `TOKEN X <status>` on both streams and the directory's removal when the shell ends (a durable
- * job keeps its spool until removed), and answers `TOKEN H <pid> <pgid> <bash|sh> <dir>`.
+ * First text sent to a new shell. It names the private directory (a live shell makes it only
+ * when a run needs a file, so most sessions never fork for it; a durable shell's was made by the
+ * create program), checks that a script can be sourced from `/dev/fd/N`, arranges an exit
+ * marker `TOKEN X <status>` on both streams and the directory's removal when the shell ends (a
+ * durable job keeps its spool until removed), and answers `TOKEN H <pid> <pgid> <bash|sh> <dir>`.
  */
 export function helloProgram(token: string, durableDir?: string): string {
   const exitMarker = `printf "\\n%s X %s\\n" ${token} $__ri_x`;
   return [
     durableDir
       ? `__ri_d=${shellQuote(durableDir)}; echo $$ >"$__ri_d/pid"`
-      : `__ri_d=$(mktemp -d "\${TMPDIR:-/tmp}/remote-invoke.XXXXXXXX") || exit 125`,
+      : // A random name, made with `mkdir -m 700` (which fails on anything already there) when first needed.
+        `__ri_d="\${TMPDIR:-/tmp}/remote-invoke.${crypto.randomBytes(8).toString('hex')}"`,
     // A kept spool (a job) records how the shell ended, even when its script called `exit`.
-    `trap '__ri_x=$?; ${exitMarker}; ${exitMarker} >&2; if [ -f "$__ri_d/keep" ]; then echo $__ri_x >"$__ri_d/status"; else rm -rf "$__ri_d"; fi' EXIT`,
+    `trap '__ri_x=$?; ${exitMarker}; ${exitMarker} >&2; if [ -f "$__ri_d/keep" ]; then echo $__ri_x >"$__ri_d/status"; elif [ -d "$__ri_d" ]; then rm -rf "$__ri_d"; fi' EXIT`,
+    // Scripts are sourced from a here-document on fd 9 through /dev/fd/9 where the host can open
+    // that path (bash's own test emulates /dev/fd/N, so the probe sources it for real).
+    `if [ -d /dev/fd ] && [ -r /dev/fd/5 ]; then . /dev/fd/5; fi 2>/dev/null 5<<'${token}P'`,
+    '__ri_fdok=1',
+    `${token}P`,
     `trap : TERM`,
     // The framing writes through copies of stdout/stderr that a script's `exec >…` does not
     // move: on fds 60/61 in bash, out of the way of scripts that use 3-9; 7/8 in a plain sh.
@@ -96,9 +103,13 @@ export interface RunProgram {
 function framingFunctions(token: string, durable: boolean): string[] {
   const busy = (flag: number) => (durable ? ` echo ${flag} >|"$__ri_d/busy";` : '');
   const restoreTrace = 'case $__ri_fl in *x*) set -x;; esac;';
+  const makeDir = '[ -d "$__ri_d" ] || mkdir -m 700 "$__ri_d";';
   return [
-    // $1 the caller's flags, $2 the file name, $3 the script: written with the printf builtin.
-    `__ri_pre() { __ri_fl=$1; set +x; __ri_f="$__ri_d/$2"; command printf %s "$3" >|"$__ri_f"; trap 'return 143' TERM;${busy(1)} }`,
+    // $1 the caller's flags, $2 the file name, $3 (interpreter runs) the script, written with the printf builtin.
+    `__ri_pre() { __ri_fl=$1; set +x; __ri_f="$__ri_d/$2"; ` +
+      `if [ $# -gt 2 ]; then ${makeDir} command printf %s "$3" >|"$__ri_f"; fi; trap 'return 143' TERM;${busy(1)} }`,
+    // A sourced script arrives on fd 9; where /dev/fd cannot be opened it is copied to the file.
+    `__ri_load() { if [ -n "$__ri_fdok" ]; then __ri_f=/dev/fd/9; else ${makeDir} command cat <&9 >|"$__ri_f"; fi; ${restoreTrace} }`,
     `__ri_trace() { ${restoreTrace} }`,
     `__ri_post() { __ri_s=$1; __ri_fl=$2; set +x +e +u; [ -z "$BASH_VERSION" ] || set +o pipefail; trap : TERM; }`,
     `__ri_end() { command printf '\\n%s E %s %s\\n' ${token} "$1" "$__ri_s" >&2; ` +
@@ -107,20 +118,28 @@ function framingFunctions(token: string, durable: boolean): string[] {
 }
 
 /**
- * One run: the script is written with the `printf` builtin (no fork, exact bytes, no trailing
- * newline added), then sourced into the shell — or handed to its interpreter — with stdin empty.
- * Each stream then ends with `\nTOKEN E <runId> <status>\n` (see framingFunctions).
+ * One run. A script for the session shell is sourced from a here-document on fd 9 (read through
+ * /dev/fd/9: no file, no fork; the script is taken literally up to a delimiter line that carries
+ * the session's secret token). A script for another interpreter is written to a file in the
+ * private directory with the `printf` builtin (exact bytes), since interpreters such as pwsh
+ * want a real file name. Either way stdin is empty, and each stream then ends with
+ * `\nTOKEN E <runId> <status>\n` (see framingFunctions).
  */
 export function runProgram(token: string, run: RunProgram): string {
   const file = '"$__ri_f"';
+  const delimiter = `${token}S${run.runId}`;
+  const heredoc = !run.interpreter && !run.text.split('\n').includes(delimiter);
   const body = run.interpreter
     ? `${run.interpreter.map(shellQuote).join(' ')} ${file} "$@"`
     : run.sourceAs === 'bash'
       ? `if [ -n "$BASH_VERSION" ]; then . ${file}; else bash ${file} "$@"; fi`
       : `. ${file}`;
+  const pre = `__ri_pre $- ${shellQuote(run.fileName)}${heredoc ? '' : ` ${shellQuote(run.text)}`}`;
+  const start = heredoc ? '__ri_load' : '__ri_trace';
   return [
-    `{ __ri_pre $- ${shellQuote(run.fileName)} ${shellQuote(run.text)}; set -- ${run.args.map(shellQuote).join(' ')}; __ri_trace; } 2>/dev/null`,
-    `{ ${body}\n} </dev/null`,
+    `{ ${pre}; set -- ${run.args.map(shellQuote).join(' ')}; } 2>/dev/null`,
+    `{ { ${start}; } 2>/dev/null; ${body}`,
+    ...(heredoc ? [`} </dev/null 9<<'${delimiter}'`, run.text.endsWith('\n') || !run.text ? run.text.slice(0, -1) : run.text, delimiter] : ['} </dev/null']),
     `{ __ri_post $? $-; } 2>/dev/null; exec 1>&"$__ri_o" 2>&"$__ri_e"; __ri_end ${run.runId}`,
     ...(run.exitAfter ? ['exit "$__ri_s"'] : []),
     '',

@@ -1,0 +1,166 @@
+/**
+ * The session protocol's text, spoken to real local shells (bash and /bin/sh) without SSH: how a
+ * script reaches the shell (here-document on fd 9, the file fallback, interpreter files), and
+ * the private directory that only exists when a run needs a file.
+ */
+import * as assert from 'assert';
+import { spawn, type ChildProcessWithoutNullStreams } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { helloProgram, newToken, parseEndMarker, parseHello, runProgram, type Hello, type RunProgram } from '../../src/core/session/protocol';
+import { tmpDir } from './helpers/engine';
+
+/** One local shell driven by the protocol, as the engine drives a remote one. */
+class LocalSession {
+  readonly token = newToken();
+  private readonly shell: ChildProcessWithoutNullStreams;
+  private out = '';
+  private err = '';
+  private runId = 0;
+  private waiter: (() => void) | undefined;
+
+  constructor(argv: string[], env: NodeJS.ProcessEnv) {
+    this.shell = spawn(argv[0], argv.slice(1), { env, stdio: 'pipe' });
+    this.shell.stdout.on('data', (d: Buffer) => this.onData('out', d));
+    this.shell.stderr.on('data', (d: Buffer) => this.onData('err', d));
+  }
+
+  private onData(stream: 'out' | 'err', d: Buffer): void {
+    if (stream === 'out') this.out += d.toString();
+    else this.err += d.toString();
+    this.waiter?.();
+  }
+
+  private until(done: () => boolean): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no answer; stdout=${JSON.stringify(this.out)} stderr=${JSON.stringify(this.err)}`)), 10_000);
+      const check = () => {
+        if (!done()) return;
+        clearTimeout(timer);
+        this.waiter = undefined;
+        resolve();
+      };
+      this.waiter = check;
+      check();
+    });
+  }
+
+  async hello(): Promise<Hello> {
+    this.shell.stdin.write(helloProgram(this.token));
+    let hello: Hello | undefined;
+    await this.until(() => !!(hello = this.out.split('\n').map((l) => parseHello(this.token, l)).find(Boolean)));
+    this.out = '';
+    await this.until(() => this.err.includes(`${this.token} H `));
+    this.err = '';
+    return hello as Hello;
+  }
+
+  /** Runs one program; returns the run's stdout and stderr without the framing. */
+  async run(program: Omit<RunProgram, 'runId' | 'fileName'> & { fileName?: string }): Promise<{ out: string; err: string; status: number }> {
+    const runId = ++this.runId;
+    this.shell.stdin.write(runProgram(this.token, { fileName: 'run-script', ...program, runId }));
+    const ended = (text: string) => text.split('\n').some((l) => parseEndMarker(this.token, l)?.runId === runId);
+    await this.until(() => ended(this.out) && ended(this.err));
+    const cut = (text: string) => text.slice(0, text.lastIndexOf(`\n${this.token} E ${runId} `));
+    const status = Number(new RegExp(`${this.token} E ${runId} (\\d+)`).exec(this.out)?.[1]);
+    const result = { out: cut(this.out), err: cut(this.err), status };
+    this.out = '';
+    this.err = '';
+    return result;
+  }
+
+  async close(): Promise<void> {
+    const exited = new Promise((resolve) => this.shell.once('exit', resolve));
+    this.shell.stdin.end('exit\n');
+    await exited;
+  }
+}
+
+const SHELLS: [string, string[]][] = [
+  ['bash', ['bash', '--noprofile', '--norc']],
+  ['/bin/sh', ['/bin/sh']],
+];
+
+describe('session protocol in real local shells', function () {
+  this.timeout(30_000);
+  let tmp: string;
+  before(() => (tmp = tmpDir('protocol')));
+  after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  const privateDirs = () => fs.readdirSync(tmp).filter((n) => n.startsWith('remote-invoke.'));
+
+  for (const [name, argv] of SHELLS) {
+    describe(name, () => {
+      let session: LocalSession;
+      beforeEach(async () => {
+        session = new LocalSession(argv, { PATH: process.env.PATH, TMPDIR: tmp });
+        await session.hello();
+      });
+      afterEach(() => session.close());
+
+      it('a sourced script arrives literally: quotes, $, backslashes, its own here-document, no last newline', async () => {
+        const script = [
+          // printf, not echo: dash's echo reads backslash escapes itself
+          `printf '%s ' 'single' "double" \\$HOME; printf '%s\\n' \\\\back`,
+          `cat <<'EOF'`,
+          `$not_expanded \\ 'quoted'`,
+          'EOF',
+          `echo "${session.token}S999"`,
+          'printf %s no-newline',
+        ].join('\n');
+        const r = await session.run({ text: script, args: [], sourceAs: 'sh' });
+        assert.strictEqual(r.err, '');
+        assert.strictEqual(r.out, `single double $HOME \\back\n$not_expanded \\ 'quoted'\n${session.token}S999\nno-newline`);
+        assert.strictEqual(r.status, 0);
+      });
+
+      it('state carries over and no private directory is made for sourced scripts', async () => {
+        await session.run({ text: 'kept=yes\n', args: [] });
+        const r = await session.run({ text: 'echo "kept=$kept $#:$*"', args: ['a b', 'c'] });
+        assert.strictEqual(r.out, 'kept=yes 2:a b c\n');
+        assert.deepStrictEqual(privateDirs(), []);
+      });
+
+      it('a script larger than a pipe holds (300 KB) is sourced whole', async () => {
+        const lines = Array.from({ length: 20_000 }, (_, i) => `n=${i} # ${'p'.repeat(2)}`);
+        const r = await session.run({ text: lines.join('\n') + '\necho "last n=$n"\n', args: [] });
+        assert.strictEqual(r.out, 'last n=19999\n');
+        assert.strictEqual(r.err, '');
+      });
+
+      it("a script holding this run's delimiter line still runs, written to a private file instead", async () => {
+        const delimiter = `${session.token}S1`;
+        const r = await session.run({ text: `echo before\ncat >/dev/null <<'${delimiter}'\nhidden\n${delimiter}\necho after`, args: [] });
+        assert.strictEqual(r.out, 'before\nafter\n');
+        assert.deepStrictEqual(privateDirs().length, 1);
+      });
+
+      it('where /dev/fd cannot be used, the script is copied to a 0700 private directory and still sourced', async () => {
+        await session.run({ text: 'unset __ri_fdok', args: [] });
+        const r = await session.run({ text: 'x=from-file\necho "$x"; (exit 3)', args: [] });
+        assert.strictEqual(r.out, 'from-file\n');
+        assert.strictEqual(r.status, 3);
+        const dirs = privateDirs();
+        assert.strictEqual(dirs.length, 1);
+        assert.strictEqual(fs.statSync(path.join(tmp, dirs[0])).mode & 0o777, 0o700);
+        await session.close();
+        assert.deepStrictEqual(privateDirs(), [], 'the private directory outlived its shell');
+        session = new LocalSession(argv, { PATH: process.env.PATH, TMPDIR: tmp });
+        await session.hello();
+      });
+
+      it('an interpreter gets a real file with the exact bytes, in a 0700 directory removed at exit', async () => {
+        const text = "echo \"$0\"\n# it's here, byte for byte, with no newline at the end";
+        const r = await session.run({ text, args: [], interpreter: ['/bin/sh'], fileName: 'run-tool.sh' });
+        const [file] = r.out.split('\n');
+        assert.match(file, /\/remote-invoke\.[0-9a-f]+\/run-tool\.sh$/);
+        assert.strictEqual(fs.readFileSync(file, 'utf8'), text);
+        assert.strictEqual(fs.statSync(path.dirname(file)).mode & 0o777, 0o700);
+        await session.close();
+        assert.strictEqual(fs.existsSync(path.dirname(file)), false);
+        session = new LocalSession(argv, { PATH: process.env.PATH, TMPDIR: tmp });
+        await session.hello();
+      });
+    });
+  }
+});
