@@ -7,6 +7,7 @@
 //                       bench/results/tmp/quick/ so the committed results are left alone
 //   BENCH_SIZES=10,50   fan-out sizes (default 10,50,100)
 //   BENCH_ONLY=cold,rt  scenarios: cold, warm, rt, throughput, memory, extension, profile
+//   BENCH_TOOLS=engine,ssh2-floor  cold fan-out: only these tools (the rest are reported as skipped)
 //   BENCH_OUT=dir       where to write the results
 //   BENCH_COMMIT=sha    the commit being measured (set by bench/at-commit.sh, which runs a clean export)
 import { execFileSync } from 'node:child_process';

@@ -101,7 +101,11 @@ function firstNegotiated(list: Negotiated[]): Negotiated | undefined {
 }
 
 export async function coldFanout(ctx: BenchContext, peers: PeerInfo[], cliSkipped: string | undefined): Promise<ColdResults> {
-  const all = tools(ctx, peers, cliSkipped);
+  // BENCH_TOOLS=engine,ssh2-floor: a quick look at some tools (the others are reported as skipped)
+  const chosen = process.env.BENCH_TOOLS?.split(',').map((s) => s.trim());
+  const all = tools(ctx, peers, cliSkipped).map((t) =>
+    chosen && !chosen.includes(t.tool) && !t.skipped ? { ...t, skipped: 'not in BENCH_TOOLS for this run' } : t,
+  );
   const active = all.filter((t) => !t.skipped);
   const kex: KexRecord[] = [];
 

@@ -91,7 +91,7 @@ async function runOnHost(
   if (cancelSignal.aborted) return result(host, startedAt, 'Cancelled', { error: 'cancelled before the host started' });
 
   const pooled = request.sessions;
-  const session = pooled ? pooled.session(host) : new HostSession(host, { pipelined: true });
+  const session = pooled ? pooled.session(host) : new HostSession(host, { oneShot: true });
   if (session.state === 'broken') {
     const why = session.brokenReason;
     pooled?.forget(host);

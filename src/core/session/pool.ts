@@ -35,8 +35,11 @@ export interface SessionOptions {
   record?: DurableShellRecord;
   /** Durable: keep the spool after the shell ends (background jobs). */
   keepSpool?: boolean;
-  /** Live: send the first run without waiting for the shell's hello (a one-shot run saves a round trip). */
-  pipelined?: boolean;
+  /**
+   * Live, for a single run: the run is sent without waiting for the shell's hello (saving a round
+   * trip), and the shell ends right after it (saving the messages that would close it).
+   */
+  oneShot?: boolean;
   /** Durable: spool bytes after which received output is trimmed from the host, between runs. */
   spoolLimitBytes?: number;
 }
@@ -138,7 +141,7 @@ export class HostSession extends EventEmitter {
   }
 
   private async startShell(client: Client, signal?: AbortSignal): Promise<FramedShell> {
-    if (!this.options.durable) return openDirectShell(client, signal, this.options.pipelined);
+    if (!this.options.durable) return openDirectShell(client, signal, this.options.oneShot);
     if (this.record_) {
       if (!this.shell) await this.checkStillThere(client, this.record_);
       return reattachDurableShell(client, this.record_, this.shell?.brokenReason ? undefined : this.shell);
@@ -223,7 +226,7 @@ export class HostSession extends EventEmitter {
       this.changed();
       try {
         await this.trimSpool(shell);
-        return await shell.run(program, sink, control);
+        return await shell.run(this.options.oneShot ? { ...program, exitAfter: true } : program, sink, control);
       } finally {
         this.running = false;
         this.activeRunId = undefined;

@@ -37,8 +37,9 @@ export function helloProgram(token: string, durableDir?: string): string {
       ? `__ri_d=${shellQuote(durableDir)}; echo $$ >"$__ri_d/pid"`
       : // A random name, made with `mkdir -m 700` (which fails on anything already there) when first needed.
         `__ri_d="\${TMPDIR:-/tmp}/remote-invoke.${crypto.randomBytes(8).toString('hex')}"`,
-    // A kept spool (a job) records how the shell ended, even when its script called `exit`.
-    `trap '__ri_x=$?; ${exitMarker}; ${exitMarker} >&2; if [ -f "$__ri_d/keep" ]; then echo $__ri_x >"$__ri_d/status"; elif [ -d "$__ri_d" ]; then rm -rf "$__ri_d"; fi' EXIT`,
+    // A kept spool (a job) records how the shell ended, even when its script called `exit`. The
+    // files are settled before the markers: a client that has gone already must not leave them.
+    `trap '__ri_x=$?; if [ -f "$__ri_d/keep" ]; then echo $__ri_x >"$__ri_d/status"; elif [ -d "$__ri_d" ]; then rm -rf "$__ri_d"; fi; ${exitMarker}; ${exitMarker} >&2' EXIT`,
     // Scripts are sourced from a here-document on fd 9 through /dev/fd/9 where the host can open
     // that path (bash's own test emulates /dev/fd/N, so the probe sources it for real).
     `if [ -d /dev/fd ] && [ -r /dev/fd/5 ]; then . /dev/fd/5; fi 2>/dev/null 5<<'${token}P'`,
@@ -67,7 +68,8 @@ export interface Hello {
 }
 
 export function parseHello(token: string, line: string): Hello | undefined {
-  const m = new RegExp(`^${token} H (\\d+) (\\d+) (bash)? ?(.*)$`).exec(line);
+  if (!line.startsWith(token)) return undefined;
+  const m = /^ H (\d+) (\d+) (bash)? ?(.*)$/.exec(line.slice(token.length));
   if (!m) return undefined;
   return { pid: Number(m[1]), pgid: Number(m[2]), shell: m[3] ? 'bash' : 'sh', dir: m[4] };
 }
@@ -83,7 +85,7 @@ export interface RunProgram {
   interpreter?: string[];
   /** A sourced script written for bash: run by bash instead when the session shell is a plain sh. */
   sourceAs?: 'sh' | 'bash';
-  /** Ends the shell after the run (a background job's one run); its spool stays for receiving. */
+  /** Ends the shell after the run: a background job's one run (its spool stays for receiving), or a one-shot session's. */
   exitAfter?: boolean;
 }
 

@@ -46,8 +46,11 @@ export interface ShellTransport {
   readonly paused: boolean;
   /** Signals the shell's whole process group (the shell traps TERM while a run is active). */
   signalGroup(hello: Hello, signal: 'TERM' | 'KILL'): void;
-  /** Gives up this transport (for a live channel that ends the shell); resolves once the channel is closed. */
-  close(): Promise<void>;
+  /**
+   * Gives up this transport (for a live channel that ends the shell); resolves once the channel is
+   * closed. `shellEnding`: the shell ends by itself, so nothing more is sent to it.
+   */
+  close(shellEnding?: boolean): Promise<void>;
 }
 
 export interface TransportEvents {
@@ -91,6 +94,8 @@ export class FramedShell extends EventEmitter {
   brokenReason: string | undefined;
   /** Set while a durable shell has no transport; a run in flight waits for the next one. */
   detachedReason: string | undefined;
+  /** The shell has ended or was told to end after its run: closing need not say anything to it. */
+  private ending = false;
   /** Bytes received per stream, and through the last complete line (a safe resume point). */
   readonly received: Record<OutputStream, number> = { stdout: 0, stderr: 0 };
   readonly lineBoundary: Record<OutputStream, number> = { stdout: 0, stderr: 0 };
@@ -235,12 +240,13 @@ export class FramedShell extends EventEmitter {
           ? `the remote shell exited with code ${info.exitCode}`
           : 'the remote shell ended';
     this.brokenReason ??= why;
+    this.ending = true;
     const run = this.active;
     if (run) {
       this.flushReaders(run.sink);
       run.finish({ kind: 'shell-ended', ...info });
     }
-    this.transport?.close();
+    this.transport?.close(true);
     this.emit('closed', why);
   }
 
@@ -307,6 +313,7 @@ export class FramedShell extends EventEmitter {
       if (control.timeoutMs !== undefined) timer = setTimeout(() => stop('timeout'), control.timeoutMs);
       if (control.signal?.aborted) stop('cancel');
       else control.signal?.addEventListener('abort', onAbort, { once: true });
+      if (program.exitAfter) this.ending = true;
       this.transport?.write(runProgram(this.token, { ...program, runId }));
     });
   }
@@ -353,7 +360,7 @@ export class FramedShell extends EventEmitter {
   /** Gives up the transport (ending a live shell; detaching from a durable one). */
   close(): Promise<void> {
     this.brokenReason ??= 'the session was closed';
-    return this.transport?.close() ?? Promise.resolve();
+    return this.transport?.close(this.ending) ?? Promise.resolve();
   }
 }
 
@@ -407,7 +414,7 @@ export abstract class ChannelTransport extends EventEmitter implements ShellTran
   /** A side channel could not be opened to deliver a signal. */
   protected onSignalFailed(): void {}
 
-  abstract close(): Promise<void>;
+  abstract close(shellEnding?: boolean): Promise<void>;
 }
 
 /** A shell on a live exec channel: it lives exactly as long as the channel. */
@@ -428,7 +435,9 @@ export class DirectTransport extends ChannelTransport {
     this.channel.close();
   }
 
-  close(): Promise<void> {
+  close(shellEnding = false): Promise<void> {
+    // A shell that ends by itself closes its channel; the connection's end takes care of the rest.
+    if (shellEnding) return Promise.resolve();
     return endChannel(this.channel, 'exit\n');
   }
 }
