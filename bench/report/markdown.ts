@@ -233,9 +233,9 @@ export function markdown(r: BenchResults): string {
       ),
     );
     out.push('');
-    out.push('What the session set-up commands cost on this box (each loopback host is this machine):');
+    out.push('What the commands behind a session cost on this box (each loopback host is this machine):');
     out.push('');
-    out.push(table(['command', 'per call'], p.remoteCommands.map((c) => [`\`${c.command}\``, fmtMs(c.ms)])));
+    out.push(table(['command', 'per call', 'in a session'], p.remoteCommands.map((c) => [`\`${c.command}\``, fmtMs(c.ms), c.role ?? ''])));
     out.push('');
   }
 

@@ -22,7 +22,7 @@ export interface ProfileResults {
   floor: Record<'connect' | 'firstExec' | 'total', PhaseStats>;
   engine: Record<'connect' | 'openShell' | 'run' | 'close' | 'total', PhaseStats>;
   /** per call, measured by running them 50 times in one local sh */
-  remoteCommands: { command: string; ms: number }[];
+  remoteCommands: { command: string; role?: string; ms: number }[];
 }
 
 function stats(xs: number[], stalls = false): PhaseStats {
@@ -85,8 +85,15 @@ export async function profile(ctx: BenchContext): Promise<ProfileResults> {
     }
   }
   const remoteCommands = [];
-  for (const command of ['ps -o pgid= -p $$', 'd=$(mktemp -d) && rm -rf "$d"', 'bash --noprofile --norc -c :', 'uname -n']) {
-    remoteCommands.push({ command, ms: await perCall(command) });
+  const commands = [
+    { command: `/bin/sh -c 'exec bash --noprofile --norc -c :'`, role: 'the session shell start: /bin/sh picks bash when it is the login shell' },
+    { command: 'bash --noprofile --norc -c :', role: 'a bash start alone' },
+    { command: 'uname -n', role: 'the command itself' },
+    { command: 'd=$(mktemp -d) && rm -rf "$d"', role: 'a private directory: made only when a run needs a file (an interpreter)' },
+    { command: 'ps -o pgid= -p $$', role: 'the process group, where /proc cannot be read' },
+  ];
+  for (const { command, role } of commands) {
+    remoteCommands.push({ command, role, ms: await perCall(command) });
   }
   const result: ProfileResults = {
     iterations,

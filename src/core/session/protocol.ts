@@ -31,31 +31,31 @@ export const SESSION_SHELL_COMMAND =
  * durable job keeps its spool until removed), and answers `TOKEN H <pid> <pgid> <bash|sh> <dir>`.
  */
 export function helloProgram(token: string, durableDir?: string): string {
-  const exitMarker = `printf "\\n%s X %s\\n" ${token} $__ri_x`;
   return [
+    // bash reads a pipe a byte at a time, so the token is spelt once and both streams share one printf.
+    `__ri_t=${token}; __ri_2() { command printf "$@" >&2; command printf "$@"; }`,
     durableDir
       ? `__ri_d=${shellQuote(durableDir)}; echo $$ >"$__ri_d/pid"`
       : // A random name, made with `mkdir -m 700` (which fails on anything already there) when first needed.
         `__ri_d="\${TMPDIR:-/tmp}/remote-invoke.${crypto.randomBytes(8).toString('hex')}"`,
     // A kept spool (a job) records how the shell ended, even when its script called `exit`. The
     // files are settled before the markers: a client that has gone already must not leave them.
-    `trap '__ri_x=$?; if [ -f "$__ri_d/keep" ]; then echo $__ri_x >"$__ri_d/status"; elif [ -d "$__ri_d" ]; then rm -rf "$__ri_d"; fi; ${exitMarker}; ${exitMarker} >&2' EXIT`,
+    `trap '__ri_x=$?; if [ -f "$__ri_d/keep" ]; then echo $__ri_x >"$__ri_d/status"; elif [ -d "$__ri_d" ]; then rm -rf "$__ri_d"; fi; __ri_2 "\\n%s X %s\\n" $__ri_t $__ri_x' EXIT`,
     // Scripts are sourced from a here-document on fd 9 through /dev/fd/9 where the host can open
     // that path (bash's own test emulates /dev/fd/N, so the probe sources it for real).
-    `if [ -d /dev/fd ] && [ -r /dev/fd/5 ]; then . /dev/fd/5; fi 2>/dev/null 5<<'${token}P'`,
+    `if [ -d /dev/fd ] && [ -r /dev/fd/5 ]; then . /dev/fd/5; fi 2>/dev/null 5<<'__ri_P'`,
     '__ri_fdok=1',
-    `${token}P`,
+    '__ri_P',
     `trap : TERM`,
     // The framing writes through copies of stdout/stderr that a script's `exec >…` does not
     // move: on fds 60/61 in bash, out of the way of scripts that use 3-9; 7/8 in a plain sh.
     `if [ -n "$BASH_VERSION" ]; then exec 60>&1 61>&2; __ri_o=60 __ri_e=61; else exec 7>&1 8>&2; __ri_o=7 __ri_e=8; fi`,
-    ...framingFunctions(token, !!durableDir),
+    ...framingFunctions(!!durableDir),
     // The process group to signal, read without a fork where /proc exists (ps costs ~15 ms).
     `if read -r __ri_pg 2>/dev/null </proc/$$/stat; then __ri_pg=\${__ri_pg##*) }; set -- $__ri_pg; __ri_pg=$3; set --; ` +
       `else __ri_pg=$(ps -o pgid= -p $$ 2>/dev/null) || __ri_pg=$$; fi`,
     // On both streams: each stream's output starts after its hello (login noise comes before).
-    `printf '%s H %s %s %s %s\\n' ${token} "$$" $__ri_pg "\${BASH_VERSION:+bash}" "$__ri_d"`,
-    `printf '%s H %s %s %s %s\\n' ${token} "$$" $__ri_pg "\${BASH_VERSION:+bash}" "$__ri_d" >&2`,
+    `__ri_2 '%s H %s %s %s %s\\n' $__ri_t "$$" $__ri_pg "\${BASH_VERSION:+bash}" "$__ri_d"`,
     '',
   ].join('\n');
 }
@@ -102,7 +102,7 @@ export interface RunProgram {
  * exported environment and cwd carry over. While a script runs, SIGTERM to the process group
  * kills its children and makes the shell `return` from it rather than die.
  */
-function framingFunctions(token: string, durable: boolean): string[] {
+function framingFunctions(durable: boolean): string[] {
   const busy = (flag: number) => (durable ? ` echo ${flag} >|"$__ri_d/busy";` : '');
   const restoreTrace = 'case $__ri_fl in *x*) set -x;; esac;';
   const makeDir = '[ -d "$__ri_d" ] || mkdir -m 700 "$__ri_d";';
@@ -114,8 +114,7 @@ function framingFunctions(token: string, durable: boolean): string[] {
     `__ri_load() { if [ -n "$__ri_fdok" ]; then __ri_f=/dev/fd/9; else ${makeDir} command cat <&9 >|"$__ri_f"; fi; ${restoreTrace} }`,
     `__ri_trace() { ${restoreTrace} }`,
     `__ri_post() { __ri_s=$1; __ri_fl=$2; set +x +e +u; [ -z "$BASH_VERSION" ] || set +o pipefail; trap : TERM; }`,
-    `__ri_end() { command printf '\\n%s E %s %s\\n' ${token} "$1" "$__ri_s" >&2; ` +
-      `command printf '\\n%s E %s %s\\n' ${token} "$1" "$__ri_s";${busy(0)} ${restoreTrace} }`,
+    `__ri_end() { __ri_2 '\\n%s E %s %s\\n' $__ri_t "$1" "$__ri_s";${busy(0)} ${restoreTrace} }`,
   ];
 }
 
