@@ -233,6 +233,16 @@ export function markdown(r: BenchResults): string {
       ),
     );
     out.push('');
+    if (p.hostSide) {
+      const extra = p.hostSide.engineMs - p.hostSide.floorMs;
+      out.push(
+        `What one cold host asks of the host itself, without SSH: the login shell running the floor's exec ` +
+          `\`${'${SHELL}'} -c 'uname -n'\` costs ${fmtMs(p.hostSide.floorMs)} of CPU; the engine's session shell command fed its hello and ` +
+          `a one-shot run costs ${fmtMs(p.hostSide.engineMs)} (/bin/sh picks the shell, bash starts and reads the framing a byte at a time, ` +
+          `forks the command). At N = 100 on 2 shared cores those ${fmtMs(extra)} per host are about ${fmtMs((extra * 100) / 2)} of wall time.`,
+      );
+      out.push('');
+    }
     out.push('What the commands behind a session cost on this box (each loopback host is this machine):');
     out.push('');
     out.push(table(['command', 'per call', 'in a session'], p.remoteCommands.map((c) => [`\`${c.command}\``, fmtMs(c.ms), c.role ?? ''])));

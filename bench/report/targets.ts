@@ -59,6 +59,14 @@ function hostWorkNote(peerMs: number | undefined, hostWorkMs: number | undefined
   return `out of reach on this box: ${ratio}x means ${fmt(needed, 'ms')}, but the hosts' own work with no SSH at all takes ${fmt(hostWorkMs, 'ms')} (host-work row)`;
 }
 
+/** What the session shell alone adds on the hosts at N (profile's host-side measurement), against the floor's time. */
+function sessionShellNote(r: BenchResults, n: number | undefined, floorMs: number | undefined): string | undefined {
+  const host = r.scenarios.profile?.hostSide;
+  if (!host || n === undefined || floorMs === undefined) return undefined;
+  const extraWall = ((host.engineMs - host.floorMs) * n) / 2;
+  return `the session shell alone costs each host ${fmt(host.engineMs - host.floorMs, 'ms')} more CPU than a bare exec (profile), about ${fmt(extraWall, 'ms')} of wall time at N=${n} on 2 cores, ${pct(extraWall / floorMs)} of the floor's time`;
+}
+
 export function checkTargets(r: BenchResults): TargetCheck[] {
   const out: TargetCheck[] = [];
   const cold = r.scenarios.cold;
@@ -79,7 +87,7 @@ export function checkTargets(r: BenchResults): TargetCheck[] {
       limit: 1.2,
       op: '<=',
       unit: 'x',
-      note: coldNote,
+      note: [coldNote, sessionShellNote(r, coldN, c('ssh2-floor')?.time.median)].filter(Boolean).join('; ') || undefined,
     }),
   );
   const warm = r.scenarios.warm;

@@ -2,8 +2,12 @@
 // split into its steps (connect, open the session shell and wait for its hello, run, close),
 // the floor's (connect, first exec), both on one quiet host, one at a time; and what the
 // session set-up commands cost on this box (every loopback host is this machine).
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { connect, HostSession } from '../../src/core';
+import { helloProgram, newToken, runProgram, SESSION_SHELL_COMMAND } from '../../src/core/session/protocol';
 import type { BenchContext } from '../lib/context';
 import { floorConnect, floorExec } from '../lib/floor';
 import { quiesce, runProcess } from '../lib/proc';
@@ -23,6 +27,12 @@ export interface ProfileResults {
   engine: Record<'connect' | 'openShell' | 'run' | 'close' | 'total', PhaseStats>;
   /** per call, measured by running them 50 times in one local sh */
   remoteCommands: { command: string; role?: string; ms: number }[];
+  /**
+   * What one cold host's run asks of the host itself, no SSH: the login shell running the
+   * floor's exec (`bash -c 'uname -n'`) against the engine's session shell command fed its hello
+   * and a one-shot run. Per call, 50 calls in one local sh.
+   */
+  hostSide?: { floorMs: number; engineMs: number };
 }
 
 function stats(xs: number[], stalls = false): PhaseStats {
@@ -32,8 +42,8 @@ function stats(xs: number[], stalls = false): PhaseStats {
   return out;
 }
 
-async function perCall(command: string, times = 50): Promise<number> {
-  const r = await runProcess('sh', ['-c', `i=0; while [ $i -lt ${times} ]; do ${command} >/dev/null 2>&1; i=$((i+1)); done`]);
+async function perCall(command: string, times = 50, env?: NodeJS.ProcessEnv): Promise<number> {
+  const r = await runProcess('sh', ['-c', `i=0; while [ $i -lt ${times} ]; do ${command} >/dev/null 2>&1; i=$((i+1)); done`], { env });
   const base = await runProcess('sh', ['-c', `i=0; while [ $i -lt ${times} ]; do : ; i=$((i+1)); done`]);
   return round3((r.ms - base.ms) / times);
 }
@@ -96,6 +106,7 @@ export async function profile(ctx: BenchContext): Promise<ProfileResults> {
     remoteCommands.push({ command, role, ms: await perCall(command) });
   }
   const result: ProfileResults = {
+    hostSide: await hostSide(),
     iterations,
     floor: { connect: stats(f.connect), firstExec: stats(f.firstExec, true), total: stats(f.total) },
     engine: {
@@ -110,4 +121,22 @@ export async function profile(ctx: BenchContext): Promise<ProfileResults> {
   ctx.log(`  floor: connect ${result.floor.connect.median} ms, first exec ${result.floor.firstExec.median} ms`);
   ctx.log(`  engine: connect ${result.engine.connect.median} ms, shell+hello ${result.engine.openShell.median} ms, run ${result.engine.run.median} ms`);
   return result;
+}
+
+/** The host-side work of one cold host, run locally as sshd would start it (see ProfileResults). */
+async function hostSide(): Promise<{ floorMs: number; engineMs: number }> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'remote-invoke-bench-host-'));
+  try {
+    const token = newToken();
+    const input = path.join(dir, 'input');
+    fs.writeFileSync(input, helloProgram(token) + runProgram(token, { runId: 1, text: COMMAND, fileName: 'run-script', args: [], exitAfter: true }));
+    const env = { ...process.env, RI_SESSION: SESSION_SHELL_COMMAND, RI_INPUT: input, RI_COMMAND: COMMAND };
+    const login = '"${SHELL:-/bin/sh}" -c';
+    return {
+      floorMs: await perCall(`${login} "$RI_COMMAND" </dev/null`, 50, env),
+      engineMs: await perCall(`${login} "$RI_SESSION" <"$RI_INPUT"`, 50, env),
+    };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
