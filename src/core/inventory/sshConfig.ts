@@ -21,6 +21,8 @@ export interface ResolvedHost {
   connectTimeoutMs?: number;
   serverAliveIntervalMs?: number;
   proxyJump?: string;
+  /** ProxyCommand with its tokens expanded: its stdin and stdout carry the connection. */
+  proxyCommand?: string;
 }
 
 export interface HostTarget {
@@ -106,12 +108,34 @@ function globFiles(pattern: string): string[] {
   }
 }
 
+/**
+ * OpenSSH hands a ProxyCommand to the shell as the rest of its line, verbatim; the ssh-config
+ * parser would re-tokenise it (and move quotes). Each value is swapped for a placeholder before
+ * parsing and swapped back when a host is resolved.
+ */
+const PROXY_COMMAND_LINE = /^([ \t]*ProxyCommand)([ \t]*=[ \t]*|[ \t]+)(.*?)[ \t\r]*$/gim;
+const PROXY_COMMAND_PLACEHOLDER = /^__ri_proxy_command_(\d+)$/;
+
+function parseConfig(text: string): { config: SSHConfig; proxyCommands: string[] } {
+  const proxyCommands: string[] = [];
+  const protectedText = text.replace(PROXY_COMMAND_LINE, (_line, key: string, _sep: string, value: string) => {
+    proxyCommands.push(value);
+    return `${key} __ri_proxy_command_${proxyCommands.length - 1}`;
+  });
+  return { config: SSHConfig.parse(protectedText), proxyCommands };
+}
+
 /** A parsed ssh_config (with Includes followed), read once and queried per host. */
 export class SshConfigFile {
+  private readonly config: SSHConfig;
+  private readonly proxyCommands: string[];
+
   private constructor(
     readonly filePath: string | undefined,
-    private readonly config: SSHConfig,
-  ) {}
+    text: string,
+  ) {
+    ({ config: this.config, proxyCommands: this.proxyCommands } = parseConfig(text));
+  }
 
   static load(filePath?: string): SshConfigFile {
     const resolved = filePath ? expandHome(filePath) : defaultSshConfigPath();
@@ -123,11 +147,11 @@ export class SshConfigFile {
       if (filePath) throw err;
     }
     const baseDir = path.join(os.homedir(), '.ssh');
-    return new SshConfigFile(resolved, SSHConfig.parse(expandIncludes(text, baseDir, 0)));
+    return new SshConfigFile(resolved, expandIncludes(text, baseDir, 0));
   }
 
   static fromText(text: string): SshConfigFile {
-    return new SshConfigFile(undefined, SSHConfig.parse(expandIncludes(text, path.join(os.homedir(), '.ssh'), 0)));
+    return new SshConfigFile(undefined, expandIncludes(text, path.join(os.homedir(), '.ssh'), 0));
   }
 
   /** Concrete Host aliases (no wildcards or negations), in file order. */
@@ -168,7 +192,7 @@ export class SshConfigFile {
     const hostName = expandTokens(one('hostname') ?? target.host, target.host, '', 0);
     const port = target.port ?? Number(one('port') ?? 22);
     const user = target.user ?? one('user') ?? os.userInfo().username;
-    const tokens = (p: string) => expandHome(expandTokens(p, hostName, user, port));
+    const tokens = (p: string) => expandHome(expandTokens(p, hostName, user, port, target.host));
     const identityFiles = many('identityfile').map(tokens);
     const knownHosts = many('userknownhostsfile').map(tokens);
     const seconds = (k: string) => (one(k) !== undefined ? Number(one(k)) * 1000 : undefined);
@@ -191,7 +215,14 @@ export class SshConfigFile {
       connectTimeoutMs: seconds('connecttimeout'),
       serverAliveIntervalMs: seconds('serveraliveinterval'),
       proxyJump: one('proxyjump') && one('proxyjump') !== 'none' ? one('proxyjump') : undefined,
+      proxyCommand: this.proxyCommand(one('proxycommand'), (p) => expandTokens(p, hostName, user, port, target.host)),
     };
+  }
+
+  private proxyCommand(placeholder: string | undefined, expand: (p: string) => string): string | undefined {
+    const match = placeholder ? PROXY_COMMAND_PLACEHOLDER.exec(placeholder) : null;
+    const value = match ? this.proxyCommands[Number(match[1])] : undefined;
+    return value && value !== 'none' ? expand(value) : undefined;
   }
 }
 
@@ -215,11 +246,13 @@ function defaultIdentityFiles(): string[] {
 }
 
 /** The ssh_config `%` tokens that make sense without a live connection. */
-function expandTokens(value: string, host: string, user: string, port: number): string {
-  return value.replace(/%([%hdurpl])/g, (_m, t: string) => {
+function expandTokens(value: string, host: string, user: string, port: number, alias = host): string {
+  return value.replace(/%([%hdurpln])/g, (_m, t: string) => {
     switch (t) {
       case '%':
         return '%';
+      case 'n':
+        return alias;
       case 'h':
         return host;
       case 'd':

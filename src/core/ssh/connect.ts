@@ -1,6 +1,7 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
-import type { Duplex } from 'node:stream';
+import { Duplex } from 'node:stream';
 import type { AnyAuthMethod, AuthenticationType, Client, ParsedKey } from 'ssh2';
 
 // ssh2 is loaded on the first connection, not when the engine is: the extension's activation
@@ -134,6 +135,9 @@ export function connect(host: ResolvedHost, options: ConnectOptions = {}): Promi
 
   return new Promise<Client>((resolve, reject) => {
     const client = new (ssh2().Client)();
+    // A ProxyJump hop already carries the connection; ProxyCommand applies to a direct one.
+    const proxy = host.proxyCommand && !options.via ? new ProxyCommand(host.proxyCommand) : undefined;
+    if (proxy) client.once('close', () => proxy.stop());
     let settled = false;
     let hostKeyError: string | undefined;
     const tried: string[] = [];
@@ -149,12 +153,18 @@ export function connect(host: ResolvedHost, options: ConnectOptions = {}): Promi
       // ssh2 does not always destroy a socket it was handed (e.g. a server that never sends its
       // banner); a socket left open keeps the process alive and leaks a descriptor.
       socket?.destroy();
+      proxy?.stop();
       reject(failure);
     };
     const timeoutMs = options.connectTimeoutMs ?? host.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
     const deadline = new PausableDeadline(timeoutMs, () =>
       fail(new HostFailure('Unreachable', `connection to ${where} timed out after ${timeoutMs / 1000} s`)),
     );
+    const unreachable = (why: string) => {
+      if (!proxy) return fail(new HostFailure('Unreachable', why));
+      // What the proxy printed on its way out says why; wait (briefly) until it has said it.
+      proxy.ended().then(() => fail(new HostFailure('Unreachable', `${why} (${proxy.explain()})`)));
+    };
     const onAbort = () => fail(new HostFailure('Cancelled', 'cancelled while connecting'));
     if (options.signal?.aborted) return onAbort();
     options.signal?.addEventListener('abort', onAbort, { once: true });
@@ -182,6 +192,7 @@ export function connect(host: ResolvedHost, options: ConnectOptions = {}): Promi
       });
     };
     const openSocket = () => {
+      if (proxy) return startOver(proxy.socket);
       if (options.via) {
         // ProxyJump: a direct-tcpip channel through the jump host carries this connection.
         return options.via.forwardOut('127.0.0.1', 0, host.hostName, host.port, (err, stream) => {
@@ -247,7 +258,7 @@ export function connect(host: ResolvedHost, options: ConnectOptions = {}): Promi
           new HostFailure('AuthFailed', `permission denied for ${where} (tried: ${tried.join(', ') || 'nothing available'})`),
         );
       }
-      fail(new HostFailure('Unreachable', `${where}: ${err.message}`));
+      unreachable(`${where}: ${err.message}`);
     });
     client.on('close', () => {
       if (hostKeyError) return fail(new HostFailure('HostKeyRejected', hostKeyError));
@@ -255,11 +266,54 @@ export function connect(host: ResolvedHost, options: ConnectOptions = {}): Promi
       if (tried.length) {
         return fail(new HostFailure('AuthFailed', `${where} closed the connection during authentication (tried: ${tried.join(', ')})`));
       }
-      fail(new HostFailure('Unreachable', `${where}: connection closed during set-up`));
+      unreachable(`${where}: connection closed during set-up`);
     });
 
     openSocket();
   });
+}
+
+/**
+ * ProxyCommand as OpenSSH runs it (`sh -c 'exec <command>'`): the command's stdin and stdout are
+ * the connection, its stderr is kept (the tail) to explain a failure.
+ */
+class ProxyCommand {
+  readonly socket: Duplex;
+  private readonly child: ChildProcessWithoutNullStreams;
+  private stderr = '';
+  private exit: string | undefined;
+  private readonly closed: Promise<void>;
+
+  constructor(private readonly command: string) {
+    this.child = spawn('/bin/sh', ['-c', `exec ${command}`], { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child.stderr.on('data', (d: Buffer) => (this.stderr = (this.stderr + d.toString()).slice(-400)));
+    this.closed = new Promise((resolve) => {
+      this.child.once('error', (err) => {
+        this.exit = `could not be started: ${err.message}`;
+        resolve();
+      });
+      this.child.once('close', (code, signal) => {
+        this.exit ??= signal ? `was killed by ${signal}` : `exited with code ${code}`;
+        resolve();
+      });
+    });
+    this.socket = Duplex.from({ readable: this.child.stdout, writable: this.child.stdin });
+    this.socket.on('error', () => undefined); // the proxy's end shows as the connection closing
+  }
+
+  /** Resolves once the command has ended, or after a second if it has not. */
+  ended(): Promise<void> {
+    return Promise.race([this.closed, new Promise<void>((resolve) => setTimeout(resolve, 1000).unref())]);
+  }
+
+  explain(): string {
+    const said = this.stderr.trim().split('\n').pop();
+    return `ProxyCommand \`${this.command}\` ${this.exit ?? 'closed its output'}${said ? `: ${said}` : ''}`;
+  }
+
+  stop(): void {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill();
+  }
 }
 
 /**
