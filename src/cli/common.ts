@@ -96,6 +96,11 @@ export function write(stream: NodeJS.WriteStream, text: string): Promise<void> |
   if (!stream.write(text)) return new Promise((resolve) => stream.once('drain', resolve));
 }
 
+/** Resolves once `text` has left this process (handed to the OS), not merely been queued. */
+export function writeOut(stream: NodeJS.WritableStream, text: string): Promise<void> {
+  return new Promise((resolve) => stream.write(text, () => resolve()));
+}
+
 /** A name for a session or job: safe as a file name in the state directory. */
 export function checkName(kind: string, name: string | undefined): string {
   if (!name) throw new UsageError(`no ${kind} name given`);

@@ -8,6 +8,8 @@ import {
   type HostStatus,
   type InvokeEvent,
   type InvokeRequest,
+  type OutputStream,
+  type SessionPool,
 } from '../core';
 import {
   checkName,
@@ -20,6 +22,7 @@ import {
   secondsToMs,
   stateDir,
   write,
+  writeOut,
 } from './common';
 import { openNamedSessions } from './session';
 import { EXIT, UsageError } from './usage';
@@ -122,7 +125,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     ? openNamedSessions(parsed.session, request.targets, parsed.idleTimeoutSeconds)
     : undefined;
   const run = invoke({ ...request, sessions: named?.pool, signal: controller.signal });
-  const render = renderBatch(json, hideComputerName);
+  const render = renderBatch(json, hideComputerName, named && acknowledgeWritten(named.pool));
   for await (const batch of run.batches()) await render(batch);
   const results = await run.results;
   named?.close();
@@ -159,8 +162,34 @@ async function startJobCommand(parsed: ParsedRun): Promise<number> {
   return job.children.every((c) => c.state === 'Running') ? EXIT.ok : EXIT.hostFailed;
 }
 
-/** A batch of events as at most two writes (stdout, stderr): a million lines are not a million writes. */
-export function renderBatch(json: boolean, hideComputerName: boolean) {
+/**
+ * Tells a named session's hosts how many lines of each stream are out of this process, so the
+ * record a later process resumes from never skips a line this one did not get to print.
+ */
+function acknowledgeWritten(pool: SessionPool): (batch: InvokeEvent[]) => void {
+  const written = new Map<string, Record<OutputStream, number>>();
+  return (batch) => {
+    const touched = new Set<string>();
+    for (const event of batch) {
+      if (event.type !== 'output') continue;
+      let counts = written.get(event.host);
+      if (!counts) written.set(event.host, (counts = { stdout: 0, stderr: 0 }));
+      counts[event.stream]++;
+      touched.add(event.host);
+    }
+    for (const host of touched) {
+      const counts = written.get(host) as Record<OutputStream, number>;
+      pool.session(host).acknowledge('stdout', counts.stdout);
+      pool.session(host).acknowledge('stderr', counts.stderr);
+    }
+  };
+}
+
+/**
+ * A batch of events as at most two writes (stdout, stderr): a million lines are not a million
+ * writes. With `written`, each batch is reported once its text has left the process.
+ */
+export function renderBatch(json: boolean, hideComputerName: boolean, written?: (batch: InvokeEvent[]) => void) {
   return async (batch: InvokeEvent[]): Promise<void> => {
     let out = '';
     let err = '';
@@ -173,19 +202,24 @@ export function renderBatch(json: boolean, hideComputerName: boolean) {
         else out += text;
       }
     }
-    if (out) await write(process.stdout, out);
-    if (err) await write(process.stderr, err);
+    if (!written) {
+      if (out) await write(process.stdout, out);
+      if (err) await write(process.stderr, err);
+      return;
+    }
+    await Promise.all([out && writeOut(process.stdout, out), err && writeOut(process.stderr, err)]);
+    written(batch);
   };
 }
 
 /** Output lines and per-host results, in text or JSON Lines. */
-export function renderEvent(json: boolean, hideComputerName: boolean) {
+export function renderEvent(json: boolean, hideComputerName: boolean, put: (stream: NodeJS.WriteStream, text: string) => Promise<void> | void = write) {
   return (event: InvokeEvent | { type: 'output'; host: string; stream: 'stdout' | 'stderr'; line: string }): Promise<void> | void => {
     if (event.type === 'start') return;
-    if (json) return write(process.stdout, JSON.stringify(event) + '\n');
+    if (json) return put(process.stdout, JSON.stringify(event) + '\n');
     if (event.type !== 'output') return;
     const text = (hideComputerName ? '' : `${event.host}: `) + event.line + '\n';
-    return write(event.stream === 'stderr' ? process.stderr : process.stdout, text);
+    return put(event.stream === 'stderr' ? process.stderr : process.stdout, text);
   };
 }
 

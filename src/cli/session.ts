@@ -20,6 +20,7 @@ import {
   positiveNumber,
   stateDir,
   write,
+  writeOut,
 } from './common';
 import { describeResult, exitCodeFor, renderEvent } from './run';
 import { EXIT, UsageError } from './usage';
@@ -34,7 +35,7 @@ export function openNamedSessions(name: string, hosts: string[], idleTimeoutSeco
   const store = new SessionStore(stateDir());
   const record: NamedSessionRecord = store.get(name) ?? { name, createdAt: new Date().toISOString(), hosts: [], shells: {} };
   for (const host of hosts) if (!record.hosts.includes(host)) record.hosts.push(host);
-  const pool = new SessionPool({ durable: true, idleTimeoutSeconds });
+  const pool = new SessionPool({ durable: true, idleTimeoutSeconds, acknowledged: true });
   const save = () => {
     for (const host of pool.hosts()) {
       const shell = pool.session(host).record;
@@ -45,7 +46,8 @@ export function openNamedSessions(name: string, hosts: string[], idleTimeoutSeco
   };
   for (const host of hosts) pool.session(host, { record: record.shells[host] });
   pool.on('record', save);
-  // Offsets move with every line; saving them often keeps a killed CLI's successor close to exact.
+  // Offsets move with every line written out; saving them often keeps a killed CLI's successor
+  // from re-reading more than the last half second (it never skips a line).
   const timer = setInterval(save, 500);
   save();
   return {
@@ -185,13 +187,20 @@ async function receiveSession(record: NamedSessionRecord, values: Record<string,
   const credentials = new SharedCredentials(settings.callbacks);
   const { pool, close } = openNamedSessions(record.name, record.hosts);
   const render = renderEvent(json, false);
+  const renderOut = renderEvent(json, false, writeOut);
   const results: HostResult[] = [];
   for (const host of record.hosts) {
     if (!record.shells[host]) continue;
     const startedAt = Date.now();
+    const session = pool.session(host);
+    const written = { stdout: 0, stderr: 0 };
     try {
-      const outcome = await pool.session(host).receive({ ...settings, credentials }, {
-        line: (stream: OutputStream, line: string) => (void render({ type: 'output', host, stream, line }), true),
+      const outcome = await session.receive({ ...settings, credentials }, {
+        line: (stream: OutputStream, line: string) => {
+          const n = ++written[stream];
+          void Promise.resolve(renderOut({ type: 'output', host, stream, line })).then(() => session.acknowledge(stream, n));
+          return true;
+        },
         drained: async () => {},
       });
       if (!outcome) continue;

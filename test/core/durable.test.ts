@@ -383,6 +383,27 @@ describe('durable sessions (real sshd)', function () {
       assert.ok(repeated <= 50, `${repeated} lines repeated`);
     });
 
+    it('a CLI killed while its reader lags behind: session receive starts no later than what reached the reader', async () => {
+      const st = newState();
+      // far more than the pipe holds: the CLI waits on its stdout with lines queued behind it
+      const script = 'i=1; while [ $i -le 30000 ]; do echo "p$i"; i=$((i+1)); done; echo end';
+      const first = spawnCli(['run', ...F, '-H', 'host1', '--session', 'P', '-c', script], st, { slowReaderMs: 2500 });
+      setTimeout(() => first.child.kill('SIGKILL'), 2000); // several offset saves while blocked
+      const killed = await first.done;
+      assert.strictEqual(killed.signal, 'SIGKILL');
+      const r = await cli(['session', 'receive', 'P', ...F], st);
+      assert.strictEqual(r.code, 0, r.stderr);
+      const a = linesOf(killed.stdout).map((l) => l.replace('host1: ', ''));
+      const b = linesOf(r.stdout).map((l) => l.replace('host1: ', ''));
+      const all = [...numbered('p', 1, 30000), 'end'];
+      assert.ok(a.length > 0 && a.length < 30000, `the killed process printed ${a.length} lines; stderr: ${killed.stderr}; receive: ${r.stdout.length} bytes`);
+      assert.deepStrictEqual(a, all.slice(0, a.length), 'the killed process printed a prefix');
+      const start = all.indexOf(b[0]);
+      assert.ok(start >= 0 && start <= a.length, `receive starts at ${b[0]} but the reader got only ${a.length} lines: ${start - a.length} lines lost`);
+      assert.deepStrictEqual(b, all.slice(start), 'receive prints the rest, in order');
+      console.log(`      lagging reader: got ${a.length} lines before the kill, receive repeated ${a.length - start}`);
+    });
+
     it('a dropped link during a CLI run: it reconnects by itself and the output and exit status are complete', async () => {
       const st = newState();
       const script = 'i=1; while [ $i -le 40 ]; do echo "d$i"; echo "e$i" >&2; i=$((i+1)); sleep 0.05; done; exit_code=4; (exit $exit_code)';

@@ -52,6 +52,11 @@ export class FramedLineReader {
 
   constructor(private readonly isMarker: (line: string) => boolean) {}
 
+  /** An empty line has been read but not yet given out (its newline is the last byte read). */
+  get holdsEmptyLine(): boolean {
+    return this.heldEmpty;
+  }
+
   /**
    * Visits output lines and marker lines in stream order. A million lines a second go through
    * here, so nothing is allocated per line beyond the line itself.

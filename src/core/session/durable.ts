@@ -265,7 +265,7 @@ export async function reattachDurableShell(client: Client, record: DurableShellR
   return target;
 }
 
-/** The record as of now (offsets at the last complete line delivered). */
+/** The record as of now (offsets at the last complete line delivered, or acknowledged when that is tracked). */
 export function snapshotRecord(record: DurableShellRecord, shell: FramedShell, activeRunId?: number): DurableShellRecord {
-  return { ...record, offsets: { ...shell.lineBoundary }, nextRunId: shell.runCounter, activeRunId };
+  return { ...record, offsets: shell.resumeOffsets, nextRunId: shell.runCounter, activeRunId };
 }

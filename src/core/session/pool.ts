@@ -4,7 +4,7 @@ import { SshConfigFile } from '../inventory/sshConfig';
 import type { ConnectionSettings } from '../invoke/request';
 import { connectByName } from '../ssh/connect';
 import { SharedCredentials } from '../ssh/credentials';
-import { HostFailure } from '../types';
+import { HostFailure, type OutputStream } from '../types';
 import {
   createDurableShell,
   queryStatus,
@@ -42,6 +42,11 @@ export interface SessionOptions {
   oneShot?: boolean;
   /** Durable: spool bytes after which received output is trimmed from the host, between runs. */
   spoolLimitBytes?: number;
+  /**
+   * Durable: the offsets in the record advance only as far as the consumer says its lines are
+   * out (`acknowledge`), so a consumer killed mid-run leaves nothing unseen behind.
+   */
+  acknowledged?: boolean;
 }
 
 export const DEFAULT_SPOOL_LIMIT_BYTES = 8 << 20;
@@ -173,6 +178,7 @@ export class HostSession extends EventEmitter {
 
   private adopt(shell: FramedShell): void {
     this.shell = shell;
+    if (this.options.acknowledged) shell.trackAcknowledgements();
     shell.on('closed', () => this.changed());
     shell.on('detached', (why: string) => this.onDetached(shell, why));
   }
@@ -272,6 +278,11 @@ export class HostSession extends EventEmitter {
       if (this.record_) this.record_ = { ...this.record_, activeRunId: undefined };
       this.emit('record');
     }
+  }
+
+  /** The consumer has put out the first `lines` lines of `stream` that this session's shell gave it. */
+  acknowledge(stream: OutputStream, lines: number): void {
+    this.shell?.acknowledge(stream, lines);
   }
 
   /** A pty shell on this session's connection, for an interactive terminal. */

@@ -99,6 +99,12 @@ export class FramedShell extends EventEmitter {
   /** Bytes received per stream, and through the last complete line (a safe resume point). */
   readonly received: Record<OutputStream, number> = { stdout: 0, stderr: 0 };
   readonly lineBoundary: Record<OutputStream, number> = { stdout: 0, stderr: 0 };
+  /**
+   * With acknowledgements on (see `trackAcknowledgements`): lines given out per stream, where
+   * each chunk left the stream (line count → byte offset), and the offset up to which the
+   * consumer has said its lines are safely out.
+   */
+  private acks: { given: Record<OutputStream, number>; checkpoints: Record<OutputStream, { lines: number; offset: number }[]>; safe: Record<OutputStream, number> } | undefined;
 
   constructor(
     readonly token: string = newToken(),
@@ -175,6 +181,42 @@ export class FramedShell extends EventEmitter {
     const newline = chunk.lastIndexOf(10);
     if (newline >= 0) this.lineBoundary[stream] = before + newline + 1;
     this.readers[stream].read(chunk, this.visitors[stream]);
+    if (this.acks && newline >= 0) {
+      // A held empty line is not given out yet: its newline stays on the unacknowledged side.
+      const offset = this.lineBoundary[stream] - (this.readers[stream].holdsEmptyLine ? 1 : 0);
+      this.acks.checkpoints[stream].push({ lines: this.acks.given[stream], offset });
+    }
+  }
+
+  /**
+   * From now on the offsets saved for another process (`resumeOffsets`) advance only as far as
+   * the consumer acknowledges lines (`acknowledge`), so a consumer killed before its output was
+   * out loses nothing: its successor re-reads from there.
+   */
+  trackAcknowledgements(): void {
+    if (this.acks) return;
+    this.acks = {
+      given: { stdout: 0, stderr: 0 },
+      checkpoints: { stdout: [], stderr: [] },
+      safe: { ...this.lineBoundary },
+    };
+  }
+
+  /** The consumer has put out the first `lines` lines it was given on `stream` (counted from trackAcknowledgements). */
+  acknowledge(stream: OutputStream, lines: number): void {
+    const acks = this.acks;
+    if (!acks) return;
+    const checkpoints = acks.checkpoints[stream];
+    let reached = -1;
+    while (reached + 1 < checkpoints.length && checkpoints[reached + 1].lines <= lines) reached++;
+    if (reached < 0) return;
+    acks.safe[stream] = checkpoints[reached].offset;
+    checkpoints.splice(0, reached + 1);
+  }
+
+  /** Where another process should resume reading the spools: acknowledged lines only, when tracked. */
+  get resumeOffsets(): Record<OutputStream, number> {
+    return { ...(this.acks?.safe ?? this.lineBoundary) };
   }
 
   private visitorFor(stream: OutputStream): FramedVisitor {
@@ -189,8 +231,10 @@ export class FramedShell extends EventEmitter {
 
   private deliver(stream: OutputStream, line: string): void {
     if (this.active) {
+      if (this.acks) this.acks.given[stream]++;
       if (!this.active.sink.line(stream, line)) this.applyBackpressure(this.active.sink);
     } else if (this.hello && this.backlog.length < IDLE_BACKLOG_LINES) {
+      if (this.acks) this.acks.given[stream]++;
       this.backlog.push({ stream, line });
     }
   }
@@ -354,6 +398,10 @@ export class FramedShell extends EventEmitter {
     for (const stream of ['stdout', 'stderr'] as const) {
       this.received[stream] = 0;
       this.lineBoundary[stream] = 0;
+      if (this.acks) {
+        this.acks.checkpoints[stream] = [];
+        this.acks.safe[stream] = 0;
+      }
     }
   }
 

@@ -48,8 +48,11 @@ export interface CliProcess {
   waitForStdout(text: string, timeoutMs?: number): Promise<void>;
 }
 
-/** Spawns `remote-invoke ARGS` with its own state directory; no agent, no askpass, no terminal. */
-export function spawnCli(args: string[], stateDir: string): CliProcess {
+/**
+ * Spawns `remote-invoke ARGS` with its own state directory; no agent, no askpass, no terminal.
+ * `slowReader`: nobody reads its stdout for that long (the pipe fills and the CLI has to wait).
+ */
+export function spawnCli(args: string[], stateDir: string, options: { slowReaderMs?: number } = {}): CliProcess {
   const env: NodeJS.ProcessEnv = { ...process.env, REMOTE_INVOKE_STATE_DIR: stateDir };
   for (const k of ['SSH_ASKPASS', 'SSH_ASKPASS_REQUIRE', 'SSH_AUTH_SOCK', 'NODE_OPTIONS']) delete env[k];
   const started = Date.now();
@@ -61,6 +64,10 @@ export function spawnCli(args: string[], stateDir: string): CliProcess {
     stdout += d;
     for (const w of waiters.filter((x) => stdout.includes(x.text))) w.resolve();
   });
+  if (options.slowReaderMs) {
+    child.stdout!.pause();
+    setTimeout(() => child.stdout!.resume(), options.slowReaderMs);
+  }
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
   const done = new Promise<CliResult>((resolve) =>
