@@ -60,7 +60,7 @@ export function activate(context: vscode.ExtensionContext): RemoteInvokeApi {
   const vault = new SecretVault(context.secrets, context.globalState);
   const sessions = new Sessions(settings, inventory, vault, context.workspaceState);
   const outputs = new OutputPanels();
-  const results = new ResultsStore(settings);
+  const results = new ResultsStore(settings, context.workspaceState);
   const resultsView = new ResultsView(context.extensionUri, results, (host) => outputs.show(host, false));
   const hostsView = new HostsView(inventory, sessions, context.workspaceState);
   const runs = new RunCommands(settings, inventory, sessions, outputs, results, resultsView, () => hostsView.checked(), context.workspaceState);

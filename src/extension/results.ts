@@ -1,11 +1,16 @@
 import { createHash } from 'node:crypto';
 import * as vscode from 'vscode';
-import { HostOutputBuffer, type HostResult, type HostStatus, type OutputStream } from '../core';
+import { HostOutputBuffer, type HostResult, type HostStatus, type OutputLine, type OutputStream } from '../core';
 import { joinCommandLine } from './commandLine';
 import type { Settings } from './settings';
 
 export const OUTPUT_SCHEME = 'remote-invoke-output';
 const KEPT_RUNS = 20;
+/** Finished runs are kept in workspaceState, so the results view is still there after a window reload. */
+const SAVED_RUNS_KEY = 'remoteInvoke.finishedRuns';
+/** Of each host's output, this much (the first lines and the last bytes) is kept across a reload. */
+const SAVED_OUTPUT_BYTES = 64 * 1024;
+const SAVED_HEAD_LINES = 10;
 
 export type HostRunState = 'Pending' | 'Running' | HostStatus;
 
@@ -62,7 +67,6 @@ export interface RunInfo {
 }
 
 export class RunRecord {
-  readonly startedAt = new Date();
   endedAt: Date | undefined;
   readonly hosts = new Map<string, HostRun>();
 
@@ -70,6 +74,7 @@ export class RunRecord {
     readonly id: number,
     readonly info: RunInfo,
     limit: number,
+    readonly startedAt = new Date(),
   ) {
     for (const h of info.hosts) this.hosts.set(h, new HostRun(h, limit));
   }
@@ -114,8 +119,13 @@ export class ResultsStore implements vscode.Disposable, vscode.TextDocumentConte
   readonly onDidChange = this.docChanged.event;
   private readonly registration: vscode.Disposable;
 
-  constructor(private readonly settings: Settings) {
+  constructor(
+    private readonly settings: Settings,
+    private readonly memento?: vscode.Memento,
+  ) {
     this.registration = vscode.workspace.registerTextDocumentContentProvider(OUTPUT_SCHEME, this);
+    for (const saved of memento?.get<SavedRun[]>(SAVED_RUNS_KEY, []) ?? []) this.runs.push(restoreRun(saved, settings.outputLimitBytes));
+    this.nextId = Math.max(0, ...this.runs.map((r) => r.id)) + 1;
   }
 
   begin(info: RunInfo): RunRecord {
@@ -149,6 +159,7 @@ export class ResultsStore implements vscode.Disposable, vscode.TextDocumentConte
   finish(run: RunRecord): void {
     run.endedAt = new Date();
     this.changed.fire(run);
+    void this.memento?.update(SAVED_RUNS_KEY, this.runs.filter((r) => !r.active).map(saveRun));
   }
 
   get(id: number): RunRecord | undefined {
@@ -193,4 +204,78 @@ function parseOutputUri(uri: vscode.Uri): { runId: number; host: string } | unde
   const m = /^\/(\d+)\//.exec(uri.path);
   const host = new URLSearchParams(uri.query).get('host');
   return m && host ? { runId: Number(m[1]), host } : undefined;
+}
+
+interface SavedHostRun {
+  host: string;
+  state: HostRunState;
+  result?: HostResult;
+  startedAt?: number;
+  /** [stream, line]: 1 for stderr */
+  head: [0 | 1, string][];
+  tail: [0 | 1, string][];
+  /** lines of the output that were not kept */
+  dropped: number;
+}
+
+export interface SavedRun {
+  id: number;
+  startedAt: string;
+  endedAt: string;
+  info: Omit<RunInfo, 'file' | 'script'> & { file?: string; script: Omit<Script, 'uri'> & { uri?: string } };
+  hosts: SavedHostRun[];
+}
+
+const packLine = (l: OutputLine): [0 | 1, string] => [l.stream === 'stderr' ? 1 : 0, l.line];
+
+function saveHost(h: HostRun): SavedHostRun {
+  const all = h.output.spilled ? undefined : h.output.tail();
+  const whole = all && h.output.byteCount <= SAVED_OUTPUT_BYTES;
+  const tail: [0 | 1, string][] = [];
+  if (whole) tail.push(...all.map(packLine));
+  else {
+    const recent = h.output.tail();
+    let bytes = 0;
+    for (let i = recent.length - 1; i >= 0 && bytes < SAVED_OUTPUT_BYTES; i--) {
+      tail.unshift(packLine(recent[i]));
+      bytes += recent[i].line.length + 1;
+    }
+  }
+  // The first lines too (the results table shows them), unless the tail already reaches back to them.
+  const head = whole ? [] : h.output.head.slice(0, Math.max(0, Math.min(SAVED_HEAD_LINES, h.output.lineCount - tail.length))).map(packLine);
+  return { host: h.host, state: h.state, result: h.result, startedAt: h.startedAt, head, tail, dropped: h.output.lineCount - head.length - tail.length };
+}
+
+export function saveRun(run: RunRecord): SavedRun {
+  const { file, script, ...info } = run.info;
+  return {
+    id: run.id,
+    startedAt: run.startedAt.toISOString(),
+    endedAt: (run.endedAt ?? new Date()).toISOString(),
+    info: { ...info, file: file?.toString(), script: { ...script, uri: script.uri?.toString() } },
+    hosts: [...run.hosts.values()].map(saveHost),
+  };
+}
+
+export function restoreRun(saved: SavedRun, limit: number): RunRecord {
+  const { file, script, ...info } = saved.info;
+  const run = new RunRecord(
+    saved.id,
+    { ...info, file: file ? vscode.Uri.parse(file) : undefined, script: { ...script, uri: script.uri ? vscode.Uri.parse(script.uri) : undefined } },
+    limit,
+    new Date(saved.startedAt),
+  );
+  run.endedAt = new Date(saved.endedAt);
+  for (const h of saved.hosts) {
+    const host = run.hosts.get(h.host);
+    if (!host) continue;
+    host.state = h.state;
+    host.result = h.result;
+    host.startedAt = h.startedAt;
+    const put = ([stream, line]: [0 | 1, string]) => host.output.append(stream ? 'stderr' : 'stdout', line);
+    h.head.forEach(put);
+    if (h.dropped > 0) host.output.append('stdout', `… ${h.dropped} lines not kept across the window reload …`);
+    h.tail.forEach(put);
+  }
+  return run;
 }

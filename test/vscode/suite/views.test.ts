@@ -1,11 +1,46 @@
 import * as assert from 'node:assert';
 import * as vscode from 'vscode';
 import type { HostResult } from '../../../src/core';
+import { restoreRun, RunRecord, saveRun } from '../../../src/extension/results';
 import { api, testBed, waitFor } from './helpers';
 
 describe('Results, comparison, cancel, terminal', function () {
   before(async () => {
     await testBed();
+  });
+
+  it('a finished run survives a window reload as saved: states, results, both streams, first lines and a bounded tail', () => {
+    const script = { text: 'echo hi\n', fileName: 'x.sh', title: 'x.sh', kind: 'file' as const, uri: vscode.Uri.file('/tmp/x.sh') };
+    const run = new RunRecord(7, { title: 'x.sh', kind: 'file', file: script.uri, args: ['a b'], hosts: ['h1', 'h2', 'h3'], script }, 1 << 20);
+    const h1 = run.host('h1');
+    h1.output.append('stdout', 'one');
+    h1.output.append('stderr', 'warn');
+    Object.assign(h1, { state: 'Completed', result: { type: 'result', host: 'h1', status: 'Completed', exitCode: 0, signal: null, durationMs: 5, error: null } });
+    const h2 = run.host('h2');
+    for (let i = 0; i < 5000; i++) h2.output.append('stdout', `line ${i} ${'x'.repeat(40)}`);
+    Object.assign(h2, { state: 'Failed', result: { type: 'result', host: 'h2', status: 'Failed', exitCode: 2, signal: null, durationMs: 9, error: null } });
+    Object.assign(run.host('h3'), { state: 'Unreachable', result: { type: 'result', host: 'h3', status: 'Unreachable', exitCode: null, signal: null, durationMs: 1, error: 'cannot connect' } });
+    run.endedAt = new Date();
+
+    const again = restoreRun(JSON.parse(JSON.stringify(saveRun(run))), 1 << 20); // as workspaceState keeps it
+    try {
+      assert.deepStrictEqual([again.id, again.label, again.active, again.info.file?.fsPath, again.info.script.text], [7, "x.sh 'a b'", false, '/tmp/x.sh', 'echo hi\n']);
+      assert.strictEqual(again.startedAt.getTime(), run.startedAt.getTime());
+      assert.deepStrictEqual([...again.hosts.values()].map((h) => [h.host, h.state, h.result?.exitCode, h.result?.error]), [
+        ['h1', 'Completed', 0, null],
+        ['h2', 'Failed', 2, null],
+        ['h3', 'Unreachable', null, 'cannot connect'],
+      ]);
+      assert.deepStrictEqual(again.host('h1').output.tail(), [{ stream: 'stdout', line: 'one' }, { stream: 'stderr', line: 'warn' }]);
+      const text = again.host('h2').output.text();
+      assert.deepStrictEqual(again.host('h2').firstLines(2), [`line 0 ${'x'.repeat(40)}`, `line 1 ${'x'.repeat(40)}`]);
+      assert.match(text, /… \d+ lines not kept across the window reload …/);
+      assert.ok(text.endsWith(`line 4999 ${'x'.repeat(40)}\n`));
+      assert.ok(text.length < 80 * 1024, `${text.length} bytes kept`);
+    } finally {
+      run.dispose();
+      again.dispose();
+    }
   });
 
   it('groups hosts whose output is identical', async () => {

@@ -1,10 +1,11 @@
 // UI flow: a durable session survives a window reload. set-state.sh sets a variable and a working
-// directory in both hosts' sessions; the page is reloaded (a new extension host); the Hosts view
-// shows the sessions as disconnected; show-state.sh then finds the variable and the directory.
+// directory in both hosts' sessions; the page is reloaded (a new extension host); the results view
+// still shows that run; the Hosts view shows the sessions as disconnected; show-state.sh then
+// finds the variable and the directory.
 import * as assert from 'node:assert';
 import { startTestBed } from '../../support/sshd';
 import type { UiFlow } from '../run';
-import { explorerContextMenu, extensionReady, pickAllHosts, plain, resultsFrame, sidebarView } from './steps';
+import { explorerContextMenu, extensionReady, pickAllHosts, plain, resultsFrame, runCommandWhenListed, sidebarView } from './steps';
 
 const flow: UiFlow = {
   name: 'durable sessions survive a window reload',
@@ -27,6 +28,13 @@ const flow: UiFlow = {
 
       await page.reload();
       await extensionReady(page);
+      // The finished run is still in the results view (kept in workspaceState): in the tab the
+      // workbench restores, or, when it has not kept the tab, in the one Show Results opens.
+      const kept = resultsFrame(page).locator('tr.row', { hasText: 'app1' });
+      const restored = await kept.waitFor({ timeout: 5000 }).then(() => true, () => false);
+      if (!restored) await runCommandWhenListed(page, 'Remote Invoke: Show Results');
+      await kept.locator('.status', { hasText: 'Completed' }).waitFor({ timeout: 15_000 });
+      assert.strictEqual(plain(await kept.locator('pre.first').innerText()), before, 'the results view after the reload');
       // The new window knows the sessions from workspaceState and shows them as disconnected.
       await page.locator('.activitybar a.action-label[aria-label^="Remote Invoke"]').click();
       const hostRow = (name: string) => sidebarView(page, 'Hosts').locator('.monaco-list-row', { hasText: name });
@@ -36,7 +44,8 @@ const flow: UiFlow = {
       await explorerContextMenu(page, 'show-state.sh', 'Run File on Hosts…');
       await pickAllHosts(page, 'app2');
       for (const h of ['app1', 'app2']) {
-        const row = results.locator('tr.row', { hasText: h });
+        // the row of this run, not of the one kept from before the reload
+        const row = results.locator('tr.row', { hasText: h }).filter({ hasText: 'greeting:' });
         await row.locator('.status', { hasText: 'Completed' }).waitFor({ timeout: 30_000 });
         const text = plain(await row.locator('pre.first').innerText());
         assert.match(text, /greeting: set at .* in session \d+/, `${h}: ${text}`);

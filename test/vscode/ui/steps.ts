@@ -76,3 +76,25 @@ export async function runCommand(page: Page, title: string): Promise<void> {
   await page.keyboard.press('Enter');
   await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
 }
+
+/** Like runCommand, for a command the palette may not list yet (a window still starting): tries again. */
+export async function runCommandWhenListed(page: Page, title: string, attempts = 5): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    await page.keyboard.press('F1');
+    await page.locator('.quick-input-widget input').waitFor();
+    await page.keyboard.type(title);
+    const listed = await page
+      .locator('.quick-input-widget .monaco-list-row', { hasText: title })
+      .first()
+      .waitFor({ timeout: 3000 })
+      .then(() => true, () => false);
+    if (listed) {
+      await page.keyboard.press('Enter');
+      await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
+      return;
+    }
+    await page.keyboard.press('Escape');
+    if (attempt >= attempts) throw new Error(`the command palette does not list '${title}'`);
+    await page.waitForTimeout(1000);
+  }
+}
