@@ -8,8 +8,12 @@ export const OUTPUT_SCHEME = 'remote-invoke-output';
 const KEPT_RUNS = 20;
 /** Finished runs are kept in workspaceState, so the results view is still there after a window reload. */
 const SAVED_RUNS_KEY = 'remoteInvoke.finishedRuns';
-/** Of each host's output, this much (the first lines and the last bytes) is kept across a reload. */
+/**
+ * Of each host's output, its first lines and its last bytes are kept across a reload: 64 KB,
+ * less when a run has many hosts, so 20 saved runs stay within a few MB of workspace state.
+ */
 const SAVED_OUTPUT_BYTES = 64 * 1024;
+const SAVED_RUN_BYTES = 256 * 1024;
 const SAVED_HEAD_LINES = 10;
 
 export type HostRunState = 'Pending' | 'Running' | HostStatus;
@@ -228,15 +232,15 @@ export interface SavedRun {
 
 const packLine = (l: OutputLine): [0 | 1, string] => [l.stream === 'stderr' ? 1 : 0, l.line];
 
-function saveHost(h: HostRun): SavedHostRun {
+function saveHost(h: HostRun, budget: number): SavedHostRun {
   const all = h.output.spilled ? undefined : h.output.tail();
-  const whole = all && h.output.byteCount <= SAVED_OUTPUT_BYTES;
+  const whole = all && h.output.byteCount <= budget;
   const tail: [0 | 1, string][] = [];
   if (whole) tail.push(...all.map(packLine));
   else {
     const recent = h.output.tail();
     let bytes = 0;
-    for (let i = recent.length - 1; i >= 0 && bytes < SAVED_OUTPUT_BYTES; i--) {
+    for (let i = recent.length - 1; i >= 0 && bytes < budget; i--) {
       tail.unshift(packLine(recent[i]));
       bytes += recent[i].line.length + 1;
     }
@@ -253,7 +257,7 @@ export function saveRun(run: RunRecord): SavedRun {
     startedAt: run.startedAt.toISOString(),
     endedAt: (run.endedAt ?? new Date()).toISOString(),
     info: { ...info, file: file?.toString(), script: { ...script, uri: script.uri?.toString() } },
-    hosts: [...run.hosts.values()].map(saveHost),
+    hosts: [...run.hosts.values()].map((h) => saveHost(h, Math.max(1024, Math.min(SAVED_OUTPUT_BYTES, SAVED_RUN_BYTES / run.hosts.size)))),
   };
 }
 
