@@ -186,8 +186,8 @@ async function receiveSession(record: NamedSessionRecord, values: Record<string,
   const settings = { ...connectionSettings(values as never) };
   const credentials = new SharedCredentials(settings.callbacks);
   const { pool, close } = openNamedSessions(record.name, record.hosts);
-  const render = renderEvent(json, false);
-  const renderOut = renderEvent(json, false, writeOut);
+  // Each line is acknowledged once its text has left the process (see acknowledge()).
+  const render = renderEvent(json, false, writeOut);
   const results: HostResult[] = [];
   for (const host of record.hosts) {
     if (!record.shells[host]) continue;
@@ -198,7 +198,7 @@ async function receiveSession(record: NamedSessionRecord, values: Record<string,
       const outcome = await session.receive({ ...settings, credentials }, {
         line: (stream: OutputStream, line: string) => {
           const n = ++written[stream];
-          void Promise.resolve(renderOut({ type: 'output', host, stream, line })).then(() => session.acknowledge(stream, n));
+          void Promise.resolve(render({ type: 'output', host, stream, line })).then(() => session.acknowledge(stream, n));
           return true;
         },
         drained: async () => {},

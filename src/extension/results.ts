@@ -233,18 +233,12 @@ export interface SavedRun {
 const packLine = (l: OutputLine): [0 | 1, string] => [l.stream === 'stderr' ? 1 : 0, l.line];
 
 function saveHost(h: HostRun, budget: number): SavedHostRun {
-  const all = h.output.spilled ? undefined : h.output.tail();
-  const whole = all && h.output.byteCount <= budget;
-  const tail: [0 | 1, string][] = [];
-  if (whole) tail.push(...all.map(packLine));
-  else {
-    const recent = h.output.tail();
-    let bytes = 0;
-    for (let i = recent.length - 1; i >= 0 && bytes < budget; i--) {
-      tail.unshift(packLine(recent[i]));
-      bytes += recent[i].line.length + 1;
-    }
-  }
+  // Until it spills, the buffer's tail is the whole output.
+  const whole = !h.output.spilled && h.output.byteCount <= budget;
+  const recent = h.output.tail();
+  let first = whole ? 0 : recent.length;
+  for (let bytes = 0; first > 0 && bytes < budget; first--) bytes += recent[first - 1].line.length + 1;
+  const tail = recent.slice(first).map(packLine);
   // The first lines too (the results table shows them), unless the tail already reaches back to them.
   const head = whole ? [] : h.output.head.slice(0, Math.max(0, Math.min(SAVED_HEAD_LINES, h.output.lineCount - tail.length))).map(packLine);
   return { host: h.host, state: h.state, result: h.result, startedAt: h.startedAt, head, tail, dropped: h.output.lineCount - head.length - tail.length };

@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { SshConfigFile } from '../../src/core';
 import { startTestBed, type TestBed } from '../support/sshd';
-import { collect, isLive, show, tmpDir, waitFor } from './helpers/engine';
+import { collect, configWithAlias, isLive, show, tmpDir, waitFor } from './helpers/engine';
 
 /** A TCP relay on stdin/stdout that records its arguments and pid. */
 const RELAY = `
@@ -40,21 +40,7 @@ describe('ProxyCommand (real sshd)', () => {
   });
 
   /** `through` reaches host1's address only by its ProxyCommand; the rest of the bed's config follows. */
-  function config(proxyCommand: string): SshConfigFile {
-    const host1 = bed.hosts[0];
-    const block = [
-      'Host through',
-      `  HostName ${host1.address}`,
-      `  Port ${host1.port}`,
-      `  ProxyCommand ${proxyCommand}`,
-      `  User ${bed.user}`,
-      `  IdentityFile ${bed.clientKeyPath}`,
-      `  UserKnownHostsFile ${bed.knownHostsPath}`,
-      '  StrictHostKeyChecking yes',
-      '',
-    ].join('\n');
-    return SshConfigFile.fromText(`${block}\n${fs.readFileSync(bed.sshConfigPath, 'utf8')}`);
-  }
+  const config = (proxyCommand: string) => configWithAlias(bed, 'through', bed.hosts[0], `ProxyCommand ${proxyCommand}`);
 
   const relayLog = () =>
     fs.existsSync(log) ? fs.readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { pid: number; host: string; port: string; rest: string[] }) : [];

@@ -1,26 +1,9 @@
 import * as assert from 'assert';
-import * as fs from 'fs';
-import { SshConfigFile } from '../../src/core';
 import { startTestBed, type TestBed } from '../support/sshd';
-import { collect, show } from './helpers/engine';
+import { collect, configWithAlias, show } from './helpers/engine';
 
 /** `via` reaches host2 only through host1 (ProxyJump); host1 of the second bed refuses forwarding. */
-function jumpConfig(bed: TestBed): SshConfigFile {
-  const host2 = bed.hosts[1];
-  const base = fs.readFileSync(bed.sshConfigPath, 'utf8');
-  const block = [
-    'Host via',
-    `  HostName ${host2.address}`,
-    `  Port ${host2.port}`,
-    '  ProxyJump host1',
-    `  User ${bed.user}`,
-    `  IdentityFile ${bed.clientKeyPath}`,
-    `  UserKnownHostsFile ${bed.knownHostsPath}`,
-    '  StrictHostKeyChecking yes',
-    '',
-  ].join('\n');
-  return SshConfigFile.fromText(`${block}\n${base}`);
-}
+const jumpConfig = (bed: TestBed) => configWithAlias(bed, 'via', bed.hosts[1], 'ProxyJump host1');
 
 describe('ProxyJump (real sshd)', () => {
   let open: TestBed;

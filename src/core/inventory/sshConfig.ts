@@ -196,6 +196,7 @@ export class SshConfigFile {
     const identityFiles = many('identityfile').map(tokens);
     const knownHosts = many('userknownhostsfile').map(tokens);
     const seconds = (k: string) => (one(k) !== undefined ? Number(one(k)) * 1000 : undefined);
+    const proxyCommand = this.rawProxyCommand(one('proxycommand'));
     return {
       name: spec,
       hostName,
@@ -215,14 +216,14 @@ export class SshConfigFile {
       connectTimeoutMs: seconds('connecttimeout'),
       serverAliveIntervalMs: seconds('serveraliveinterval'),
       proxyJump: one('proxyjump') && one('proxyjump') !== 'none' ? one('proxyjump') : undefined,
-      proxyCommand: this.proxyCommand(one('proxycommand'), (p) => expandTokens(p, hostName, user, port, target.host)),
+      proxyCommand: proxyCommand && proxyCommand !== 'none' ? expandTokens(proxyCommand, hostName, user, port, target.host) : undefined,
     };
   }
 
-  private proxyCommand(placeholder: string | undefined, expand: (p: string) => string): string | undefined {
+  /** The verbatim ProxyCommand behind a placeholder the parser returned. */
+  private rawProxyCommand(placeholder: string | undefined): string | undefined {
     const match = placeholder ? PROXY_COMMAND_PLACEHOLDER.exec(placeholder) : null;
-    const value = match ? this.proxyCommands[Number(match[1])] : undefined;
-    return value && value !== 'none' ? expand(value) : undefined;
+    return match ? this.proxyCommands[Number(match[1])] : undefined;
   }
 }
 

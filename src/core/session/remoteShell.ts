@@ -230,13 +230,11 @@ export class FramedShell extends EventEmitter {
   }
 
   private deliver(stream: OutputStream, line: string): void {
-    if (this.active) {
-      if (this.acks) this.acks.given[stream]++;
-      if (!this.active.sink.line(stream, line)) this.applyBackpressure(this.active.sink);
-    } else if (this.hello && this.backlog.length < IDLE_BACKLOG_LINES) {
-      if (this.acks) this.acks.given[stream]++;
-      this.backlog.push({ stream, line });
-    }
+    const kept = !!this.active || (!!this.hello && this.backlog.length < IDLE_BACKLOG_LINES);
+    if (!kept) return;
+    if (this.acks) this.acks.given[stream]++;
+    if (!this.active) this.backlog.push({ stream, line });
+    else if (!this.active.sink.line(stream, line)) this.applyBackpressure(this.active.sink);
   }
 
   private applyBackpressure(sink: RunSink): void {

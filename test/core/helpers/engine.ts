@@ -212,3 +212,22 @@ export function decodeArgLines(lines: string[]): string[] {
   assert.strictEqual(rest.length, argc, `expected ${argc} arg lines, got ${rest.length}`);
   return rest.map((l) => Buffer.from(l, 'base64').toString('utf8'));
 }
+
+/**
+ * The bed's ssh_config with one more Host block in front: `alias` reaches `host` of the bed as
+ * the bed's user and key, with its known_hosts checked strictly, plus the given directive.
+ */
+export function configWithAlias(bed: TestBed, alias: string, host: TestBed['hosts'][number], directive: string): SshConfigFile {
+  const block = [
+    `Host ${alias}`,
+    `  HostName ${host.address}`,
+    `  Port ${host.port}`,
+    `  ${directive}`,
+    `  User ${bed.user}`,
+    `  IdentityFile ${bed.clientKeyPath}`,
+    `  UserKnownHostsFile ${bed.knownHostsPath}`,
+    '  StrictHostKeyChecking yes',
+    '',
+  ].join('\n');
+  return SshConfigFile.fromText(`${block}\n${fs.readFileSync(bed.sshConfigPath, 'utf8')}`);
+}

@@ -69,16 +69,11 @@ export async function inlineAction(page: Page, row: any, action: string): Promis
 
 /** Runs a command by its title from the Command Palette. */
 export async function runCommand(page: Page, title: string): Promise<void> {
-  await page.keyboard.press('F1');
-  await page.locator('.quick-input-widget input').waitFor();
-  await page.keyboard.type(title);
-  await page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first().waitFor();
-  await page.keyboard.press('Enter');
-  await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
+  await runCommandWhenListed(page, title, 1, 30_000);
 }
 
 /** Like runCommand, for a command the palette may not list yet (a window still starting): tries again. */
-export async function runCommandWhenListed(page: Page, title: string, attempts = 5): Promise<void> {
+export async function runCommandWhenListed(page: Page, title: string, attempts = 5, waitMs = 3000): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     await page.keyboard.press('F1');
     await page.locator('.quick-input-widget input').waitFor();
@@ -86,7 +81,7 @@ export async function runCommandWhenListed(page: Page, title: string, attempts =
     const listed = await page
       .locator('.quick-input-widget .monaco-list-row', { hasText: title })
       .first()
-      .waitFor({ timeout: 3000 })
+      .waitFor({ timeout: waitMs })
       .then(() => true, () => false);
     if (listed) {
       await page.keyboard.press('Enter');
