@@ -9,6 +9,7 @@ import {
   type InvokeEvent,
   type InvokeRequest,
   type OutputStream,
+  type RolloutReport,
   type SessionPool,
 } from '../core';
 import {
@@ -24,6 +25,7 @@ import {
   write,
   writeOut,
 } from './common';
+import { rolloutOptions } from './rollout';
 import { openNamedSessions } from './session';
 import { EXIT, UsageError } from './usage';
 
@@ -40,6 +42,8 @@ const RUN_OPTIONS = {
   'as-job': { type: 'boolean' },
   'job-name': { type: 'string' },
   'idle-timeout': { type: 'string' },
+  batch: { type: 'string' },
+  'max-failures': { type: 'string' },
 } as const;
 
 export interface ParsedRun {
@@ -85,6 +89,7 @@ export function parseRunArgs(argv: string[]): ParsedRun {
       timeoutMs: secondsToMs('timeout', values.timeout),
       shell: values.shell as string | undefined,
       convertCrlf: !values['no-crlf-conversion'],
+      ...rolloutOptions(values, asJob),
     },
   };
 }
@@ -98,14 +103,15 @@ export function exitCodeFor(results: { status: string }[]): number {
 
 export function describeResult(r: HostResult): string {
   const what = r.signal ? `signal ${r.signal}` : r.exitCode !== null ? `exit ${r.exitCode}` : '';
-  const detail = [what, `${r.durationMs} ms`].filter(Boolean).join(', ');
+  const detail = [r.batch ? `batch ${r.batch}` : '', what, `${r.durationMs} ms`].filter(Boolean).join(', ');
   return `${r.host}: ${r.status} (${detail})${r.error ? ` — ${r.error}` : ''}`;
 }
 
-function summary(results: HostResult[], durationMs: number, exitCode: number) {
+function summary(results: HostResult[], durationMs: number, exitCode: number, rollout: RolloutReport) {
   const counts = Object.fromEntries(HOST_STATUSES.map((s) => [s, 0])) as Record<HostStatus, number>;
   for (const r of results) counts[r.status]++;
-  return { type: 'summary', total: results.length, ...counts, counts, durationMs, exitCode };
+  const { batches, stoppedBy, stopReason } = rollout;
+  return { type: 'summary', total: results.length, ...counts, counts, durationMs, exitCode, batches, stoppedBy, stopReason };
 }
 
 export async function runCommand(argv: string[]): Promise<number> {
@@ -130,9 +136,13 @@ export async function runCommand(argv: string[]): Promise<number> {
   const results = await run.results;
   named?.close();
   process.off('SIGINT', onSigint);
+  const rollout = await run.rollout;
   const exitCode = exitCodeFor(results);
-  if (json) await write(process.stdout, JSON.stringify(summary(results, Date.now() - startedAt, exitCode)) + '\n');
-  else for (const r of results) await write(process.stderr, describeResult(r) + '\n');
+  if (json) await write(process.stdout, JSON.stringify(summary(results, Date.now() - startedAt, exitCode, rollout)) + '\n');
+  else {
+    for (const r of results) await write(process.stderr, describeResult(r) + '\n');
+    if (rollout.stoppedBy === 'max-failures') await write(process.stderr, `remote-invoke: stopped: ${rollout.stopReason}\n`);
+  }
   return exitCode;
 }
 

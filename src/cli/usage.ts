@@ -30,6 +30,10 @@ Runs a script's content on every named host at once over SSH (the file is read l
       --job-name NAME            name for the job
       --idle-timeout SECONDS     a detached session or job ends itself after this long unused
                                  (default 4 hours)
+      --batch SIZES              rolling run: batches of these sizes, e.g. 1,5,25% (the last
+                                 repeats); a batch starts when the previous one has ended
+      --max-failures N|N%        once more hosts than this have failed or could not run, no new
+                                 host starts; those left end Skipped (exit 3)
 
 Sessions and jobs are recorded in $REMOTE_INVOKE_STATE_DIR (default: the user state folder).
   -h, --help                     show this help

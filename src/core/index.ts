@@ -36,3 +36,12 @@ export {
   type RemoteStatus,
 } from './session/durable';
 export type { SessionOptions } from './session/pool';
+export {
+  parseBatchSpec,
+  parseFailureBudget,
+  planBatches,
+  type BatchSize,
+  type FailureBudget,
+  type RolloutReport,
+  type StoppedBy,
+} from './invoke/rollout';

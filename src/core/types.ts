@@ -10,6 +10,8 @@ export const HOST_STATUSES = [
   'Cancelled',
   // A durable session's run whose host stayed unreachable after reconnecting; its output can still be received.
   'Disconnected',
+  // Not started: a rolling run's failure budget (--max-failures) was spent before its turn.
+  'Skipped',
 ] as const;
 export type HostStatus = (typeof HOST_STATUSES)[number];
 
@@ -30,12 +32,16 @@ export interface HostResult {
   signal: string | null;
   durationMs: number;
   error: string | null;
+  /** A rolling run's batch (1-based) this host was in; absent without --batch. */
+  batch?: number;
 }
 
 /** A host begins (connecting) — lets a UI show progress before output arrives. */
 export interface HostStartEvent {
   type: 'start';
   host: string;
+  /** A rolling run's batch (1-based); absent without --batch. */
+  batch?: number;
 }
 
 export type InvokeEvent = HostStartEvent | OutputEvent | HostResult;

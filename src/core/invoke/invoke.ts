@@ -7,6 +7,7 @@ import { SharedCredentials } from '../ssh/credentials';
 import { HostFailure, type HostResult, type HostStatus, type InvokeEvent } from '../types';
 import { planLaunch, type ScriptLaunch } from './interpreter';
 import type { InvokeRequest, InvokeRun } from './request';
+import { runRollout } from './rollout';
 
 export const DEFAULT_THROTTLE = 32;
 
@@ -33,19 +34,32 @@ export function invoke(request: InvokeRequest): InvokeRun {
     }
     const settings: SessionSettings = { ...request, sshConfig, credentials: new SharedCredentials(request.callbacks) };
     const launch = planLaunch(request.script, request);
-    const hostResults = await throttled(targets, request.throttle ?? DEFAULT_THROTTLE, async (host) => {
-      queue.push({ type: 'start', host });
-      const result = await runOnHost(host, launch, request, settings, cancel.signal, queue);
-      queue.push(result);
-      return result;
-    });
+    const limit = request.throttle ?? DEFAULT_THROTTLE;
+    const rolled = await runRollout(
+      targets,
+      { batch: request.batch, maxFailures: request.maxFailures, signal: cancel.signal },
+      (hosts, work) => throttled(hosts, limit, work),
+      async (host, batch) => {
+        queue.push(batch ? { type: 'start', host, batch } : { type: 'start', host });
+        const hostResult = await runOnHost(host, launch, request, settings, cancel.signal, queue);
+        const numbered = batch ? { ...hostResult, batch } : hostResult;
+        queue.push(numbered);
+        return numbered;
+      },
+      (host, batch, why) => {
+        const skipped = result(host, Date.now(), 'Skipped', batch ? { error: why, batch } : { error: why });
+        queue.push(skipped);
+        return skipped;
+      },
+    );
     request.signal?.removeEventListener('abort', onOuterAbort);
     queue.close();
-    return hostResults;
+    return rolled;
   });
 
   return {
-    results,
+    results: results.then((r) => r.results),
+    rollout: results.then((r) => r.report),
     cancel: () => cancel.abort(),
     batches: () => queue.batches(),
     [Symbol.asyncIterator]: () => queue[Symbol.asyncIterator](),

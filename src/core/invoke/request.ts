@@ -1,5 +1,6 @@
 import type { SshConfigFile } from '../inventory/sshConfig';
 import type { SessionPool } from '../session/pool';
+import type { BatchSize, FailureBudget, RolloutReport } from './rollout';
 import type { HostResult, InteractionCallbacks, InvokeEvent, StrictHostKeyChecking } from '../types';
 
 export interface ScriptSource {
@@ -37,6 +38,10 @@ export interface InvokeRequest extends ConnectionSettings {
   signal?: AbortSignal;
   /** Run in these persistent sessions (state carries across runs); absent = one connection per host for this run. */
   sessions?: SessionPool;
+  /** Rolling run: batch sizes (the last repeats); a batch starts when the previous one has ended. */
+  batch?: BatchSize[];
+  /** More failed or unreachable hosts than this and no new host starts; the rest end `Skipped`. */
+  maxFailures?: FailureBudget;
 }
 
 export interface InvokeRun extends AsyncIterable<InvokeEvent> {
@@ -44,6 +49,8 @@ export interface InvokeRun extends AsyncIterable<InvokeEvent> {
   batches(): AsyncIterable<InvokeEvent[]>;
   /** One result per target, in target order; resolves when every host has ended. */
   readonly results: Promise<HostResult[]>;
+  /** The batches and why the run stopped early, if it did; resolves with `results`. */
+  readonly rollout: Promise<RolloutReport>;
   /** Stops every host still running; they end as `Cancelled`. */
   cancel(): void;
 }
