@@ -1,6 +1,7 @@
 import { jobCommand } from './job';
 import { runCommand } from './run';
 import { sessionCommand } from './session';
+import { testCommand } from './test';
 import { EXIT, HELP, UsageError } from './usage';
 
 declare const PACKAGE_VERSION: string | undefined;
@@ -14,6 +15,8 @@ async function main(argv: string[]): Promise<number> {
       return sessionCommand(rest);
     case 'job':
       return jobCommand(rest);
+    case 'test':
+      return testCommand(rest);
     case undefined:
     case '-h':
     case '--help':

@@ -64,6 +64,9 @@ function ask(prompt: string, echo = false): Promise<string | undefined> {
 
 export const terminalCallbacks: InteractionCallbacks = {
   askPassword: (_host, user, prompt) => ask(`${prompt} `.replace(/^Password/, `(${user}) Password`)),
+  // Named as sudo's password, and whose: the login user's own, to run as another user.
+  askBecomePassword: (_host, loginUser, asUser, attempt) =>
+    ask(`${attempt ? 'Sorry, try again.\n' : ''}[sudo] password for ${loginUser} (sudo password, to run as ${asUser}): `),
   askPassphrase: (keyPath) => ask(`Enter passphrase for key '${keyPath}': `),
   askKeyboardInteractive: async (_host, _user, prompts) => {
     const answers: string[] = [];

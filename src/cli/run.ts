@@ -25,6 +25,7 @@ import {
   write,
   writeOut,
 } from './common';
+import { becomeOptions } from './become';
 import { rolloutOptions } from './rollout';
 import { openNamedSessions } from './session';
 import { EXIT, UsageError } from './usage';
@@ -43,6 +44,9 @@ const RUN_OPTIONS = {
   'job-name': { type: 'string' },
   'idle-timeout': { type: 'string' },
   batch: { type: 'string' },
+  sudo: { type: 'boolean' },
+  become: { type: 'boolean' },
+  'become-user': { type: 'string' },
   'max-failures': { type: 'string' },
 } as const;
 
@@ -90,6 +94,7 @@ export function parseRunArgs(argv: string[]): ParsedRun {
       shell: values.shell as string | undefined,
       convertCrlf: !values['no-crlf-conversion'],
       ...rolloutOptions(values, asJob),
+      ...becomeOptions(values, { session, asJob }),
     },
   };
 }

@@ -8,6 +8,7 @@ export const EXIT = { ok: 0, scriptFailed: 1, usage: 2, hostFailed: 3 } as const
 export const HELP = `usage: remote-invoke run -H NAMES (-f FILE | -c TEXT) [options] [-- ARG...]
        remote-invoke session new NAME -H NAMES | list [NAME] | remove NAME | disconnect NAME | receive NAME
        remote-invoke job list | receive ID [--keep] | wait ID | stop ID | remove ID
+       remote-invoke test -H NAMES [--json]   (Test Connection: runs no user code; exit 0 all fine, 3 otherwise)
 
 Runs a script's content on every named host at once over SSH (the file is read locally).
 
@@ -32,6 +33,9 @@ Runs a script's content on every named host at once over SSH (the file is read l
                                  (default 4 hours)
       --batch SIZES              rolling run: batches of these sizes, e.g. 1,5,25% (the last
                                  repeats); a batch starts when the previous one has ended
+      --sudo, --become           run as root through sudo: the sudo password is asked once per
+                                 run (terminal or SSH_ASKPASS), only for hosts that need one
+      --become-user USER         with --become: run as USER instead of root
       --max-failures N|N%        once more hosts than this have failed or could not run, no new
                                  host starts; those left end Skipped (exit 3)
 

@@ -45,3 +45,5 @@ export {
   type RolloutReport,
   type StoppedBy,
 } from './invoke/rollout';
+export { testConnection, type TestConnectionRequest, type TestConnectionResult, type TestHostKey } from './invoke/testConnection';
+export { checkBecomeUser, type BecomeOptions } from './session/become';

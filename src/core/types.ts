@@ -71,6 +71,11 @@ export interface HostKeyInfo {
 export interface InteractionCallbacks {
   /** Password for user@host; undefined = none available. */
   askPassword?(host: string, user: string, prompt: string): Promise<string | undefined>;
+  /**
+   * The sudo password of `loginUser` for running as `asUser` (asked once per run for all hosts;
+   * `attempt` 1 after sudo refused the first answer).
+   */
+  askBecomePassword?(host: string, loginUser: string, asUser: string, attempt?: number): Promise<string | undefined>;
   /** Passphrase for an encrypted private key. */
   askPassphrase?(keyPath: string): Promise<string | undefined>;
   /** Keyboard-interactive prompts; answers in order. */

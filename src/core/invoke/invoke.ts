@@ -67,7 +67,7 @@ export function invoke(request: InvokeRequest): InvokeRun {
 }
 
 /** At most `limit` items in flight; results in input order. */
-async function throttled<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+export async function throttled<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
   const results: R[] = new Array(items.length);
   let next = 0;
   const worker = async () => {
@@ -105,7 +105,12 @@ async function runOnHost(
   if (cancelSignal.aborted) return result(host, startedAt, 'Cancelled', { error: 'cancelled before the host started' });
 
   const pooled = request.sessions;
-  const session = pooled ? pooled.session(host) : new HostSession(host, { oneShot: true });
+  const session = pooled ? pooled.session(host) : new HostSession(host, { oneShot: true, become: request.become });
+  if (pooled && !!request.become !== !!session.options.become) {
+    return result(host, startedAt, 'Failed', {
+      error: request.become ? `the session on ${host} is not a root session; run as root in a separate session` : `the session on ${host} runs as root; this run did not ask for that`,
+    });
+  }
   if (session.state === 'broken') {
     const why = session.brokenReason;
     pooled?.forget(host);

@@ -1,5 +1,6 @@
 import type { SshConfigFile } from '../inventory/sshConfig';
 import type { SessionPool } from '../session/pool';
+import type { BecomeOptions } from '../session/become';
 import type { BatchSize, FailureBudget, RolloutReport } from './rollout';
 import type { HostResult, InteractionCallbacks, InvokeEvent, StrictHostKeyChecking } from '../types';
 
@@ -38,6 +39,11 @@ export interface InvokeRequest extends ConnectionSettings {
   signal?: AbortSignal;
   /** Run in these persistent sessions (state carries across runs); absent = one connection per host for this run. */
   sessions?: SessionPool;
+  /**
+   * Run as another user through sudo (default root): one sudo password prompt per run, only for
+   * hosts that need one. With `sessions`, the pool's own sessions decide (a root pool is separate).
+   */
+  become?: BecomeOptions;
   /** Rolling run: batch sizes (the last repeats); a batch starts when the previous one has ended. */
   batch?: BatchSize[];
   /** More failed or unreachable hosts than this and no new host starts; the rest end `Skipped`. */

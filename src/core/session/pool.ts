@@ -15,6 +15,7 @@ import {
   snapshotRecord,
   type DurableShellRecord,
 } from './durable';
+import { prepareElevation, type BecomeOptions } from './become';
 import type { RunProgram } from './protocol';
 import { openDirectShell, type FramedShell, type RunControl, type RunOutcome, type RunSink } from './remoteShell';
 
@@ -47,6 +48,8 @@ export interface SessionOptions {
    * out (`acknowledge`), so a consumer killed mid-run leaves nothing unseen behind.
    */
   acknowledged?: boolean;
+  /** A root session: the shell runs under sudo as this user (see become.ts). Live sessions only, for now. */
+  become?: BecomeOptions;
 }
 
 export const DEFAULT_SPOOL_LIMIT_BYTES = 8 << 20;
@@ -146,6 +149,7 @@ export class HostSession extends EventEmitter {
   }
 
   private async startShell(client: Client, signal?: AbortSignal): Promise<FramedShell> {
+    if (this.options.become) return this.startRootShell(client, this.options.become, signal);
     if (!this.options.durable) return openDirectShell(client, signal, this.options.oneShot);
     if (this.record_) {
       if (!this.shell) await this.checkStillThere(client, this.record_);
@@ -159,6 +163,18 @@ export class HostSession extends EventEmitter {
     this.record_ = created.record;
     this.emit('record');
     return created.shell;
+  }
+
+  /** The shell under sudo, after finding out whether (and checking that) sudo wants a password. */
+  private async startRootShell(client: Client, become: BecomeOptions, signal?: AbortSignal): Promise<FramedShell> {
+    if (this.options.durable) {
+      throw new HostFailure('Failed', `a durable session as ${become.user ?? 'root'} is not supported yet; run as root in a live session`);
+    }
+    const settings = this.settings ?? {};
+    const loginUser = (settings.sshConfig ?? SshConfigFile.load()).resolve(this.name).user;
+    const credentials = settings.credentials ?? new SharedCredentials(settings.callbacks);
+    const elevation = await prepareElevation(client, this.name, loginUser, become, credentials);
+    return openDirectShell(client, signal, this.options.oneShot, elevation);
   }
 
   /** A record from another process may name a shell that has since ended; say so before running. */

@@ -14,6 +14,7 @@ import {
   type Hello,
   type RunProgram,
 } from './protocol';
+import { elevated, type Elevation } from './become';
 
 /** Where a run's lines go. `line` returns false when the consumer wants the producer to pause. */
 export interface RunSink {
@@ -453,8 +454,13 @@ export abstract class ChannelTransport extends EventEmitter implements ShellTran
     this.channel.stderr.resume();
   }
 
+  /** A root session's shell is signalled as root too (its password again on the side channel's stdin). */
+  protected elevation: Elevation | undefined;
+
   signalGroup(hello: Hello, signal: 'TERM' | 'KILL'): void {
-    execDiscard(this.client, signalGroupCommand(hello, signal), () => this.onSignalFailed());
+    const command = signalGroupCommand(hello, signal);
+    if (!this.elevation) return execDiscard(this.client, command, () => this.onSignalFailed());
+    execDiscard(this.client, elevated(this.elevation, command), () => this.onSignalFailed(), this.elevation.stdinFirst);
   }
 
   /** A side channel could not be opened to deliver a signal. */
@@ -465,9 +471,19 @@ export abstract class ChannelTransport extends EventEmitter implements ShellTran
 
 /** A shell on a live exec channel: it lives exactly as long as the channel. */
 export class DirectTransport extends ChannelTransport {
-  static open(client: Client): Promise<DirectTransport> {
+  /** With an elevation, the shell starts under sudo, which reads the password as the first line of stdin. */
+  static open(client: Client, elevation?: Elevation): Promise<DirectTransport> {
+    const command = elevation ? elevated(elevation, SESSION_SHELL_COMMAND) : SESSION_SHELL_COMMAND;
     return new Promise((resolve, reject) =>
-      client.exec(SESSION_SHELL_COMMAND, (err, channel) => (err ? reject(err) : resolve(new DirectTransport(client, channel)))),
+      client.exec(command, (err, channel) => {
+        if (err) return reject(err);
+        const transport = new DirectTransport(client, channel);
+        if (elevation) {
+          transport.elevation = elevation;
+          if (elevation.stdinFirst) channel.write(elevation.stdinFirst);
+        }
+        resolve(transport);
+      }),
     );
   }
 
@@ -509,12 +525,13 @@ export function endChannel(channel: ClientChannel, lastWords?: string): Promise<
 }
 
 /** Runs a command on a side channel, ignoring its output; `onError` if it cannot start. */
-export function execDiscard(client: Client, command: string, onError: () => void = () => {}): void {
+export function execDiscard(client: Client, command: string, onError: () => void = () => {}, stdin?: string): void {
   try {
     client.exec(command, (err, ch) => {
       if (err) return onError();
       ch.resume();
       ch.stderr.resume();
+      if (stdin !== undefined) ch.end(stdin);
     });
   } catch {
     onError();
@@ -526,8 +543,8 @@ export function execDiscard(client: Client, command: string, onError: () => void
  * `pipelined` returns before the shell has answered, so a one-shot run's text follows the hello
  * in the same round trip; a shell that fails to start then ends the run instead.
  */
-export async function openDirectShell(client: Client, signal?: AbortSignal, pipelined = false): Promise<FramedShell> {
-  const transport = await DirectTransport.open(client);
+export async function openDirectShell(client: Client, signal?: AbortSignal, pipelined = false, elevation?: Elevation): Promise<FramedShell> {
+  const transport = await DirectTransport.open(client, elevation);
   const shell = new FramedShell();
   shell.attach(transport);
   const started = shell.start(signal);

@@ -37,6 +37,16 @@ export interface ConnectOptions {
   via?: Client;
   /** ssh-agent socket; default $SSH_AUTH_SOCK, `false` to skip the agent. */
   agent?: string | false;
+  /** Filled in as the connection is set up (Test Connection reads it, also after a failure). */
+  report?: ConnectReport;
+}
+
+/** What connecting found out, step by step; fields stay undefined for steps not reached. */
+export interface ConnectReport {
+  tcpConnectMs?: number;
+  hostKey?: { knownHostsName: string; keyType: string; fingerprint: string; verdict: KnownHostsVerdict['kind'] };
+  /** The method that succeeded: `agent`, `key <path>`, `password` or `keyboard-interactive`. */
+  authMethod?: string;
 }
 
 export const DEFAULT_CONNECT_TIMEOUT_MS = 15_000;
@@ -201,6 +211,8 @@ export function connect(host: ResolvedHost, options: ConnectOptions = {}): Promi
         });
       }
       const sock = net.connect({ host: host.hostName, port: host.port });
+      const tcpStarted = Date.now();
+      if (options.report) sock.once('connect', () => ((options.report as ConnectReport).tcpConnectMs = Date.now() - tcpStarted));
       sock.setNoDelay(true); // ssh2 leaves Nagle on, which costs ~40 ms per exchange
       sock.on('error', (err: NodeJS.ErrnoException) => {
         const why =
@@ -213,7 +225,11 @@ export function connect(host: ResolvedHost, options: ConnectOptions = {}): Promi
     };
 
     const hostVerifier = (keyBlob: Buffer, verify: (ok: boolean) => void) => {
-      const decision = decideHostKey(knownHosts.check(khName, keyBlob), policy, khName, keyBlob);
+      const verdict = knownHosts.check(khName, keyBlob);
+      if (options.report) {
+        options.report.hostKey = { knownHostsName: khName, keyType: keyTypeOf(keyBlob), fingerprint: fingerprintSha256(keyBlob), verdict: verdict.kind };
+      }
+      const decision = decideHostKey(verdict, policy, khName, keyBlob);
       if (decision.accept === true) {
         if (decision.record) knownHosts.record(khName, keyBlob, host.hashKnownHosts);
         return verify(true);
@@ -245,6 +261,7 @@ export function connect(host: ResolvedHost, options: ConnectOptions = {}): Promi
     client.on('ready', () => {
       if (settled) return;
       settled = true;
+      if (options.report) options.report.authMethod = tried.at(-1);
       deadline.clear();
       options.signal?.removeEventListener('abort', onAbort);
       resolve(client);

@@ -33,6 +33,16 @@ export class SharedCredentials implements InteractionCallbacks {
     return this.memo(`passphrase\0${keyPath}\0${attempt}`, () => ask.call(this.inner, keyPath));
   }
 
+  /**
+   * The sudo password of `loginUser`, to run as `asUser`: one prompt per run for every host
+   * (and one more after a wrong answer), not one per host.
+   */
+  askBecomePassword(host: string, loginUser: string, asUser: string, attempt = 0): Promise<string | undefined> {
+    const ask = this.inner.askBecomePassword;
+    if (!ask) return Promise.resolve(undefined);
+    return this.memo(`become\0${loginUser}\0${asUser}\0${attempt}`, () => ask.call(this.inner, host, loginUser, asUser, attempt));
+  }
+
   askKeyboardInteractive(host: string, user: string, prompts: { prompt: string; echo: boolean }[]) {
     return this.inner.askKeyboardInteractive?.(host, user, prompts) ?? Promise.resolve(undefined);
   }

@@ -1,0 +1,215 @@
+/**
+ * Run as root with real sudo: throw-away users (made with useradd, removed afterwards) with a
+ * password sudo rule, a NOPASSWD rule, and none, in one sudoers.d file of this test. `id -u` is
+ * 0; the password is in no process's argv or environment; a wrong one is AuthFailed with
+ * sudo's message after one more prompt per run (not per host); a user without sudo rights gets a
+ * clear error; state persists in a root session, which is apart from the user's own.
+ */
+import * as assert from 'assert';
+import { execFileSync, spawn } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { SessionPool, SshConfigFile, type InvokeRequest } from '../../src/core';
+import { ensurePasswordUser, removePasswordUser, startTestBed, type TestBed } from '../support/sshd';
+import { ensureBuilt, linesOf } from './helpers/durable';
+
+const BIN = path.join(__dirname, '..', '..', 'bin', 'remote-invoke.js');
+import { collect, hostBlock, show, tmpDir } from './helpers/engine';
+
+const WITH_PASSWORD = 'ri_fo_sudopw';
+const NO_PASSWORD = 'ri_fo_nopw';
+const NO_SUDO = 'ri_fo_nosudo';
+const PASSWORD = 'Ri-sudo-Pw-7391';
+const SUDOERS = '/etc/sudoers.d/ri-fleetops-test';
+
+/** Every process's argv and environment on this machine (the test hosts are local). */
+function procTextsContaining(needle: string): string[] {
+  const hits: string[] = [];
+  for (const pid of fs.readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
+    for (const file of ['cmdline', 'environ']) {
+      try {
+        if (fs.readFileSync(`/proc/${pid}/${file}`).includes(needle)) hits.push(`${pid}/${file}`);
+      } catch {
+        /* gone */
+      }
+    }
+  }
+  return hits;
+}
+
+describe('run as root: sudo with one prompt per run (real sshd, real sudo)', function () {
+  this.timeout(90_000);
+  let bed: TestBed;
+  let work: string;
+  let config: SshConfigFile;
+  let configPath: string;
+
+  before(async function () {
+    if (process.getuid?.() !== 0 || !fs.existsSync('/usr/bin/sudo')) this.skip();
+    ensureBuilt();
+    bed = await startTestBed({ count: 3 });
+    work = tmpDir('become');
+    for (const u of [WITH_PASSWORD, NO_PASSWORD, NO_SUDO]) ensurePasswordUser(u, PASSWORD);
+    const rules = `${WITH_PASSWORD} ALL=(ALL:ALL) ALL\n${NO_PASSWORD} ALL=(ALL:ALL) NOPASSWD: ALL\n`;
+    const staged = path.join(work, 'sudoers');
+    fs.writeFileSync(staged, rules, { mode: 0o440 });
+    execFileSync('visudo', ['-c', '-q', '-f', staged]);
+    fs.copyFileSync(staged, SUDOERS);
+    fs.chmodSync(SUDOERS, 0o440);
+    // The shared client key must be readable by the throw-away users (sshd reads it as them).
+    fs.chmodSync(bed.clientKeyPath + '.pub', 0o644);
+    const blocks: string[] = [];
+    for (const [prefix, user] of [['pw', WITH_PASSWORD], ['np', NO_PASSWORD], ['none', NO_SUDO]]) {
+      bed.hosts.forEach((h, i) =>
+        blocks.push(hostBlock(`${prefix}${i + 1}`, h, { User: user, IdentityFile: bed.clientKeyPath, IdentitiesOnly: 'yes', UserKnownHostsFile: bed.knownHostsPath, StrictHostKeyChecking: 'yes' })),
+      );
+    }
+    configPath = path.join(work, 'ssh_config');
+    fs.writeFileSync(configPath, blocks.join('\n'));
+    config = SshConfigFile.load(configPath);
+  });
+  after(async () => {
+    fs.rmSync(SUDOERS, { force: true });
+    for (const u of [WITH_PASSWORD, NO_PASSWORD, NO_SUDO]) removePasswordUser(u);
+    await bed?.stop();
+    if (work) fs.rmSync(work, { recursive: true, force: true });
+  });
+
+  /** Callbacks that answer the sudo prompt from a list, recording each question. */
+  const answering = (...answers: (string | undefined)[]) => {
+    const asked: { host: string; loginUser: string; asUser: string; retry: boolean }[] = [];
+    return {
+      asked,
+      callbacks: {
+        askBecomePassword: async (host: string, loginUser: string, asUser: string, attempt?: number) => {
+          asked.push({ host, loginUser, asUser, retry: !!attempt });
+          return answers[asked.length - 1];
+        },
+      },
+    };
+  };
+  const request = (targets: string[], text: string, fields: Partial<InvokeRequest> = {}): InvokeRequest => ({
+    sshConfig: config,
+    script: { text },
+    targets,
+    become: {},
+    ...fields,
+  });
+
+  it('password sudo on three hosts: id -u prints 0 everywhere, the password asked once', async () => {
+    const { asked, callbacks } = answering(PASSWORD);
+    const c = await collect(request(['pw1', 'pw2', 'pw3'], 'id -u; id -un', { callbacks }));
+    assert.ok(c.results.every((r) => r.status === 'Completed'), show(c));
+    for (const h of ['pw1', 'pw2', 'pw3']) assert.deepStrictEqual(c.lines(h), ['0', 'root']);
+    assert.deepStrictEqual(asked, [{ host: asked[0].host, loginUser: WITH_PASSWORD, asUser: 'root', retry: false }]);
+  });
+
+  it('the password is in no process argv or environment while the root shells run', async () => {
+    const { callbacks } = answering(PASSWORD);
+    const hits = new Set<string>();
+    let scans = 0;
+    let running = true;
+    const scanner = (async () => {
+      while (running) {
+        for (const h of procTextsContaining(PASSWORD)) hits.add(h);
+        scans++;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    })();
+    const c = await collect(request(['pw1', 'pw2'], 'sleep 1.5; id -u', { callbacks }));
+    running = false;
+    await scanner;
+    assert.ok(c.results.every((r) => r.status === 'Completed'), show(c));
+    assert.ok(scans > 10, `scanned /proc ${scans} times`);
+    assert.deepStrictEqual([...hits], [], 'the sudo password showed up in /proc');
+  });
+
+  it('NOPASSWD: never asked', async () => {
+    const { asked, callbacks } = answering('should-not-be-used');
+    const c = await collect(request(['np1', 'np2', 'np3'], 'id -u', { callbacks }));
+    assert.ok(c.results.every((r) => r.status === 'Completed'), show(c));
+    for (const h of ['np1', 'np2', 'np3']) assert.deepStrictEqual(c.lines(h), ['0']);
+    assert.strictEqual(asked.length, 0);
+  });
+
+  it('a wrong password: asked once more per run (not per host), then AuthFailed with sudo’s own message; nothing ran', async () => {
+    const marker = path.join(work, 'ran-as-root');
+    const { asked, callbacks } = answering('wrong-1', 'wrong-2');
+    const c = await collect(request(['pw1', 'pw2', 'pw3'], `touch ${marker}`, { callbacks }));
+    for (const r of c.results) {
+      assert.strictEqual(r.status, 'AuthFailed', show(c));
+      assert.match(r.error ?? '', /incorrect password attempt|Sorry, try again/);
+    }
+    assert.deepStrictEqual(asked.map((a) => a.retry), [false, true], 'two prompts for three hosts');
+    assert.ok(!fs.existsSync(marker));
+    const fixed = answering('wrong-1', PASSWORD);
+    const again = await collect(request(['pw1', 'pw2'], 'id -u', { callbacks: fixed.callbacks }));
+    assert.ok(again.results.every((r) => r.status === 'Completed'), show(again));
+    assert.strictEqual(fixed.asked.length, 2, 'the second answer is used by every host');
+  });
+
+  it('a user with no sudo rights gets a clear error, and no answer means none was given', async () => {
+    const c = await collect(request(['none1'], 'id -u', answering(PASSWORD)));
+    assert.strictEqual(c.result('none1').status, 'AuthFailed');
+    assert.match(c.result('none1').error ?? '', new RegExp(`${NO_SUDO} may not run commands as root on none1: .*not in the sudoers file`));
+    const unanswered = await collect(request(['pw1'], 'id -u', answering(undefined)));
+    assert.match(unanswered.result('pw1').error ?? '', /needs the password of ri_fo_sudopw to run as root, and none was given/);
+  });
+
+  it('state persists in a root session, which is apart from the user’s own session', async () => {
+    const root = new SessionPool({ become: {} });
+    const own = new SessionPool();
+    try {
+      const first = await collect(request(['pw1'], 'cd /root; RI_ROOT_STATE=kept', { sessions: root, ...answering(PASSWORD) }));
+      assert.strictEqual(first.result('pw1').status, 'Completed', show(first));
+      const second = await collect(request(['pw1'], 'echo "$RI_ROOT_STATE $(pwd) $(id -u)"', { sessions: root, ...answering('unused') }));
+      assert.deepStrictEqual(second.lines('pw1'), ['kept /root 0']);
+      const mine = await collect(request(['pw1'], 'echo "[$RI_ROOT_STATE] $(id -un)"', { sessions: own, become: undefined }));
+      assert.deepStrictEqual(mine.lines('pw1'), [`[] ${WITH_PASSWORD}`]);
+      const mixed = await collect(request(['pw1'], 'id -u', { sessions: own, ...answering(PASSWORD) }));
+      assert.match(mixed.result('pw1').error ?? '', /not a root session/);
+    } finally {
+      await root.closeAll();
+      await own.closeAll();
+    }
+  });
+
+  it('CLI --sudo through SSH_ASKPASS (SSH_ASKPASS_REQUIRE=force): one prompt naming it the sudo password and whose; --become-user', async () => {
+    const log = path.join(work, 'askpass.log');
+    const askpass = path.join(work, 'askpass.sh');
+    fs.writeFileSync(askpass, `#!/bin/sh\nprintf '%s\\n' "$1" >>'${log}'\nprintf '%s\\n' '${PASSWORD}'\n`, { mode: 0o700 });
+    const env = { SSH_ASKPASS: askpass, SSH_ASKPASS_REQUIRE: 'force' };
+    const r = await cliWithEnv(['run', '-F', configPath, '-H', 'pw1,pw2,pw3', '--sudo', '--json', '-c', 'id -u'], env);
+    assert.strictEqual(r.code, 0, r.stderr);
+    const outputs = linesOf(r.stdout).map((l) => JSON.parse(l)).filter((e) => e.type === 'output');
+    assert.deepStrictEqual(outputs.map((e) => e.line), ['0', '0', '0']);
+    const prompts = linesOf(fs.readFileSync(log, 'utf8'));
+    assert.strictEqual(prompts.length, 1, prompts.join('\n'));
+    assert.match(prompts[0], /sudo password/);
+    assert.match(prompts[0], new RegExp(`password for ${WITH_PASSWORD}`));
+    assert.match(prompts[0], /as root/);
+
+    const other = await cliWithEnv(['run', '-F', configPath, '-H', 'np1', '--become', '--become-user', 'nobody', '-c', 'id -un'], env);
+    assert.strictEqual(other.code, 0, other.stderr);
+    assert.strictEqual(other.stdout, 'np1: nobody\n');
+    const usage = await cliWithEnv(['run', '-F', configPath, '-H', 'np1', '--become-user', 'nobody', '-c', 'id -un'], env);
+    assert.strictEqual(usage.code, 2);
+    const hostile = await cliWithEnv(['run', '-F', configPath, '-H', 'np1', '--become', '--become-user', 'root;touch /tmp/x', '-c', 'id'], env);
+    assert.strictEqual(hostile.code, 2);
+    assert.match(hostile.stderr, /invalid user to become/);
+  });
+
+  function cliWithEnv(args: string[], extra: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    const env: NodeJS.ProcessEnv = { ...process.env, REMOTE_INVOKE_STATE_DIR: work, ...extra };
+    delete env.SSH_AUTH_SOCK;
+    delete env.NODE_OPTIONS;
+    return new Promise((resolve) => {
+      const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+      child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+    });
+  }
+});
