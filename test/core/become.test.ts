@@ -14,7 +14,7 @@ import { ensurePasswordUser, removePasswordUser, startTestBed, type TestBed } fr
 import { ensureBuilt, linesOf } from './helpers/durable';
 
 const BIN = path.join(__dirname, '..', '..', 'bin', 'remote-invoke.js');
-import { collect, hostBlock, show, tmpDir } from './helpers/engine';
+import { collect, descendantsOf, hostBlock, show, tmpDir } from './helpers/engine';
 
 const WITH_PASSWORD = 'ri_fo_sudopw';
 const NO_PASSWORD = 'ri_fo_nopw';
@@ -22,19 +22,22 @@ const NO_SUDO = 'ri_fo_nosudo';
 const PASSWORD = 'Ri-sudo-Pw-7391';
 const SUDOERS = '/etc/sudoers.d/ri-fleetops-test';
 
-/** Every process's argv and environment on this machine (the test hosts are local). */
-function procTextsContaining(needle: string): string[] {
+/** The argv and environment of the given processes that contain `needle`, and the commands running with root rights. */
+function scanProcesses(pids: number[], needle: string): { hits: string[]; rootCommands: string[] } {
   const hits: string[] = [];
-  for (const pid of fs.readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
-    for (const file of ['cmdline', 'environ']) {
-      try {
-        if (fs.readFileSync(`/proc/${pid}/${file}`).includes(needle)) hits.push(`${pid}/${file}`);
-      } catch {
-        /* gone */
-      }
+  const rootCommands: string[] = [];
+  for (const pid of pids) {
+    try {
+      const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`);
+      const environ = fs.readFileSync(`/proc/${pid}/environ`);
+      if (cmdline.includes(needle)) hits.push(`${pid} argv`);
+      if (environ.includes(needle)) hits.push(`${pid} environ`);
+      if (/^Uid:\s+\d+\s+0\s/m.test(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))) rootCommands.push(cmdline.toString().replace(/\0/g, ' ').trim());
+    } catch {
+      /* gone */
     }
   }
-  return hits;
+  return { hits, rootCommands };
 }
 
 describe('run as root: sudo with one prompt per run (real sshd, real sudo)', function () {
@@ -107,20 +110,27 @@ describe('run as root: sudo with one prompt per run (real sshd, real sudo)', fun
   it('the password is in no process argv or environment while the root shells run', async () => {
     const { callbacks } = answering(PASSWORD);
     const hits = new Set<string>();
+    const rootCommands = new Set<string>();
     let scans = 0;
     let running = true;
+    // Everything on "the host": the sshd processes of the two bed hosts and all they started.
+    const listeners = [bed.listenerPid('host1'), bed.listenerPid('host2')];
     const scanner = (async () => {
       while (running) {
-        for (const h of procTextsContaining(PASSWORD)) hits.add(h);
+        const found = scanProcesses(listeners.flatMap((p) => descendantsOf(p)), PASSWORD);
+        found.hits.forEach((h) => hits.add(h));
+        found.rootCommands.forEach((c) => rootCommands.add(c));
         scans++;
-        await new Promise((r) => setTimeout(r, 20));
+        await new Promise((r) => setTimeout(r, 100));
       }
     })();
-    const c = await collect(request(['pw1', 'pw2'], 'sleep 1.5; id -u', { callbacks }));
+    const c = await collect(request(['pw1', 'pw2'], 'sleep 3; id -u', { callbacks }));
     running = false;
     await scanner;
     assert.ok(c.results.every((r) => r.status === 'Completed'), show(c));
-    assert.ok(scans > 10, `scanned /proc ${scans} times`);
+    assert.ok(scans >= 3, `scanned ${scans} times`);
+    assert.ok([...rootCommands].some((cmd) => /^sleep 3$/.test(cmd)), `the scan saw the root script running: ${[...rootCommands].join(' | ')}`);
+    assert.ok([...rootCommands].some((cmd) => /^sudo -S -p  -u root -- /.test(cmd)), `and sudo: ${[...rootCommands].join(' | ')}`);
     assert.deepStrictEqual([...hits], [], 'the sudo password showed up in /proc');
   });
 
