@@ -45,6 +45,7 @@ const RUN_OPTIONS = {
   'idle-timeout': { type: 'string' },
   batch: { type: 'string' },
   sudo: { type: 'boolean' },
+  'forward-agent': { type: 'boolean' },
   become: { type: 'boolean' },
   'become-user': { type: 'string' },
   'max-failures': { type: 'string' },
@@ -95,6 +96,7 @@ export function parseRunArgs(argv: string[]): ParsedRun {
       convertCrlf: !values['no-crlf-conversion'],
       ...rolloutOptions(values, asJob),
       ...becomeOptions(values, { session, asJob }),
+      ...(values['forward-agent'] ? { forwardAgent: true } : {}),
     },
   };
 }

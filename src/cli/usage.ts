@@ -36,6 +36,8 @@ Runs a script's content on every named host at once over SSH (the file is read l
       --sudo, --become           run as root through sudo: the sudo password is asked once per
                                  run (terminal or SSH_ASKPASS), only for hosts that need one
       --become-user USER         with --become: run as USER instead of root
+      --forward-agent            forward the local ssh-agent for the run (like ForwardAgent yes;
+                                 off by default: whoever is root on the host can use your keys)
       --max-failures N|N%        once more hosts than this have failed or could not run, no new
                                  host starts; those left end Skipped (exit 3)
 

@@ -2,6 +2,7 @@
 export * from './types';
 export { SshConfigFile, parseHostTarget, defaultSshConfigPath, type ResolvedHost, type HostTarget } from './inventory/sshConfig';
 export { connect, connectByName, type ConnectOptions } from './ssh/connect';
+export { AGENT_FORWARDING_WARNING, forwardedAgent } from './ssh/connect';
 export { fingerprintSha256, KnownHosts, knownHostsName } from './ssh/knownHosts';
 export { SharedCredentials } from './ssh/credentials';
 export { invoke, DEFAULT_THROTTLE } from './invoke/invoke';

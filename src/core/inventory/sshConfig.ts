@@ -23,6 +23,11 @@ export interface ResolvedHost {
   proxyJump?: string;
   /** ProxyCommand with its tokens expanded: its stdin and stdout carry the connection. */
   proxyCommand?: string;
+  /**
+   * ForwardAgent: false (the default), true (the agent of $SSH_AUTH_SOCK), or the agent socket
+   * to forward (a path, or `$VAR` already read from the environment).
+   */
+  forwardAgent: boolean | string;
 }
 
 export interface HostTarget {
@@ -217,6 +222,7 @@ export class SshConfigFile {
       serverAliveIntervalMs: seconds('serveraliveinterval'),
       proxyJump: one('proxyjump') && one('proxyjump') !== 'none' ? one('proxyjump') : undefined,
       proxyCommand: proxyCommand && proxyCommand !== 'none' ? expandTokens(proxyCommand, hostName, user, port, target.host) : undefined,
+      forwardAgent: parseForwardAgent(one('forwardagent'), tokens),
     };
   }
 
@@ -225,6 +231,14 @@ export class SshConfigFile {
     const match = placeholder ? PROXY_COMMAND_PLACEHOLDER.exec(placeholder) : null;
     return match ? this.proxyCommands[Number(match[1])] : undefined;
   }
+}
+
+/** ForwardAgent yes|no|PATH|$VAR, as OpenSSH reads it. */
+function parseForwardAgent(v: string | undefined, tokens: (p: string) => string): boolean | string {
+  if (v === undefined || /^(no|false)$/i.test(v)) return false;
+  if (/^(yes|true)$/i.test(v)) return true;
+  if (v.startsWith('$')) return process.env[v.slice(1)] || false;
+  return tokens(v);
 }
 
 function yes(v: string | undefined): boolean {

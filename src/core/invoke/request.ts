@@ -20,6 +20,8 @@ export interface ConnectionSettings {
   strictHostKeyChecking?: StrictHostKeyChecking;
   connectTimeoutMs?: number;
   callbacks?: InteractionCallbacks;
+  /** Forward the local ssh-agent to the hosts for the run; undefined = ssh_config's ForwardAgent (off by default). */
+  forwardAgent?: boolean;
 }
 
 export interface InvokeRequest extends ConnectionSettings {

@@ -37,6 +37,8 @@ export interface ConnectOptions {
   via?: Client;
   /** ssh-agent socket; default $SSH_AUTH_SOCK, `false` to skip the agent. */
   agent?: string | false;
+  /** Forward the local ssh-agent to the host (true/false override ssh_config's ForwardAgent). */
+  forwardAgent?: boolean;
   /** Filled in as the connection is set up (Test Connection reads it, also after a failure). */
   report?: ConnectReport;
 }
@@ -188,9 +190,11 @@ export function connect(host: ResolvedHost, options: ConnectOptions = {}): Promi
       }
     };
 
+    const forwarded = forwardedAgent(host, options);
     const startOver = (sock: Duplex) => {
       socket = sock;
       client.connect({
+        ...(forwarded ? { agent: forwarded, agentForward: true } : {}),
         sock,
         username: host.user,
         readyTimeout: 2 ** 31 - 1, // our PausableDeadline is the timeout
@@ -334,6 +338,25 @@ class ProxyCommand {
 }
 
 /**
+ * The agent socket to forward, when forwarding is on (the flag, else ssh_config's ForwardAgent)
+ * and there is an agent to forward; OpenSSH too forwards nothing when there is none.
+ */
+export function forwardedAgent(host: ResolvedHost, options: Pick<ConnectOptions, 'forwardAgent' | 'agent'>): string | undefined {
+  const setting = options.forwardAgent ?? host.forwardAgent;
+  if (!setting) return undefined;
+  if (typeof setting === 'string' && options.forwardAgent === undefined) return setting;
+  const socket = options.agent === false ? undefined : (options.agent ?? process.env.SSH_AUTH_SOCK);
+  return socket || (typeof host.forwardAgent === 'string' ? host.forwardAgent : undefined);
+}
+
+/** OpenSSH's warning (ssh_config(5), ForwardAgent), shown wherever forwarding is on. */
+export const AGENT_FORWARDING_WARNING =
+  'Agent forwarding should be enabled with caution. Users with the ability to bypass file permissions on the remote host ' +
+  "(for the agent's Unix-domain socket) can access the local agent through the forwarded connection. An attacker cannot " +
+  'obtain key material from the agent, however they can perform operations on the keys that enable them to authenticate ' +
+  'using the identities loaded into the agent.';
+
+/**
  * Resolves a name through ssh_config and connects, hopping through its ProxyJump chain first
  * (each hop verified and authenticated like any host). The hops close with the connection.
  */
@@ -344,7 +367,8 @@ export async function connectByName(sshConfig: SshConfigFile, name: string, opti
   try {
     let via = options.via;
     for (const hop of hops) {
-      via = await connect({ ...sshConfig.resolve(hop), proxyJump: undefined }, { ...options, via });
+      // A jump host forwards the agent only when its own ForwardAgent says so, as with OpenSSH's ProxyJump.
+      via = await connect({ ...sshConfig.resolve(hop), proxyJump: undefined }, { ...options, via, forwardAgent: undefined });
       opened.push(via);
     }
     const client = await connect(host, { ...options, via });

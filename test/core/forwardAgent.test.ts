@@ -1,0 +1,118 @@
+/**
+ * Agent forwarding, the second hop done the SSH way: a script on bed host A runs `ssh B` through
+ * the forwarded agent of a throw-away ssh-agent this test starts (the key exists nowhere on A's
+ * side). With forwarding off — the default — the same script fails. On by `forwardAgent`, by
+ * `ForwardAgent yes` in ssh_config, or by the CLI's --forward-agent.
+ */
+import * as assert from 'assert';
+import { execFileSync, spawn, type ChildProcess } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { AGENT_FORWARDING_WARNING, SshConfigFile } from '../../src/core';
+import { startTestBed, type TestBed } from '../support/sshd';
+import { ensureBuilt } from './helpers/durable';
+import { collect, hostBlock, show, tmpDir, waitFor } from './helpers/engine';
+
+const BIN = path.join(__dirname, '..', '..', 'bin', 'remote-invoke.js');
+
+describe('agent forwarding (real sshd, a throw-away ssh-agent)', function () {
+  this.timeout(60_000);
+  let bed: TestBed;
+  let work: string;
+  let agent: ChildProcess | undefined;
+  let agentSocket: string;
+  let hopConfig: string;
+  let savedSock: string | undefined;
+  let addressB: string;
+
+  before(async () => {
+    ensureBuilt();
+    bed = await startTestBed({ count: 2 });
+    work = tmpDir('agentfwd');
+    agentSocket = path.join(work, 'agent.sock');
+    agent = spawn('ssh-agent', ['-D', '-a', agentSocket], { stdio: 'ignore' });
+    assert.ok(await waitFor(() => fs.existsSync(agentSocket), 5000), 'ssh-agent started');
+    execFileSync('ssh-add', ['-q', bed.clientKeyPath], { env: { ...process.env, SSH_AUTH_SOCK: agentSocket }, stdio: 'pipe' });
+    savedSock = process.env.SSH_AUTH_SOCK;
+    process.env.SSH_AUTH_SOCK = agentSocket;
+    // What the script on A uses to reach B: no key file of its own, only an agent if there is one.
+    const b = bed.hosts[1];
+    addressB = b.address;
+    hopConfig = path.join(work, 'hop_config');
+    fs.writeFileSync(
+      hopConfig,
+      hostBlock('hopB', b, {
+        User: bed.user,
+        IdentityFile: path.join(work, 'no-such-key'),
+        UserKnownHostsFile: bed.knownHostsPath,
+        StrictHostKeyChecking: 'yes',
+        BatchMode: 'yes',
+        ControlMaster: 'no',
+      }),
+    );
+  });
+  after(async () => {
+    if (savedSock === undefined) delete process.env.SSH_AUTH_SOCK;
+    else process.env.SSH_AUTH_SOCK = savedSock;
+    agent?.kill();
+    await bed?.stop();
+    if (work) fs.rmSync(work, { recursive: true, force: true });
+  });
+
+  const script = () => `ssh -F '${hopConfig}' hopB 'echo "reached $SSH_CONNECTION"'`;
+  const configWith = (forwardAgent?: string) => {
+    const a = bed.hosts[0];
+    const settings: Record<string, string> = { User: bed.user, IdentityFile: bed.clientKeyPath, IdentitiesOnly: 'yes', UserKnownHostsFile: bed.knownHostsPath, StrictHostKeyChecking: 'yes' };
+    if (forwardAgent) settings.ForwardAgent = forwardAgent;
+    return SshConfigFile.fromText(hostBlock('hostA', a, settings));
+  };
+
+  it('forwardAgent: a script on A runs ssh B through the forwarded agent', async () => {
+    const c = await collect({ sshConfig: configWith(), script: { text: script() }, targets: ['hostA'], forwardAgent: true });
+    assert.strictEqual(c.result('hostA').status, 'Completed', show(c) + c.lines('hostA', 'stderr').join('\n'));
+    assert.match(c.lines('hostA').join('\n'), new RegExp(`^reached \\S+ \\d+ ${addressB.replace(/\./g, '\\.')} `));
+  });
+
+  it('off by default: the same script fails', async () => {
+    const c = await collect({ sshConfig: configWith(), script: { text: `echo "sock=[$SSH_AUTH_SOCK]"; ${script()}` }, targets: ['hostA'] });
+    assert.strictEqual(c.result('hostA').status, 'Failed', show(c));
+    assert.strictEqual(c.result('hostA').exitCode, 255);
+    assert.deepStrictEqual(c.lines('hostA'), ['sock=[]']);
+    assert.match(c.lines('hostA', 'stderr').join('\n'), /Permission denied/);
+  });
+
+  it('ForwardAgent yes in ssh_config turns it on; forwardAgent: false turns it off again', async () => {
+    const on = await collect({ sshConfig: configWith('yes'), script: { text: script() }, targets: ['hostA'] });
+    assert.strictEqual(on.result('hostA').status, 'Completed', show(on) + on.lines('hostA', 'stderr').join('\n'));
+    const off = await collect({ sshConfig: configWith('yes'), script: { text: script() }, targets: ['hostA'], forwardAgent: false });
+    assert.strictEqual(off.result('hostA').status, 'Failed');
+    const byPath = await collect({ sshConfig: configWith(agentSocket), script: { text: script() }, targets: ['hostA'] });
+    assert.strictEqual(byPath.result('hostA').status, 'Completed', 'ForwardAgent PATH forwards that agent');
+    assert.strictEqual(configWith('yes').resolve('hostA').forwardAgent, true);
+    assert.strictEqual(configWith('no').resolve('hostA').forwardAgent, false);
+    assert.strictEqual(configWith().resolve('hostA').forwardAgent, false);
+    assert.strictEqual(configWith(agentSocket).resolve('hostA').forwardAgent, agentSocket);
+    assert.match(AGENT_FORWARDING_WARNING, /Agent forwarding should be enabled with caution/);
+  });
+
+  it('CLI --forward-agent (and without it, the hop fails)', async () => {
+    const configPath = path.join(work, 'ssh_config');
+    fs.writeFileSync(configPath, hostBlock('hostA', bed.hosts[0], { User: bed.user, IdentityFile: bed.clientKeyPath, IdentitiesOnly: 'yes', UserKnownHostsFile: bed.knownHostsPath, StrictHostKeyChecking: 'yes' }));
+    const run = (extra: string[]) =>
+      new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+        const env: NodeJS.ProcessEnv = { ...process.env, SSH_AUTH_SOCK: agentSocket, REMOTE_INVOKE_STATE_DIR: work };
+        delete env.NODE_OPTIONS;
+        const child = spawn(process.execPath, [BIN, 'run', '-F', configPath, '-H', 'hostA', ...extra, '-c', script()], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+        child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+        child.on('close', (code) => resolve({ code, stdout, stderr }));
+      });
+    const on = await run(['--forward-agent']);
+    assert.strictEqual(on.code, 0, on.stderr);
+    assert.match(on.stdout, /^hostA: reached /);
+    const off = await run([]);
+    assert.strictEqual(off.code, 1, off.stderr);
+  });
+});
