@@ -1,3 +1,4 @@
+import { hostsCommand } from './hosts';
 import { jobCommand } from './job';
 import { runCommand } from './run';
 import { sessionCommand } from './session';
@@ -14,6 +15,8 @@ async function main(argv: string[]): Promise<number> {
       return sessionCommand(rest);
     case 'job':
       return jobCommand(rest);
+    case 'hosts':
+      return hostsCommand(rest);
     case undefined:
     case '-h':
     case '--help':
