@@ -1,3 +1,4 @@
+import { hostsCommand } from './hosts';
 import { jobCommand } from './job';
 import { runCommand } from './run';
 import { sessionCommand } from './session';
@@ -17,6 +18,8 @@ async function main(argv: string[]): Promise<number> {
       return jobCommand(rest);
     case 'test':
       return testCommand(rest);
+    case 'hosts':
+      return hostsCommand(rest);
     case undefined:
     case '-h':
     case '--help':

@@ -9,10 +9,16 @@ export const HELP = `usage: remote-invoke run -H NAMES (-f FILE | -c TEXT) [opti
        remote-invoke session new NAME -H NAMES | list [NAME] | remove NAME | disconnect NAME | receive NAME
        remote-invoke job list | receive ID [--keep] | wait ID | stop ID | remove ID
        remote-invoke test -H NAMES [--json]   (Test Connection: runs no user code; exit 0 all fine, 3 otherwise)
+       remote-invoke hosts [PATTERN] [-i FILE]... [--json]
 
 Runs a script's content on every named host at once over SSH (the file is read locally).
 
-  -H, --hosts NAMES              comma-separated ssh_config aliases or [user@]host[:port]; may repeat
+  -H, --hosts PATTERN            hosts and groups, Ansible's pattern language: a,b or a:b (union),
+                                 a:&b (and), a:!b (except), web*, ~regex, web[01:05], @FILE,
+                                 @failed (not Completed in the last run); a name not in any
+                                 inventory or ssh_config is a [user@]host[:port]; may repeat
+  -i, --inventory FILE           Ansible inventory, INI or YAML (group_vars/, host_vars/ beside
+                                 it are read); may repeat
   -f, --file FILE                local script file to send and run
   -c, --command TEXT             script text to run
   -F, --ssh-config PATH          ssh_config file (default ~/.ssh/config)

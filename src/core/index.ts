@@ -48,3 +48,14 @@ export {
 } from './invoke/rollout';
 export { testConnection, type TestConnectionRequest, type TestConnectionResult, type TestHostKey } from './invoke/testConnection';
 export { checkBecomeUser, type BecomeOptions } from './session/become';
+// The fleet: hosts and groups from ssh_config (Tag) and Ansible INI/YAML inventories, with provenance.
+export * from './inventory/model';
+export { Fleet, loadFleet, parseInventory, inventoryFormat, loadVarsDirectories } from './inventory/fleet';
+export { parseIniInventory } from './inventory/iniInventory';
+export { parseYamlInventory, parseVarsFile } from './inventory/yamlInventory';
+export { expandHostRange, hasHostRange, HostRangeError } from './inventory/hostRange';
+export { interpretVariable, parseSshArgs, ansibleBoolean, PLAIN_SECRET_VARIABLES, CONNECTION_VARIABLES } from './inventory/ansibleVariables';
+export { scanSshConfig, hostPatternsMatch, firstApplying, type SshConfigDirective } from './inventory/sshConfigSources';
+export type { HostOverrides } from './inventory/sshConfig';
+export { resolvePattern, splitPattern, PatternError, type PatternScope, type PatternOptions, type PatternTerm, type PatternTermKind, type PatternOperator } from './inventory/patterns';
+export { LastRunStore, failedHostsOf, type LastRunRecord } from './state/lastRun';
