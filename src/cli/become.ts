@@ -10,7 +10,8 @@ export function becomeOptions(values: Record<string, unknown>, context: { sessio
   if (context.session) throw new UsageError('--sudo/--become with --session is not supported yet: a root session is live only (run without --session)');
   if (context.asJob) throw new UsageError('--sudo/--become with --as-job is not supported yet');
   try {
-    return { become: { user: checkBecomeUser(user ?? 'root') } };
+    // No --become-user: the inventory's ansible_become_user, else root.
+    return { become: user !== undefined ? { user: checkBecomeUser(user) } : {} };
   } catch (err) {
     throw new UsageError(`--become-user: ${(err as Error).message}`);
   }

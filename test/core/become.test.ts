@@ -209,6 +209,35 @@ describe('run as root: sudo with one prompt per run (real sshd, real sudo)', fun
     assert.match(hostile.stderr, /invalid user to become/);
   });
 
+  it('inventory: ansible_become / ansible_become_user honoured; an ansible_become_password in a plain file is never used', async () => {
+    const [h1, h2] = bed.hosts;
+    const inventory = path.join(work, 'inventory.ini');
+    const common = `ansible_ssh_private_key_file=${bed.clientKeyPath}`;
+    fs.writeFileSync(
+      inventory,
+      [
+        '[web]',
+        `invpw ansible_host=${h1.address} ansible_port=${h1.port} ansible_user=${WITH_PASSWORD} ansible_become=true ${common}`,
+        `invnp ansible_host=${h2.address} ansible_port=${h2.port} ansible_user=${NO_PASSWORD} ansible_become=yes ansible_become_user=nobody ${common}`,
+        `invplain ansible_host=${h1.address} ansible_port=${h1.port} ansible_user=${WITH_PASSWORD} ansible_become=true ansible_become_password=${PASSWORD} ${common}`,
+        `invuser ansible_host=${h2.address} ansible_port=${h2.port} ansible_user=${NO_PASSWORD} ${common}`,
+        '',
+      ].join('\n'),
+    );
+    const log = path.join(work, 'askpass-inv.log');
+    const askpass = path.join(work, 'askpass-inv.sh');
+    fs.writeFileSync(askpass, `#!/bin/sh\nprintf '%s\\n' "$1" >>'${log}'\nprintf '%s\\n' '${PASSWORD}'\n`, { mode: 0o700 });
+    const base = ['run', '-F', '/dev/null', '-i', inventory, '--known-hosts', bed.knownHostsPath, '--strict-host-key-checking', 'yes', '--json'];
+    const r = await cliWithEnv([...base, '-H', 'invpw,invnp,invuser', '-c', 'id -un'], { SSH_ASKPASS: askpass, SSH_ASKPASS_REQUIRE: 'force' });
+    assert.strictEqual(r.code, 0, r.stderr + r.stdout);
+    const lines = linesOf(r.stdout).map((l) => JSON.parse(l)).filter((e) => e.type === 'output');
+    assert.deepStrictEqual(Object.fromEntries(lines.map((e) => [e.host, e.line])), { invpw: 'root', invnp: 'nobody', invuser: NO_PASSWORD });
+    assert.strictEqual(linesOf(fs.readFileSync(log, 'utf8')).length, 1, 'one prompt');
+    const plain = await cliWithEnv([...base, '-H', 'invplain', '-c', 'id -un'], {});
+    assert.strictEqual(plain.code, 3, plain.stderr + plain.stdout);
+    assert.match(plain.stdout, /needs the password of ri_fo_sudopw to run as root, and none was given/);
+  });
+
   function cliWithEnv(args: string[], extra: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
     const env: NodeJS.ProcessEnv = { ...process.env, REMOTE_INVOKE_STATE_DIR: work, ...extra };
     delete env.SSH_AUTH_SOCK;

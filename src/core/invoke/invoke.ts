@@ -8,6 +8,7 @@ import { HostFailure, type HostResult, type HostStatus, type InvokeEvent } from 
 import { planLaunch, type ScriptLaunch } from './interpreter';
 import type { InvokeRequest, InvokeRun } from './request';
 import { runRollout } from './rollout';
+import { becomeFor, type BecomeOptions } from '../session/become';
 
 export const DEFAULT_THROTTLE = 32;
 
@@ -80,6 +81,15 @@ export async function throttled<T, R>(items: T[], limit: number, work: (item: T)
   return results;
 }
 
+/** --sudo/--become, else the inventory's ansible_become for this host; a name ssh_config cannot read runs as asked. */
+function becomeOf(request: InvokeRequest, settings: SessionSettings, host: string): BecomeOptions | undefined {
+  try {
+    return becomeFor(request.become, (settings.sshConfig as SshConfigFile).resolve(host));
+  } catch {
+    return request.become;
+  }
+}
+
 function result(host: string, startedAt: number, status: HostStatus, fields: Partial<HostResult> = {}): HostResult {
   return {
     type: 'result',
@@ -105,10 +115,11 @@ async function runOnHost(
   if (cancelSignal.aborted) return result(host, startedAt, 'Cancelled', { error: 'cancelled before the host started' });
 
   const pooled = request.sessions;
-  const session = pooled ? pooled.session(host) : new HostSession(host, { oneShot: true, become: request.become });
-  if (pooled && !!request.become !== !!session.options.become) {
+  const become = becomeOf(request, settings, host);
+  const session = pooled ? pooled.session(host) : new HostSession(host, { oneShot: true, become });
+  if (pooled && !!become !== !!session.options.become) {
     return result(host, startedAt, 'Failed', {
-      error: request.become ? `the session on ${host} is not a root session; run as root in a separate session` : `the session on ${host} runs as root; this run did not ask for that`,
+      error: become ? `the session on ${host} is not a root session; run as root in a separate session` : `the session on ${host} runs as root; this run did not ask for that`,
     });
   }
   if (session.state === 'broken') {

@@ -5,12 +5,28 @@
 // (the user is asked once more per run), so no host is retried into a lockout.
 
 import type { Client } from 'ssh2';
+import type { ResolvedHost } from '../inventory/sshConfig';
 import type { SharedCredentials } from '../ssh/credentials';
 import { HostFailure } from '../types';
 
 export interface BecomeOptions {
   /** The user to become; default root. */
   user?: string;
+  /** Only `sudo` is supported (an inventory's ansible_become_method may name another). */
+  method?: string;
+}
+
+/**
+ * Whether (and as whom) a host's runs are raised: the run's own request (--sudo, --become,
+ * "Run as root") wins; else the inventory's ansible_become / ansible_become_user for that host.
+ * An explicit --become-user beats ansible_become_user; without one the inventory's user is used.
+ */
+export function becomeFor(requested: BecomeOptions | undefined, host: ResolvedHost): BecomeOptions | undefined {
+  const fromInventory = host.become?.enabled ? host.become : undefined;
+  if (!requested && !fromInventory) return undefined;
+  const user = requested?.user ?? host.become?.user;
+  const method = requested ? undefined : fromInventory?.method;
+  return { ...(user !== undefined ? { user } : {}), ...(method !== undefined ? { method } : {}) };
 }
 
 /** How commands on one host are raised: a prefix for the command, and what to write first on its stdin. */
@@ -69,7 +85,15 @@ export async function prepareElevation(
   options: BecomeOptions,
   credentials: SharedCredentials,
 ): Promise<Elevation> {
-  const user = checkBecomeUser(options.user ?? 'root');
+  if (options.method !== undefined && options.method !== 'sudo') {
+    throw new HostFailure('Failed', `become method '${options.method}' (ansible_become_method) is not supported on ${host}; only sudo is`);
+  }
+  let user: string;
+  try {
+    user = checkBecomeUser(options.user ?? 'root');
+  } catch (err) {
+    throw new HostFailure('Failed', `${(err as Error).message} on ${host} (ansible_become_user)`);
+  }
   const noPassword = `sudo -n -u ${user} -- `;
   const probe = await trySudo(client, noPassword, '');
   if (probe.code === 0) return { user, prefix: noPassword, stdinFirst: '' };
