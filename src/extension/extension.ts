@@ -64,7 +64,7 @@ export function activate(context: vscode.ExtensionContext): RemoteInvokeApi {
   const resultsView = new ResultsView(context.extensionUri, results, (host) => outputs.show(host, false));
   const hostsView = new HostsView(inventory, sessions, context.workspaceState);
   const runs = new RunCommands(settings, inventory, sessions, outputs, results, resultsView, () => hostsView.checked(), context.workspaceState);
-  const sessionsView = new SessionsView(sessions, outputs, settings);
+  const sessionsView = new SessionsView(sessions, outputs, settings, () => inventory.hosts().map((h) => h.name));
   const jobs = new Jobs(settings, sessions, runs);
   const jobsView = new JobsView(jobs);
 
