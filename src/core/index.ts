@@ -36,3 +36,4 @@ export {
   type RemoteStatus,
 } from './session/durable';
 export type { SessionOptions } from './session/pool';
+export { PASSWORD_ATTEMPTS, describeAuthAttempts } from './ssh/connect';
