@@ -59,3 +59,4 @@ export { scanSshConfig, hostPatternsMatch, firstApplying, type SshConfigDirectiv
 export type { HostOverrides } from './inventory/sshConfig';
 export { resolvePattern, splitPattern, PatternError, type PatternScope, type PatternOptions, type PatternTerm, type PatternTermKind, type PatternOperator } from './inventory/patterns';
 export { LastRunStore, failedHostsOf, type LastRunRecord } from './state/lastRun';
+export { PASSWORD_ATTEMPTS, describeAuthAttempts } from './ssh/connect';

@@ -69,8 +69,8 @@ export interface HostKeyInfo {
 
 /** How the engine reaches the user. Every member is optional: absent means "cannot ask". */
 export interface InteractionCallbacks {
-  /** Password for user@host; undefined = none available. */
-  askPassword?(host: string, user: string, prompt: string): Promise<string | undefined>;
+  /** Password for user@host; undefined = none available. `attempt` 1, 2… after a rejected one. */
+  askPassword?(host: string, user: string, prompt: string, attempt?: number): Promise<string | undefined>;
   /**
    * The sudo password of `loginUser` for running as `asUser` (asked once per run for all hosts;
    * `attempt` 1 after sudo refused the first answer).

@@ -10,7 +10,7 @@ import { JobsView, type JobSnapshot } from './jobsView';
 import { OutputPanels } from './outputPanels';
 import { SecretVault } from './prompts';
 import { outputUri, ResultsStore, type RunRecord } from './results';
-import { ResultsView, type RenderedState } from './resultsView';
+import { ResultsView, type RenderedState, type ResultsViewState, type ScrollMeasurement } from './resultsView';
 import { RunCommands } from './runCommands';
 import { RunStatus } from './runStatus';
 import { Sessions } from './sessions';
@@ -52,6 +52,19 @@ export interface RemoteInvokeApi {
   stateDir(): string;
   /** Jobs whose output documents are open and still polling. */
   receivingJobs(): string[];
+  /** The results view's sort, filter and grouping, set as if chosen there (kept per workspace). */
+  setResultsView(change: Partial<ResultsViewState>): void;
+  resultsViewState(): ResultsViewState;
+  /** Expands rows of the results view, as clicking them does. */
+  expandResults(hosts: string[]): void;
+  /** Scrolls the results list through, a page a frame, and reports the slowest frame. */
+  measureResultsScroll(): Promise<ScrollMeasurement>;
+  /** The "All hosts" output channel's text in this window. */
+  allHostsOutputText(): string;
+  /** What the runs' status bar item says. */
+  runStatusText(): string;
+  /** The last "run finished" notification's text, if one was shown. */
+  lastRunAnnouncement(): string | undefined;
 }
 
 export function activate(context: vscode.ExtensionContext): RemoteInvokeApi {
@@ -61,10 +74,11 @@ export function activate(context: vscode.ExtensionContext): RemoteInvokeApi {
   const sessions = new Sessions(settings, inventory, vault, context.workspaceState);
   const outputs = new OutputPanels();
   const results = new ResultsStore(settings, context.workspaceState);
-  const resultsView = new ResultsView(context.extensionUri, results, (host) => outputs.show(host, false));
+  const resultsView = new ResultsView(context.extensionUri, results, (host) => outputs.show(host, false), context.workspaceState);
   const hostsView = new HostsView(inventory, sessions, context.workspaceState);
   const runs = new RunCommands(settings, inventory, sessions, outputs, results, resultsView, () => hostsView.checked(), context.workspaceState);
-  const sessionsView = new SessionsView(sessions, outputs, settings);
+  const runStatus = new RunStatus(results);
+  const sessionsView = new SessionsView(sessions, outputs, settings, () => inventory.hosts().map((h) => h.name));
   const jobs = new Jobs(settings, sessions, runs);
   const jobsView = new JobsView(jobs);
 
@@ -78,7 +92,7 @@ export function activate(context: vscode.ExtensionContext): RemoteInvokeApi {
     hostsView,
     new HostCommands(inventory),
     runs,
-    new RunStatus(results),
+    runStatus,
     new RemoteTerminals(inventory, sessions),
     sessionsView,
     jobs,
@@ -107,6 +121,13 @@ export function activate(context: vscode.ExtensionContext): RemoteInvokeApi {
     jobs: () => jobsView.snapshot(),
     stateDir: () => jobs.stateDir,
     receivingJobs: () => jobs.receiving(),
+    setResultsView: (change) => resultsView.setView(change),
+    resultsViewState: () => resultsView.viewState(),
+    expandResults: (hosts) => resultsView.setExpanded(hosts),
+    measureResultsScroll: () => resultsView.measureScroll(),
+    allHostsOutputText: () => outputs.allHostsTranscript(),
+    runStatusText: () => runStatus.text,
+    lastRunAnnouncement: () => runs.lastAnnouncement,
   };
 
   function runOf(id: number | undefined): RunRecord {

@@ -100,6 +100,17 @@ export function loadPlaywright(): { chromium: { launchPersistentContext(dir: str
   }
 }
 
+/** "1.100.3 (code-server 4.100.3)": the VS Code build code-server serves, for the test log and README. */
+export function codeServerVersion(): string {
+  try {
+    const pkg = JSON.parse(fs.readFileSync(path.join(CACHE, 'code-server/node_modules/code-server/package.json'), 'utf8'));
+    const vscodeVersion = JSON.parse(fs.readFileSync(path.join(CACHE, 'code-server/node_modules/code-server/lib/vscode/package.json'), 'utf8')).version;
+    return `${vscodeVersion} (code-server ${pkg.version})`;
+  } catch {
+    return '(code-server, version unknown)';
+  }
+}
+
 export interface CodeServer {
   port: number;
   /** The workbench URL: the workspace, and the extension (and tests) as the payload. */

@@ -122,13 +122,27 @@ export function decideHostKey(
 }
 
 function identityAttempts(host: ResolvedHost): string[] {
-  return [...new Set(host.identityFiles)].filter((f) => {
-    try {
-      return fs.statSync(f).isFile();
-    } catch {
-      return false;
-    }
-  });
+  return [...new Set(host.identityFiles)].filter(isFile);
+}
+
+function isFile(f: string): boolean {
+  try {
+    return fs.statSync(f).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** OpenSSH's NumberOfPasswordPrompts default: a wrong password is asked for again, twice. */
+export const PASSWORD_ATTEMPTS = 3;
+
+/** "key ~/.ssh/a, password ×3; identity files not found: ~/.ssh/id_rsa" — what a refused login tried. */
+export function describeAuthAttempts(tried: string[], identityFiles: string[]): string {
+  const counts = new Map<string, number>();
+  for (const t of tried) counts.set(t, (counts.get(t) ?? 0) + 1);
+  const attempts = [...counts].map(([t, n]) => (n > 1 ? `${t} ×${n}` : t)).join(', ') || 'nothing available';
+  const missing = [...new Set(identityFiles)].filter((f) => !isFile(f));
+  return `tried: ${attempts}${missing.length ? `; identity files not found: ${missing.join(', ')}` : ''}`;
 }
 
 /**
@@ -276,7 +290,7 @@ export function connect(host: ResolvedHost, options: ConnectOptions = {}): Promi
       if (hostKeyError) return fail(new HostFailure('HostKeyRejected', hostKeyError));
       if (err.level === 'client-authentication') {
         return fail(
-          new HostFailure('AuthFailed', `permission denied for ${where} (tried: ${tried.join(', ') || 'nothing available'})`),
+          new HostFailure('AuthFailed', `permission denied for ${where} (${describeAuthAttempts(tried, host.identityFiles)})`),
         );
       }
       unreachable(`${where}: ${err.message}`);
@@ -285,7 +299,7 @@ export function connect(host: ResolvedHost, options: ConnectOptions = {}): Promi
       if (hostKeyError) return fail(new HostFailure('HostKeyRejected', hostKeyError));
       // A server that hangs up while we authenticate (MaxAuthTries, a PAM error) is refusing us, not unreachable.
       if (tried.length) {
-        return fail(new HostFailure('AuthFailed', `${where} closed the connection during authentication (tried: ${tried.join(', ')})`));
+        return fail(new HostFailure('AuthFailed', `${where} closed the connection during authentication (${describeAuthAttempts(tried, host.identityFiles)})`));
       }
       unreachable(`${where}: connection closed during set-up`);
     });
@@ -408,14 +422,17 @@ function buildAuthSequence(
       },
     });
   }
-  for (let attempt = 0; attempt < 2; attempt++) {
+  let passwordGivenUp = false;
+  for (let attempt = 0; attempt < PASSWORD_ATTEMPTS; attempt++) {
     steps.push({
       method: 'password',
       make: async () => {
+        if (passwordGivenUp) return undefined;
         const password = await askUser(() =>
           credentials.askPassword(host.name, username, `Password for ${username}@${host.hostName}:`, attempt),
         );
-        if (password === undefined) return undefined;
+        // No answer (the user cancelled): not asked again on this connection.
+        if (password === undefined) return (passwordGivenUp = true), undefined;
         tried.push('password');
         return { type: 'password', username, password };
       },

@@ -59,8 +59,8 @@ const flow: UiFlow = {
 
       // host1 ran and its key is now remembered; host2 did not run.
       const results = resultsFrame(page);
-      await results.locator('tr.row', { hasText: 'host1' }).locator('.status', { hasText: 'Completed' }).waitFor({ timeout: 15_000 });
-      await results.locator('tr.row', { hasText: 'host2' }).locator('.status', { hasText: 'HostKeyRejected' }).waitFor();
+      await results.locator('.row', { hasText: 'host1' }).locator('.status', { hasText: 'Completed' }).waitFor({ timeout: 15_000 });
+      await results.locator('.row', { hasText: 'host2' }).locator('.status', { hasText: 'HostKeyRejected' }).waitFor();
       const knownHosts = fs.readFileSync(bed.knownHostsPath, 'utf8');
       assert.ok(knownHosts.includes(h1.hostKeyPub.split(/\s+/)[1]) && knownHosts.split('\n').filter(Boolean).length === 2, knownHosts);
     } finally {

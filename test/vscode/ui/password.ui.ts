@@ -51,9 +51,9 @@ const flow: UiFlow = {
       // One answer serves both hosts: a second prompt would leave a host waiting and fail this.
       const results = resultsFrame(page);
       for (const h of ['pw1', 'pw2']) {
-        await results.locator('tr.row', { hasText: h }).locator('.status', { hasText: 'Completed' }).waitFor({ timeout: 30_000 });
+        await results.locator('.row', { hasText: h }).locator('.status', { hasText: 'Completed' }).waitFor({ timeout: 30_000 });
       }
-      const firstRunRows = await results.locator('tr.row').count();
+      const firstRunRows = await results.locator('.row').count();
       if (firstRunRows !== 2) throw new Error(`expected 2 rows, got ${firstRunRows}`);
 
       // New sessions, no prompt: the password comes from SecretStorage.
@@ -67,7 +67,7 @@ const flow: UiFlow = {
       await runHello();
       await results.locator('select#run option', { hasText: '#2 hello.sh' }).waitFor({ state: 'attached', timeout: 15_000 });
       for (const h of ['pw1', 'pw2']) {
-        await results.locator('tr.row', { hasText: h }).locator('.status', { hasText: 'Completed' }).waitFor({ timeout: 30_000 });
+        await results.locator('.row', { hasText: h }).locator('.status', { hasText: 'Completed' }).waitFor({ timeout: 30_000 });
       }
     } finally {
       await bed.stop();

@@ -30,7 +30,7 @@ const flow: UiFlow = {
       await pickAllHosts(page, 'web2');
       const results = resultsFrame(page);
       for (const h of ['web1', 'web2']) {
-        await results.locator('tr.row', { hasText: h }).locator('.status', { hasText: 'Completed' }).waitFor({ timeout: 30_000 });
+        await results.locator('.row', { hasText: h }).locator('.status', { hasText: 'Completed' }).waitFor({ timeout: 30_000 });
       }
 
       // Two background jobs: a quick one and one that takes a few seconds.
