@@ -216,7 +216,7 @@
       selectCell(row.host, row.host),
       el('div', { className: 'cell exp' }, chevron),
       el('div', { className: 'cell host', textContent: row.host, title: row.host }),
-      el('div', { className: 'cell' }, statusBadge(row.state)),
+      el('div', { className: 'cell' }, statusBadge(row.state), ...(row.batch ? [el('span', { className: 'batch', textContent: 'batch ' + row.batch, title: 'Rolling run: batch ' + row.batch })] : [])),
       el('div', { className: 'cell num', textContent: exitText(row) }),
       el('div', { className: 'cell num dur', textContent: duration(liveDuration(row)) }),
       outputCell(row),

@@ -17,6 +17,8 @@ import { Sessions } from './sessions';
 import { SessionsView, type SessionSnapshot } from './sessionsView';
 import { Settings } from './settings';
 import { RemoteTerminals } from './terminal';
+import { RollingRun } from './fleetRun';
+import { TestConnectionCommand } from './testConnection';
 
 /** What activate() returns: for other extensions and the tests; the commands are the primary API. */
 export interface RemoteInvokeApi {
@@ -81,6 +83,8 @@ export function activate(context: vscode.ExtensionContext): RemoteInvokeApi {
   const sessionsView = new SessionsView(sessions, outputs, settings, () => inventory.hosts().map((h) => h.name));
   const jobs = new Jobs(settings, sessions, runs);
   const jobsView = new JobsView(jobs);
+  hostsView.forwardsAgent = (host) => settings.forwardAgentHosts.includes(host);
+  const testConnection = new TestConnectionCommand(settings, inventory, sessions, results, resultsView, hostsView);
 
   context.subscriptions.push(
     settings,
@@ -97,6 +101,8 @@ export function activate(context: vscode.ExtensionContext): RemoteInvokeApi {
     sessionsView,
     jobs,
     jobsView,
+    new RollingRun(runs, context.workspaceState),
+    testConnection,
   );
 
   return {

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { SessionState } from '../core';
+import { AGENT_FORWARDING_WARNING, type SessionState } from '../core';
 import type { HostInventory, InventoryHost } from './inventory';
 import type { Sessions } from './sessions';
 
@@ -97,6 +97,16 @@ export class HostsView implements vscode.TreeDataProvider<HostNode>, vscode.Disp
     return [...nodes.values()];
   }
 
+  /** Whether the extension's own setting forwards the agent to a host (ssh_config's ForwardAgent is read here). */
+  forwardsAgent: (host: string) => boolean = () => false;
+  private readonly annotations = new Map<string, { description: string; tooltip: string }>();
+
+  /** Adds a note to a host's row (description and tooltip), e.g. the outcome of Test Connection. */
+  annotate(host: string, note: { description: string; tooltip: string }): void {
+    this.annotations.set(host, note);
+    this.refresh();
+  }
+
   getTreeItem(node: HostNode): vscode.TreeItem {
     const host = this.hostsByName.get(node.name);
     const state = this.sessions.state(node.name);
@@ -111,9 +121,17 @@ export class HostsView implements vscode.TreeDataProvider<HostNode>, vscode.Disp
     if (r) {
       tip.appendMarkdown(`\`${r.user}@${r.hostName}:${r.port}\`\n\n`);
       if (r.proxyJump) tip.appendMarkdown(`via ProxyJump \`${r.proxyJump}\`\n\n`);
+      if (r.forwardAgent || this.forwardsAgent(node.name)) tip.appendMarkdown(`$(key) **Agent forwarding is on.** ${AGENT_FORWARDING_WARNING}\n\n`);
     }
     if (host?.problem) tip.appendMarkdown(`$(warning) ${host.problem}\n\n`);
     tip.appendMarkdown(`Session: ${describeState(state)}`);
+    const note = this.annotations.get(node.name);
+    if (note) {
+      // What Test Connection found (and agent forwarding's warning), after the host's own lines.
+      item.description = [item.description, note.description].filter(Boolean).join(' · ');
+      tip.appendMarkdown('\n\n---\n\n');
+      tip.appendText(note.tooltip);
+    }
     item.tooltip = tip;
     item.checkboxState = {
       state: this.isChecked(node.name) ? vscode.TreeItemCheckboxState.Checked : vscode.TreeItemCheckboxState.Unchecked,

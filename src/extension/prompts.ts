@@ -63,6 +63,17 @@ export class InteractivePrompts implements InteractionCallbacks {
     });
   }
 
+  /**
+   * The sudo password, once per run for every host that needs it (the engine shares the answer);
+   * it may be kept in SecretStorage, and a kept one sudo refused is forgotten and asked again.
+   */
+  async askBecomePassword(host: string, loginUser: string, asUser: string): Promise<string | undefined> {
+    return this.secret(`sudo/${loginUser}`, {
+      title: `sudo password for ${loginUser} (to run as ${asUser})`,
+      prompt: `The sudo password of ${loginUser}, for every host of this run that asks for it (first: ${host}). It reaches sudo on its stdin only.`,
+    });
+  }
+
   async askPassphrase(keyPath: string): Promise<string | undefined> {
     return this.secret(`passphrase/${keyPath}`, { title: `Passphrase for ${keyPath}`, prompt: 'The private key is encrypted' });
   }

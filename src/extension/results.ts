@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import * as vscode from 'vscode';
-import { HostOutputBuffer, type HostResult, type HostStatus, type OutputLine, type OutputStream } from '../core';
+import { HostOutputBuffer, type HostResult, type HostStatus, type OutputLine, type OutputStream, type RolloutReport } from '../core';
 import { joinCommandLine } from './commandLine';
 import type { Settings } from './settings';
 
@@ -77,6 +77,8 @@ export interface RunInfo {
 
 export class RunRecord {
   endedAt: Date | undefined;
+  /** A rolling run's batches and why it stopped early (set when it ends). */
+  rollout: RolloutReport | undefined;
   readonly hosts = new Map<string, HostRun>();
 
   constructor(

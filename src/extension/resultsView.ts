@@ -37,6 +37,8 @@ export interface ResultRow {
   lines: { s: 0 | 1; t: string }[];
   lineCount: number;
   group: string | null;
+  /** A rolling run's batch of this host (1-based). */
+  batch: number | null;
 }
 
 export interface RunView {
@@ -390,13 +392,15 @@ function toRow(h: HostRun, expanded: boolean): ResultRow {
     lines: h.output.head.slice(0, expanded ? EXPANDED_LINES : 1).map((l) => ({ s: l.stream === 'stderr' ? 1 : 0, t: l.line })),
     lineCount: h.output.lineCount,
     group: r ? h.groupKey() : null,
+    batch: r?.batch ?? null,
   };
 }
 
 function toView(run: RunRecord, expanded: ReadonlySet<string>): RunView {
   return {
     id: run.id,
-    label: run.label,
+    // A rolling run that stopped on its failure budget says why, beside its title.
+    label: run.rollout?.stoppedBy === 'max-failures' ? `${run.label} — stopped: ${run.rollout.stopReason}` : run.label,
     kind: run.info.kind,
     startedAt: run.startedAt.toLocaleTimeString(undefined, { hour12: false }),
     active: run.active,

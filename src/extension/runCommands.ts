@@ -2,6 +2,8 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { defaultStateDir, invoke, LastRunStore, type HostResult, type InvokeRun } from '../core';
 import { splitCommandLine } from './commandLine';
+import { fleetOptions, type RunExtras } from './fleetRun';
+import { pickHostsWithRootToggle } from './runOptions';
 import type { HostInventory } from './inventory';
 import type { OutputPanels } from './outputPanels';
 import type { ResultsStore, RunRecord, Script } from './results';
@@ -17,6 +19,8 @@ export interface RunOptions {
   args?: string[];
   /** Run File / Selection as Job: the job's name (default `Job<id>`). */
   name?: string;
+  /** Run as root through sudo (default: remoteInvoke.runAsRoot). */
+  runAsRoot?: boolean;
 }
 
 /** Runs one script on hosts (a run, or a job); `name` comes from programmatic options. */
@@ -44,6 +48,8 @@ const EXTENSION_BY_LANGUAGE: Record<string, string> = {
  */
 export class RunCommands implements vscode.Disposable {
   private readonly runs = new Map<number, InvokeRun>();
+  /** "Run as root" as toggled on the host pick of the run being set up. */
+  private runAsRootChoice: boolean | undefined;
   private readonly disposables: vscode.Disposable[];
 
   constructor(
@@ -81,6 +87,7 @@ export class RunCommands implements vscode.Disposable {
    */
   async forFiles<T>(arg: unknown, more: unknown, verb: string, each: ScriptAction<T>): Promise<T | undefined> {
     if (isRunOptions(arg)) {
+      this.runAsRootChoice = arg.runAsRoot;
       const script = arg.file !== undefined ? await readScript(toUri(arg.file)) : textScript(arg.text ?? '', undefined);
       return each(script, arg.hosts, arg.args ?? [], arg.name);
     }
@@ -107,6 +114,7 @@ export class RunCommands implements vscode.Disposable {
   /** Like forFiles, for Run Selection: the editor's selections (or current line), or programmatic text. */
   async forSelection<T>(arg: unknown, verb: string, each: ScriptAction<T>): Promise<T | undefined> {
     if (isRunOptions(arg)) {
+      this.runAsRootChoice = arg.runAsRoot;
       const doc = arg.file !== undefined ? await vscode.workspace.openTextDocument(toUri(arg.file)) : undefined;
       const text = arg.text ?? doc?.getText() ?? '';
       return each(textScript(text, doc), arg.hosts, arg.args ?? [], arg.name);
@@ -144,21 +152,17 @@ export class RunCommands implements vscode.Disposable {
       if (choice === add) await vscode.commands.executeCommand('remoteInvoke.addHost');
       return undefined;
     }
-    const picked = await vscode.window.showQuickPick(
+    const picked = await pickHostsWithRootToggle(
       hosts.map((h) => ({
         label: h.name,
         description: h.resolved ? `${h.resolved.user}@${h.resolved.hostName}:${h.resolved.port}` : h.problem,
         detail: this.sessions.state(h.name) !== 'none' ? `session ${this.sessions.state(h.name)}` : undefined,
       })),
-      {
-        title: `${verb} ${what} on…`,
-        placeHolder: 'Hosts to run on (check hosts in the Remote Invoke view to skip this question)',
-        canPickMany: true,
-        matchOnDescription: true,
-        ignoreFocusOut: true,
-      },
+      { title: `${verb} ${what} on…`, placeHolder: 'Hosts to run on (check hosts in the Remote Invoke view to skip this question)' },
+      this.settings.runAsRoot,
     );
-    return picked?.length ? picked.map((p) => p.label) : undefined;
+    if (picked) this.runAsRootChoice = picked.runAsRoot;
+    return picked?.hosts.length ? picked.hosts : undefined;
   }
 
   /** Arguments for a file, prefilled with the last ones used for it. undefined = cancelled. */
@@ -186,8 +190,14 @@ export class RunCommands implements vscode.Disposable {
     return splitCommandLine(typed);
   }
 
-  /** Runs the script on the hosts; resolves to one result per host, in the order given. */
-  async execute(script: Script, hosts: string[], args: string[]): Promise<HostResult[]> {
+  /**
+   * Runs the script on the hosts; resolves to one result per host, in the order given. `extras`:
+   * a rolling run's batches and budget, and whether to run as root (default: the host pick's
+   * toggle, else remoteInvoke.runAsRoot).
+   */
+  async execute(script: Script, hosts: string[], args: string[], extras: RunExtras = {}): Promise<HostResult[]> {
+    const runAsRoot = extras.runAsRoot ?? this.runAsRootChoice ?? this.settings.runAsRoot;
+    this.runAsRootChoice = undefined;
     hosts = [...new Set(hosts)];
     if (!hosts.length) throw new Error('no hosts to run on');
     const record = this.results.begin({ title: script.title, kind: script.kind, file: script.uri, args, hosts, script }, this.settings.persistentSessions);
@@ -205,7 +215,8 @@ export class RunCommands implements vscode.Disposable {
       timeoutMs: this.settings.timeoutMs,
       shell: this.settings.defaultShell,
       convertCrlf: this.settings.convertCrlf,
-      sessions: this.settings.persistentSessions ? this.sessions.pool : undefined,
+      sessions: this.settings.persistentSessions ? (runAsRoot ? this.sessions.rootPool : this.sessions.pool) : undefined,
+      ...fleetOptions(this.settings, runAsRoot, extras),
     });
     this.runs.set(record.id, run);
     void vscode.commands.executeCommand('setContext', 'remoteInvoke.runActive', true);
@@ -238,6 +249,7 @@ export class RunCommands implements vscode.Disposable {
             }
           }
           const results = await run.results;
+          record.rollout = await run.rollout;
           recordLastRun(results);
           this.reportRefusedHostKeys(results);
           return results;

@@ -20,6 +20,7 @@ const SAVE_MS = 500;
  */
 export class Sessions implements vscode.Disposable {
   readonly pool: SessionPool;
+  private rootPool_: SessionPool | undefined;
   private saveTimer: NodeJS.Timeout | undefined;
   private readonly changed = new vscode.EventEmitter<{ host: string; state: SessionState }>();
   readonly onDidChangeState = this.changed.event;
@@ -131,7 +132,13 @@ export class Sessions implements vscode.Disposable {
     for (const h of hosts) await this.reset(h);
   }
 
+  /** Root sessions ("Run as root"): live sessions under sudo, apart from the user's own, made on first use. */
+  get rootPool(): SessionPool {
+    return (this.rootPool_ ??= new SessionPool({ become: {} }));
+  }
+
   dispose(): void {
+    this.rootPool_?.dispose();
     clearTimeout(this.saveTimer);
     void this.save();
     for (const d of this.disposables) d.dispose();

@@ -100,6 +100,17 @@ export class Settings implements vscode.Disposable {
       });
   }
 
+  /** `remoteInvoke.runAsRoot` (per workspace): runs start with "Run as root" on. */
+  get runAsRoot(): boolean {
+    return this.config.get<boolean>('runAsRoot', false);
+  }
+
+  /** `remoteInvoke.forwardAgentHosts`: the hosts a run forwards the local ssh-agent to (ssh_config's ForwardAgent also counts). */
+  get forwardAgentHosts(): string[] {
+    const configured = this.config.get<unknown>('forwardAgentHosts', []);
+    return (Array.isArray(configured) ? configured : []).filter((h): h is string => typeof h === 'string' && h.trim() !== '').map((h) => h.trim());
+  }
+
   get promptForArguments(): boolean {
     return this.config.get<boolean>('promptForArguments', true);
   }

@@ -20,8 +20,11 @@ export interface ConnectionSettings {
   strictHostKeyChecking?: StrictHostKeyChecking;
   connectTimeoutMs?: number;
   callbacks?: InteractionCallbacks;
-  /** Forward the local ssh-agent to the hosts for the run; undefined = ssh_config's ForwardAgent (off by default). */
-  forwardAgent?: boolean;
+  /**
+   * Forward the local ssh-agent to the hosts for the run (or to the hosts this says yes for);
+   * undefined = ssh_config's ForwardAgent (off by default).
+   */
+  forwardAgent?: boolean | ((host: string) => boolean | undefined);
 }
 
 export interface InvokeRequest extends ConnectionSettings {

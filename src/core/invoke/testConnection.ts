@@ -15,6 +15,12 @@ export interface TestConnectionRequest extends ConnectionSettings {
   targets: string[];
   throttle?: number;
   signal?: AbortSignal;
+  /**
+   * Unknown keys the user has reviewed and accepted (by SHA256 fingerprint), for a test run
+   * again after the review: 'remember' also records the key in known_hosts. Any other unknown
+   * key is still refused; the policy must let unknown keys be asked about (`ask`).
+   */
+  acceptedKeys?: ReadonlyMap<string, 'once' | 'remember'>;
 }
 
 export interface TestHostKey extends HostKeyInfo {
@@ -74,10 +80,14 @@ export function parseProbe(text: string): Pick<TestConnectionResult, 'loginShell
   };
 }
 
-/** Callbacks that may ask for passwords but never for a host key: unknown keys are reported, then reviewed together. */
-function withoutHostKeyQuestions(callbacks: InteractionCallbacks | undefined): InteractionCallbacks {
+/**
+ * Callbacks that may ask for passwords but never for a host key: unknown keys are reported, then
+ * reviewed together; only keys already accepted in that review are taken.
+ */
+function withoutHostKeyQuestions(callbacks: InteractionCallbacks | undefined, accepted?: ReadonlyMap<string, 'once' | 'remember'>): InteractionCallbacks {
   const { confirmHostKey: _ignored, ...rest } = callbacks ?? {};
-  return rest;
+  if (!accepted?.size) return rest;
+  return { ...rest, confirmHostKey: async (info) => accepted.get(info.fingerprint) ?? 'reject' };
 }
 
 async function timed<T>(work: () => Promise<T>): Promise<{ value: T; ms: number }> {
@@ -163,7 +173,7 @@ export async function testConnection(request: TestConnectionRequest): Promise<Te
     sshConfig = SshConfigFile.fromText('');
   }
   const config = sshConfig;
-  const credentials = new SharedCredentials(withoutHostKeyQuestions(request.callbacks));
+  const credentials = new SharedCredentials(withoutHostKeyQuestions(request.callbacks, request.acceptedKeys));
   const targets = [...new Set(request.targets)];
   return throttled(targets, request.throttle ?? DEFAULT_THROTTLE, (host) => testHost(host, request, config, credentials));
 }

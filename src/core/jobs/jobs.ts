@@ -73,7 +73,8 @@ export function connector(settings: ConnectionSettings): Connector {
   const sshConfig = settings.sshConfig ?? SshConfigFile.load();
   const credentials = new SharedCredentials(settings.callbacks);
   return async (host) => {
-    const client = await connectByName(sshConfig, host, { ...settings, callbacks: credentials });
+    const forwardAgent = typeof settings.forwardAgent === 'function' ? settings.forwardAgent(host) : settings.forwardAgent;
+    const client = await connectByName(sshConfig, host, { ...settings, callbacks: credentials, forwardAgent });
     client.on('error', () => {});
     return client;
   };

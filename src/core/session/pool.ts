@@ -124,7 +124,7 @@ export class HostSession extends EventEmitter {
       knownHostsFiles: settings.knownHostsFiles,
       strictHostKeyChecking: settings.strictHostKeyChecking,
       callbacks: settings.credentials ?? settings.callbacks,
-      forwardAgent: settings.forwardAgent,
+      forwardAgent: typeof settings.forwardAgent === 'function' ? settings.forwardAgent(this.name) : settings.forwardAgent,
       signal,
     });
     client.on('error', () => {
