@@ -209,6 +209,23 @@ describe('run as root: sudo with one prompt per run (real sshd, real sudo)', fun
     assert.match(hostile.stderr, /invalid user to become/);
   });
 
+  it('a root run that times out is stopped as root: TimedOut, and its root processes are gone', async () => {
+    for (const prefix of ['pw', 'np']) {
+      const c = await collect(request([`${prefix}1`], 'sleep 31.5', { timeoutMs: 1500, ...answering(PASSWORD) }));
+      assert.strictEqual(c.result(`${prefix}1`).status, 'TimedOut', show(c));
+      const left = () => descendantsOf(bed.listenerPid('host1')).filter((p) => {
+        try {
+          return fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').startsWith('sleep\u000031.5');
+        } catch {
+          return false;
+        }
+      });
+      const deadline = Date.now() + 5000;
+      while (left().length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      assert.deepStrictEqual(left(), [], `${prefix}: the root sleep was killed`);
+    }
+  });
+
   it('inventory: ansible_become / ansible_become_user honoured; an ansible_become_password in a plain file is never used', async () => {
     const [h1, h2] = bed.hosts;
     const inventory = path.join(work, 'inventory.ini');
