@@ -130,7 +130,7 @@ export class HostsView implements vscode.TreeDataProvider<HostNode>, vscode.Disp
       // What Test Connection found (and agent forwarding's warning), after the host's own lines.
       item.description = [item.description, note.description].filter(Boolean).join(' · ');
       tip.appendMarkdown('\n\n---\n\n');
-      tip.appendText(note.tooltip);
+      tip.appendCodeblock(note.tooltip, 'text');
     }
     item.tooltip = tip;
     item.checkboxState = {
