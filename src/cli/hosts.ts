@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { FLEET_SETTINGS, type Fleet, type FleetHost, type FleetSetting, type Provenance } from '../core';
+import { AGENT_FORWARDING_WARNING, FLEET_SETTINGS, type Fleet, type FleetHost, type FleetSetting, type Provenance } from '../core';
 import { CONNECTION_OPTIONS, fleetFor, parseCommandArgs, selectHosts, write } from './common';
 import { EXIT, UsageError } from './usage';
 
@@ -28,6 +28,10 @@ export async function hostsCommand(argv: string[]): Promise<number> {
     await write(process.stdout, rows.map((r) => JSON.stringify(r) + '\n').join(''));
   } else {
     await write(process.stdout, table(rows));
+    const forwarding = rows.filter((r) => r.forwardAgent);
+    if (forwarding.length) {
+      await write(process.stdout, `\nAgent forwarding is on for ${forwarding.map((r) => r.name).join(', ')} (ForwardAgent). ${AGENT_FORWARDING_WARNING}\n`);
+    }
   }
   return EXIT.ok;
 }
@@ -54,6 +58,10 @@ interface HostView {
   proxyCommand?: string;
   shellType: string;
   become: FleetHost['become'];
+  /** ssh_config's ForwardAgent is on for this host: runs forward the local ssh-agent (see forwardAgentWarning). */
+  forwardAgent: boolean;
+  /** OpenSSH's warning about trusting the host's root, when forwardAgent is on. */
+  forwardAgentWarning?: string;
   /** Not a fleet host's name as given: a `[user@]host[:port]` target (resolved through ssh_config and, for a known host part, the inventory). */
   literal: boolean;
   sources: Record<FleetSetting, SourceView>;
@@ -73,9 +81,20 @@ function hostView(fleet: Fleet, name: string): HostView {
     ...(host.proxyCommand ? { proxyCommand: host.proxyCommand } : {}),
     shellType: host.shellType,
     become: host.become,
+    ...agentForwarding(fleet, name),
     literal: !fleet.host(name),
     sources: Object.fromEntries(FLEET_SETTINGS.map((s) => [s, sourceView(host.provenance[s])])) as Record<FleetSetting, SourceView>,
   };
+}
+
+function agentForwarding(fleet: Fleet, name: string): Pick<HostView, 'forwardAgent' | 'forwardAgentWarning'> {
+  let on = false;
+  try {
+    on = !!fleet.sshConfig.resolve(name).forwardAgent;
+  } catch {
+    /* a name ssh_config cannot read: nothing is forwarded to it */
+  }
+  return on ? { forwardAgent: true, forwardAgentWarning: AGENT_FORWARDING_WARNING } : { forwardAgent: false };
 }
 
 function sourceView(p: Provenance): SourceView {

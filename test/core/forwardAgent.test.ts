@@ -115,4 +115,20 @@ describe('agent forwarding (real sshd, a throw-away ssh-agent)', function () {
     const off = await run([]);
     assert.strictEqual(off.code, 1, off.stderr);
   });
+
+  it('remote-invoke hosts shows where forwarding is on, with OpenSSH\'s warning', async () => {
+    const configPath = path.join(work, 'hosts_config');
+    fs.writeFileSync(configPath, hostBlock('fwd', bed.hosts[0], { ForwardAgent: 'yes' }) + hostBlock('plain', bed.hosts[1], {}));
+    const list = (args: string[]) =>
+      new Promise<string>((resolve) => {
+        const child = spawn(process.execPath, [BIN, 'hosts', '-F', configPath, ...args], { env: { ...process.env, REMOTE_INVOKE_STATE_DIR: work }, stdio: ['ignore', 'pipe', 'inherit'] });
+        let out = '';
+        child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+        child.on('close', () => resolve(out));
+      });
+    const rows = (await list(['--json'])).trim().split('\n').map((l) => JSON.parse(l));
+    assert.deepStrictEqual(rows.map((r) => [r.name, r.forwardAgent]), [['fwd', true], ['plain', false]]);
+    assert.match(rows[0].forwardAgentWarning, /Agent forwarding should be enabled with caution/);
+    assert.match(await list([]), /Agent forwarding is on for fwd \(ForwardAgent\)\. Agent forwarding should be enabled with caution/);
+  });
 });
