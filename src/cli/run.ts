@@ -24,10 +24,11 @@ import {
   write,
   writeOut,
 } from './common';
+import { stdoutClosed } from './brokenPipe';
 import { openNamedSessions } from './session';
 import { EXIT, UsageError } from './usage';
 
-const RUN_OPTIONS = {
+export const RUN_OPTIONS = {
   ...CONNECTION_OPTIONS,
   file: { type: 'string', short: 'f' },
   command: { type: 'string', short: 'c' },
@@ -121,6 +122,9 @@ export async function runCommand(argv: string[]): Promise<number> {
     controller.abort();
   };
   process.on('SIGINT', onSigint);
+  // Nobody reads the output any more: stop the remote work as a cancel does.
+  const stopOnClosedStdout = () => controller.abort();
+  stdoutClosed.addEventListener('abort', stopOnClosedStdout);
   const named = parsed.session
     ? openNamedSessions(parsed.session, request.targets, parsed.idleTimeoutSeconds)
     : undefined;
@@ -130,7 +134,9 @@ export async function runCommand(argv: string[]): Promise<number> {
   const results = await run.results;
   named?.close();
   process.off('SIGINT', onSigint);
+  stdoutClosed.removeEventListener('abort', stopOnClosedStdout);
   const exitCode = exitCodeFor(results);
+  if (stdoutClosed.aborted) return exitCode;
   if (json) await write(process.stdout, JSON.stringify(summary(results, Date.now() - startedAt, exitCode)) + '\n');
   else for (const r of results) await write(process.stderr, describeResult(r) + '\n');
   return exitCode;

@@ -22,10 +22,11 @@ import {
   write,
   writeOut,
 } from './common';
+import { stdoutClosed } from './brokenPipe';
 import { describeResult, exitCodeFor, renderEvent } from './run';
 import { EXIT, UsageError } from './usage';
 
-const SESSION_OPTIONS = { ...CONNECTION_OPTIONS, 'idle-timeout': { type: 'string' } } as const;
+export const SESSION_OPTIONS = { ...CONNECTION_OPTIONS, 'idle-timeout': { type: 'string' } } as const;
 
 /**
  * The durable sessions of a named session record, loaded into a pool; every change of a shell's
@@ -189,7 +190,10 @@ async function receiveSession(record: NamedSessionRecord, values: Record<string,
   // Each line is acknowledged once its text has left the process (see acknowledge()).
   const render = renderEvent(json, false, writeOut);
   const results: HostResult[] = [];
+  // A reader that went away: detach and stop; unwritten lines stay unacknowledged for next time.
+  stdoutClosed.addEventListener('abort', close, { once: true });
   for (const host of record.hosts) {
+    if (stdoutClosed.aborted) break;
     if (!record.shells[host]) continue;
     const startedAt = Date.now();
     const session = pool.session(host);
@@ -218,6 +222,8 @@ async function receiveSession(record: NamedSessionRecord, values: Record<string,
       results.push({ type: 'result', host, status: 'Disconnected', exitCode: null, signal: null, durationMs: Date.now() - startedAt, error: (err as Error).message });
     }
   }
+  stdoutClosed.removeEventListener('abort', close);
+  if (stdoutClosed.aborted) return EXIT.brokenPipe;
   close();
   for (const r of results) await (json ? render(r) : write(process.stderr, describeResult(r) + '\n'));
   return exitCodeFor(results);

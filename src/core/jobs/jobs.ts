@@ -126,7 +126,7 @@ export async function startJob(options: {
           const runId = shell.runCounter;
           // The run goes out; its output stays in the spool for `receive`.
           void shell.run(
-            { text: launch.text, fileName: launch.fileName, interpreter: launch.interpreter, sourceAs: launch.sourceAs, args: options.args, exitAfter: true },
+            { text: launch.text, fileName: launch.fileName, interpreter: launch.interpreter, sourceAs: launch.sourceAs, shellPath: launch.shellPath, args: options.args, exitAfter: true },
             { line: () => true, drained: async () => {} },
           );
           await shell.close(); // EOF follows the run's text, and the channel closes once the host has it all
@@ -194,9 +194,12 @@ export async function receiveJob(
   settings: ConnectionSettings,
   onLine: (line: ReceivedLine) => void,
   keep = false,
+  /** Aborted when the lines can no longer be delivered: what was read is then not marked received. */
+  signal?: AbortSignal,
 ): Promise<JobRecord> {
   const connectTo = connector(settings);
   for (const child of job.children) {
+    if (signal?.aborted) break;
     if (!child.shell) continue;
     try {
       await withClient(connectTo, child.host, async (client) => {
@@ -204,7 +207,7 @@ export async function receiveJob(
         const read = await readSpool(client, shell, child.received, child.runId ?? 1, (stream, line) =>
           onLine({ host: child.host, stream, line }),
         );
-        if (!keep) child.received = read.offsets;
+        if (!keep && !signal?.aborted) child.received = read.offsets;
         if (read.exitCode !== undefined) applyStatus(child, { kind: 'done', exitCode: read.exitCode });
         else applyStatus(child, await queryStatus(client, shell));
       });
