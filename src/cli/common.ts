@@ -83,6 +83,7 @@ export function connectionSettings(values: Values): ConnectionSettings {
   const knownHosts = values['known-hosts'] as string | undefined;
   return {
     sshConfig,
+    sshConfigExplicit: configPath !== undefined,
     knownHostsFiles: knownHosts !== undefined ? [knownHosts] : undefined,
     strictHostKeyChecking: strict as StrictHostKeyChecking | undefined,
     connectTimeoutMs: secondsToMs('connect-timeout', values['connect-timeout']),

@@ -2,6 +2,7 @@ import {
   HOST_STATUSES,
   invoke,
   JobStore,
+  reachSettings,
   SessionStore,
   startJob,
   type HostResult,
@@ -63,7 +64,8 @@ export function parseRunArgs(argv: string[]): ParsedRun {
   if (asJob && session) throw new UsageError('give either --session or --as-job, not both');
 
   const targets = hostList(values);
-  const sessionHosts = session ? new SessionStore(stateDir()).get(session)?.hosts : undefined;
+  const sessionRecord = session ? new SessionStore(stateDir()).get(session) : undefined;
+  const sessionHosts = sessionRecord?.hosts;
   if (!targets.length && !sessionHosts?.length) throw new UsageError('no host given (use -H NAMES)');
   if (values.file !== undefined && values.command !== undefined) throw new UsageError('give either -f FILE or -c TEXT, not both');
   if (values.file === undefined && values.command === undefined) throw new UsageError('no script given (use -f FILE or -c TEXT)');
@@ -78,7 +80,7 @@ export function parseRunArgs(argv: string[]): ParsedRun {
     jobName: values['job-name'] !== undefined ? checkName('job', values['job-name'] as string) : undefined,
     idleTimeoutSeconds: positiveNumber('idle-timeout', values['idle-timeout'], false),
     request: {
-      ...connectionSettings(values),
+      ...reachSettings(connectionSettings(values), sessionRecord?.reach),
       script,
       targets: targets.length ? targets : (sessionHosts as string[]),
       args: after,
@@ -126,7 +128,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   const stopOnClosedStdout = () => controller.abort();
   stdoutClosed.addEventListener('abort', stopOnClosedStdout);
   const named = parsed.session
-    ? openNamedSessions(parsed.session, request.targets, parsed.idleTimeoutSeconds)
+    ? openNamedSessions(parsed.session, request.targets, request, parsed.idleTimeoutSeconds)
     : undefined;
   const run = invoke({ ...request, sessions: named?.pool, signal: controller.signal });
   const render = renderBatch(json, hideComputerName, named && acknowledgeWritten(named.pool));

@@ -1,5 +1,7 @@
 import {
+  captureReach,
   connector,
+  reachSettings,
   execCommand,
   queryStatus,
   removeCommand,
@@ -32,10 +34,11 @@ export const SESSION_OPTIONS = { ...CONNECTION_OPTIONS, 'idle-timeout': { type: 
  * The durable sessions of a named session record, loaded into a pool; every change of a shell's
  * record (new shell, offsets after a run) is saved at once, so a later process can reattach.
  */
-export function openNamedSessions(name: string, hosts: string[], idleTimeoutSeconds?: number) {
+export function openNamedSessions(name: string, hosts: string[], settings: ConnectionSettings, idleTimeoutSeconds?: number) {
   const store = new SessionStore(stateDir());
   const record: NamedSessionRecord = store.get(name) ?? { name, createdAt: new Date().toISOString(), hosts: [], shells: {} };
   for (const host of hosts) if (!record.hosts.includes(host)) record.hosts.push(host);
+  record.reach = captureReach(settings, hosts, record.reach);
   const pool = new SessionPool({ durable: true, idleTimeoutSeconds, acknowledged: true });
   const save = () => {
     for (const host of pool.hosts()) {
@@ -111,7 +114,7 @@ export async function sessionCommand(argv: string[]): Promise<number> {
       if (store.get(name)) throw new UsageError(`a session named '${name}' already exists`);
       const base = connectionSettings(values);
       const settings = { ...base, credentials: new SharedCredentials(base.callbacks) };
-      const { pool, close } = openNamedSessions(name, hosts, positiveNumber('idle-timeout', values['idle-timeout'], false));
+      const { pool, close } = openNamedSessions(name, hosts, base, positiveNumber('idle-timeout', values['idle-timeout'], false));
       const results = await Promise.all(
         hosts.map(async (host) => {
           try {
@@ -132,7 +135,7 @@ export async function sessionCommand(argv: string[]): Promise<number> {
       for (const name of names) {
         const record = store.get(name);
         if (!record) continue;
-        for (const v of await describeSession(record, settings)) {
+        for (const v of await describeSession(record, reachSettings(settings, record.reach))) {
           const idle = v.idleSeconds !== null ? ` idle ${v.idleSeconds} s` : '';
           await out({ type: 'session', ...v }, `${v.name} ${v.host}: ${v.state}${idle}${v.error ? ` — ${v.error}` : ''}`);
         }
@@ -168,7 +171,7 @@ async function onEachShell(
   command: (shell: NamedSessionRecord['shells'][string]) => string,
   unreachableNote = '',
 ): Promise<void> {
-  const connectTo = connector(connectionSettings(values as never));
+  const connectTo = connector(reachSettings(connectionSettings(values as never), record.reach));
   for (const [host, shell] of Object.entries(record.shells)) {
     try {
       const client = await connectTo(host);
@@ -184,9 +187,9 @@ async function onEachShell(
 
 /** Receive-PSSession: output a run produced while no client was attached, then its result. */
 async function receiveSession(record: NamedSessionRecord, values: Record<string, unknown>, json: boolean): Promise<number> {
-  const settings = { ...connectionSettings(values as never) };
+  const settings = reachSettings(connectionSettings(values as never), record.reach);
   const credentials = new SharedCredentials(settings.callbacks);
-  const { pool, close } = openNamedSessions(record.name, record.hosts);
+  const { pool, close } = openNamedSessions(record.name, record.hosts, settings);
   // Each line is acknowledged once its text has left the process (see acknowledge()).
   const render = renderEvent(json, false, writeOut);
   const results: HostResult[] = [];

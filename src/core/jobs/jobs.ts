@@ -4,6 +4,7 @@ import { planLaunch } from '../invoke/interpreter';
 import type { ConnectionSettings, ScriptSource } from '../invoke/request';
 import { FramedLineReader } from '../output/lineSplitter';
 import { connectByName } from '../ssh/connect';
+import { captureReach, reachSettings, type ReachRecord } from '../state/reach';
 import { SharedCredentials } from '../ssh/credentials';
 import { HostFailure, type OutputStream } from '../types';
 import { RecordStore } from '../state/stateStore';
@@ -45,6 +46,8 @@ export interface JobRecord {
   command: string;
   args: string[];
   children: JobChild[];
+  /** How the hosts were reached (absent in records from older versions). */
+  reach?: ReachRecord;
 }
 
 /** The state the parent job shows: the worst of its children. */
@@ -112,6 +115,7 @@ export async function startJob(options: {
     command: options.script.fileName ?? options.script.text.split('\n')[0].slice(0, 80),
     args: options.args,
     children: [],
+    reach: captureReach(options.settings, options.hosts),
   };
   options.store.put(id, job);
   job.children = await Promise.all(
@@ -161,7 +165,7 @@ function applyStatus(child: JobChild, status: RemoteStatus): void {
 
 /** Asks each unfinished child's host how it is doing; unreachable hosts leave the child Disconnected. */
 export async function refreshJob(store: JobStore, job: JobRecord, settings: ConnectionSettings): Promise<JobRecord> {
-  const connectTo = connector(settings);
+  const connectTo = connector(reachSettings(settings, job.reach));
   await Promise.all(
     job.children.map(async (child) => {
       if (!child.shell || (child.state !== 'Running' && child.state !== 'Disconnected')) return;
@@ -197,7 +201,7 @@ export async function receiveJob(
   /** Aborted when the lines can no longer be delivered: what was read is then not marked received. */
   signal?: AbortSignal,
 ): Promise<JobRecord> {
-  const connectTo = connector(settings);
+  const connectTo = connector(reachSettings(settings, job.reach));
   for (const child of job.children) {
     if (signal?.aborted) break;
     if (!child.shell) continue;
@@ -260,7 +264,7 @@ async function readSpool(
 
 /** Stops every running child: TERM, then KILL, to the whole process group on the host. */
 export async function stopJob(store: JobStore, job: JobRecord, settings: ConnectionSettings): Promise<JobRecord> {
-  const connectTo = connector(settings);
+  const connectTo = connector(reachSettings(settings, job.reach));
   await Promise.all(
     job.children.map(async (child) => {
       if (!child.shell || (child.state !== 'Running' && child.state !== 'Disconnected')) return;
@@ -285,7 +289,7 @@ function stopCommand(shell: DurableShellRecord): string {
 
 /** Stops the job if needed, deletes its spools on every reachable host, and forgets it. */
 export async function removeJob(store: JobStore, job: JobRecord, settings: ConnectionSettings): Promise<string[]> {
-  const connectTo = connector(settings);
+  const connectTo = connector(reachSettings(settings, job.reach));
   const unreachable: string[] = [];
   await Promise.all(
     job.children.map(async (child) => {
