@@ -138,6 +138,12 @@ export function queuedWriter(stream: NodeJS.WriteStream): (text: string) => void
   return put;
 }
 
+/** Resolves once everything written to `stream` so far has left this process: true, or false if it could not. */
+export function flushed(stream: NodeJS.WritableStream): Promise<boolean> {
+  if (isGone(stream)) return Promise.resolve(false);
+  return new Promise((resolve) => stream.write('', (err) => resolve(!err && !isGone(stream))));
+}
+
 /** Resolves once `text` has left this process (handed to the OS), not merely been queued. */
 export function writeOut(stream: NodeJS.WritableStream, text: string): Promise<void> {
   if (isGone(stream)) return Promise.resolve();

@@ -8,7 +8,7 @@ import {
   type JobRecord,
 } from '../core';
 import { stdoutClosed } from './brokenPipe';
-import { CONNECTION_OPTIONS, connectionSettings, parseCommandArgs, positiveNumber, queuedWriter, stateDir, write } from './common';
+import { CONNECTION_OPTIONS, connectionSettings, flushed, parseCommandArgs, positiveNumber, queuedWriter, stateDir, write } from './common';
 import { exitCodeFor } from './run';
 import { EXIT, UsageError } from './usage';
 
@@ -82,7 +82,7 @@ export async function jobCommand(argv: string[]): Promise<number> {
       const job = await receiveJob(store, find(), connectionSettings(values), (l) => {
         if (json) out(JSON.stringify({ type: 'output', ...l }) + '\n');
         else (l.stream === 'stderr' ? err : out)(`${l.host}: ${l.line}\n`);
-      }, !!values.keep, stdoutClosed);
+      }, !!values.keep, { signal: stdoutClosed, delivered: () => flushed(process.stdout) });
       if (json) await show(job);
       else for (const line of describeJob(job)) await write(process.stderr, line + '\n');
       return EXIT.ok;

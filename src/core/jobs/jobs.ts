@@ -198,9 +198,13 @@ export async function receiveJob(
   settings: ConnectionSettings,
   onLine: (line: ReceivedLine) => void,
   keep = false,
-  /** Aborted when the lines can no longer be delivered: what was read is then not marked received. */
-  signal?: AbortSignal,
+  /**
+   * `delivered` resolves once the lines given so far have really gone out, true if they did: only
+   * then is a child's output marked received. `signal` stops before the next host.
+   */
+  delivery: { signal?: AbortSignal; delivered?: () => Promise<boolean> } = {},
 ): Promise<JobRecord> {
+  const { signal, delivered = async () => true } = delivery;
   const connectTo = connector(reachSettings(settings, job.reach));
   for (const child of job.children) {
     if (signal?.aborted) break;
@@ -211,7 +215,7 @@ export async function receiveJob(
         const read = await readSpool(client, shell, child.received, child.runId ?? 1, (stream, line) =>
           onLine({ host: child.host, stream, line }),
         );
-        if (!keep && !signal?.aborted) child.received = read.offsets;
+        if (!keep && (await delivered())) child.received = read.offsets;
         if (read.exitCode !== undefined) applyStatus(child, { kind: 'done', exitCode: read.exitCode });
         else applyStatus(child, await queryStatus(client, shell));
       });
