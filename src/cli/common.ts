@@ -12,6 +12,7 @@ import {
   type InventoryDiagnostic,
   type StrictHostKeyChecking,
 } from '../core';
+import { isGone } from './brokenPipe';
 import { canPrompt, terminalCallbacks } from './prompt';
 import { UsageError } from './usage';
 
@@ -24,6 +25,7 @@ export const CONNECTION_OPTIONS = {
   'connect-timeout': { type: 'string' },
   json: { type: 'boolean' },
   inventory: { type: 'string', short: 'i', multiple: true },
+  help: { type: 'boolean', short: 'h' },
 } as const;
 
 type Values = Record<string, string | boolean | (string | boolean)[] | undefined>;
@@ -132,6 +134,7 @@ export function connectionSettings(values: Values): ConnectionSettings {
   const knownHosts = values['known-hosts'] as string | undefined;
   return {
     sshConfig,
+    sshConfigExplicit: values['ssh-config'] !== undefined,
     knownHostsFiles: knownHosts !== undefined ? [knownHosts] : undefined,
     strictHostKeyChecking: strict as StrictHostKeyChecking | undefined,
     connectTimeoutMs: secondsToMs('connect-timeout', values['connect-timeout']),
@@ -143,12 +146,58 @@ export function stateDir(): string {
   return defaultStateDir();
 }
 
+/** Writes with backpressure; a stream that has closed (a reader that went away) takes nothing. */
 export function write(stream: NodeJS.WriteStream, text: string): Promise<void> | void {
-  if (!stream.write(text)) return new Promise((resolve) => stream.once('drain', resolve));
+  if (isGone(stream)) return;
+  if (!stream.write(text)) return untilWritable(stream);
+}
+
+/** 'drain', or 'close' for a stream that will never drain: a waiter must not outlive its stream. */
+function untilWritable(stream: NodeJS.WritableStream): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      stream.off('drain', done);
+      stream.off('close', done);
+      resolve();
+    };
+    stream.on('drain', done);
+    stream.on('close', done);
+  });
+}
+
+/**
+ * For producers that cannot wait (a callback per line): text queues here while the stream is
+ * full, behind one 'drain' listener, instead of one listener per line.
+ */
+export function queuedWriter(stream: NodeJS.WriteStream): (text: string) => void {
+  let waiting = false;
+  let pending = '';
+  const flush = () => {
+    waiting = false;
+    const text = pending;
+    pending = '';
+    if (text) put(text);
+  };
+  const put = (text: string) => {
+    if (isGone(stream)) return;
+    if (waiting) pending += text;
+    else if (!stream.write(text)) {
+      waiting = true;
+      stream.once('drain', flush);
+    }
+  };
+  return put;
+}
+
+/** Resolves once everything written to `stream` so far has left this process: true, or false if it could not. */
+export function flushed(stream: NodeJS.WritableStream): Promise<boolean> {
+  if (isGone(stream)) return Promise.resolve(false);
+  return new Promise((resolve) => stream.write('', (err) => resolve(!err && !isGone(stream))));
 }
 
 /** Resolves once `text` has left this process (handed to the OS), not merely been queued. */
 export function writeOut(stream: NodeJS.WritableStream, text: string): Promise<void> {
+  if (isGone(stream)) return Promise.resolve();
   return new Promise((resolve) => stream.write(text, () => resolve()));
 }
 

@@ -3,10 +3,11 @@ import { AGENT_FORWARDING_WARNING, FLEET_SETTINGS, type Fleet, type FleetHost, t
 import { CONNECTION_OPTIONS, fleetFor, parseCommandArgs, selectHosts, write } from './common';
 import { EXIT, UsageError } from './usage';
 
-const HOSTS_OPTIONS = {
+export const HOSTS_OPTIONS = {
   inventory: CONNECTION_OPTIONS.inventory,
   'ssh-config': CONNECTION_OPTIONS['ssh-config'],
   json: CONNECTION_OPTIONS.json,
+  help: CONNECTION_OPTIONS.help,
 } as const;
 
 /**

@@ -7,11 +7,12 @@ import {
   stopJob,
   type JobRecord,
 } from '../core';
-import { CONNECTION_OPTIONS, connectionSettings, parseCommandArgs, positiveNumber, stateDir, write } from './common';
+import { stdoutClosed } from './brokenPipe';
+import { CONNECTION_OPTIONS, connectionSettings, flushed, parseCommandArgs, positiveNumber, queuedWriter, stateDir, write } from './common';
 import { exitCodeFor } from './run';
 import { EXIT, UsageError } from './usage';
 
-const JOB_OPTIONS = { ...CONNECTION_OPTIONS, keep: { type: 'boolean' }, 'poll-interval': { type: 'string' } } as const;
+export const JOB_OPTIONS = { ...CONNECTION_OPTIONS, keep: { type: 'boolean' }, 'poll-interval': { type: 'string' } } as const;
 
 function describeJob(job: JobRecord): string[] {
   return [
@@ -76,10 +77,12 @@ export async function jobCommand(argv: string[]): Promise<number> {
       return EXIT.ok;
     }
     case 'receive': {
+      const out = queuedWriter(process.stdout);
+      const err = queuedWriter(process.stderr);
       const job = await receiveJob(store, find(), connectionSettings(values), (l) => {
-        const text = json ? JSON.stringify({ type: 'output', ...l }) + '\n' : `${l.host}: ${l.line}\n`;
-        void write(l.stream === 'stderr' && !json ? process.stderr : process.stdout, text);
-      }, !!values.keep);
+        if (json) out(JSON.stringify({ type: 'output', ...l }) + '\n');
+        else (l.stream === 'stderr' ? err : out)(`${l.host}: ${l.line}\n`);
+      }, !!values.keep, { signal: stdoutClosed, delivered: () => flushed(process.stdout) });
       if (json) await show(job);
       else for (const line of describeJob(job)) await write(process.stderr, line + '\n');
       return EXIT.ok;

@@ -3,6 +3,7 @@ import {
   invoke,
   JobStore,
   LastRunStore,
+  reachSettings,
   SessionStore,
   startJob,
   type HostResult,
@@ -28,10 +29,11 @@ import {
 } from './common';
 import { becomeOptions } from './become';
 import { rolloutOptions } from './rollout';
+import { stdoutClosed } from './brokenPipe';
 import { openNamedSessions } from './session';
 import { EXIT, UsageError } from './usage';
 
-const RUN_OPTIONS = {
+export const RUN_OPTIONS = {
   ...CONNECTION_OPTIONS,
   file: { type: 'string', short: 'f' },
   command: { type: 'string', short: 'c' },
@@ -72,7 +74,8 @@ export function parseRunArgs(argv: string[]): ParsedRun {
   if (asJob && session) throw new UsageError('give either --session or --as-job, not both');
 
   const targets = hostList(values);
-  const sessionHosts = session ? new SessionStore(stateDir()).get(session)?.hosts : undefined;
+  const sessionRecord = session ? new SessionStore(stateDir()).get(session) : undefined;
+  const sessionHosts = sessionRecord?.hosts;
   if (!targets.length && !sessionHosts?.length) throw new UsageError('no host given (use -H NAMES)');
   if (values.file !== undefined && values.command !== undefined) throw new UsageError('give either -f FILE or -c TEXT, not both');
   if (values.file === undefined && values.command === undefined) throw new UsageError('no script given (use -f FILE or -c TEXT)');
@@ -87,7 +90,7 @@ export function parseRunArgs(argv: string[]): ParsedRun {
     jobName: values['job-name'] !== undefined ? checkName('job', values['job-name'] as string) : undefined,
     idleTimeoutSeconds: positiveNumber('idle-timeout', values['idle-timeout'], false),
     request: {
-      ...connectionSettings(values),
+      ...reachSettings(connectionSettings(values), sessionRecord?.reach),
       script,
       targets: targets.length ? targets : (sessionHosts as string[]),
       args: after,
@@ -135,8 +138,11 @@ export async function runCommand(argv: string[]): Promise<number> {
     controller.abort();
   };
   process.on('SIGINT', onSigint);
+  // Nobody reads the output any more: stop the remote work as a cancel does.
+  const stopOnClosedStdout = () => controller.abort();
+  stdoutClosed.addEventListener('abort', stopOnClosedStdout);
   const named = parsed.session
-    ? openNamedSessions(parsed.session, request.targets, parsed.idleTimeoutSeconds)
+    ? openNamedSessions(parsed.session, request.targets, request, parsed.idleTimeoutSeconds)
     : undefined;
   const run = invoke({ ...request, sessions: named?.pool, signal: controller.signal });
   const render = renderBatch(json, hideComputerName, named && acknowledgeWritten(named.pool));
@@ -145,8 +151,10 @@ export async function runCommand(argv: string[]): Promise<number> {
   recordLastRun(results);
   named?.close();
   process.off('SIGINT', onSigint);
+  stdoutClosed.removeEventListener('abort', stopOnClosedStdout);
   const rollout = await run.rollout;
   const exitCode = exitCodeFor(results);
+  if (stdoutClosed.aborted) return exitCode;
   if (json) await write(process.stdout, JSON.stringify(summary(results, Date.now() - startedAt, exitCode, rollout)) + '\n');
   else {
     for (const r of results) await write(process.stderr, describeResult(r) + '\n');

@@ -1,5 +1,7 @@
 import {
+  captureReach,
   connector,
+  reachSettings,
   execCommand,
   queryStatus,
   removeCommand,
@@ -22,19 +24,21 @@ import {
   write,
   writeOut,
 } from './common';
+import { stdoutClosed } from './brokenPipe';
 import { describeResult, exitCodeFor, renderEvent } from './run';
 import { EXIT, UsageError } from './usage';
 
-const SESSION_OPTIONS = { ...CONNECTION_OPTIONS, 'idle-timeout': { type: 'string' } } as const;
+export const SESSION_OPTIONS = { ...CONNECTION_OPTIONS, 'idle-timeout': { type: 'string' } } as const;
 
 /**
  * The durable sessions of a named session record, loaded into a pool; every change of a shell's
  * record (new shell, offsets after a run) is saved at once, so a later process can reattach.
  */
-export function openNamedSessions(name: string, hosts: string[], idleTimeoutSeconds?: number) {
+export function openNamedSessions(name: string, hosts: string[], settings: ConnectionSettings, idleTimeoutSeconds?: number) {
   const store = new SessionStore(stateDir());
   const record: NamedSessionRecord = store.get(name) ?? { name, createdAt: new Date().toISOString(), hosts: [], shells: {} };
   for (const host of hosts) if (!record.hosts.includes(host)) record.hosts.push(host);
+  record.reach = captureReach(settings, hosts, record.reach);
   const pool = new SessionPool({ durable: true, idleTimeoutSeconds, acknowledged: true });
   const save = () => {
     for (const host of pool.hosts()) {
@@ -110,7 +114,7 @@ export async function sessionCommand(argv: string[]): Promise<number> {
       if (store.get(name)) throw new UsageError(`a session named '${name}' already exists`);
       const base = connectionSettings(values);
       const settings = { ...base, credentials: new SharedCredentials(base.callbacks) };
-      const { pool, close } = openNamedSessions(name, hosts, positiveNumber('idle-timeout', values['idle-timeout'], false));
+      const { pool, close } = openNamedSessions(name, hosts, base, positiveNumber('idle-timeout', values['idle-timeout'], false));
       const results = await Promise.all(
         hosts.map(async (host) => {
           try {
@@ -131,7 +135,7 @@ export async function sessionCommand(argv: string[]): Promise<number> {
       for (const name of names) {
         const record = store.get(name);
         if (!record) continue;
-        for (const v of await describeSession(record, settings)) {
+        for (const v of await describeSession(record, reachSettings(settings, record.reach))) {
           const idle = v.idleSeconds !== null ? ` idle ${v.idleSeconds} s` : '';
           await out({ type: 'session', ...v }, `${v.name} ${v.host}: ${v.state}${idle}${v.error ? ` — ${v.error}` : ''}`);
         }
@@ -167,7 +171,7 @@ async function onEachShell(
   command: (shell: NamedSessionRecord['shells'][string]) => string,
   unreachableNote = '',
 ): Promise<void> {
-  const connectTo = connector(connectionSettings(values as never));
+  const connectTo = connector(reachSettings(connectionSettings(values as never), record.reach));
   for (const [host, shell] of Object.entries(record.shells)) {
     try {
       const client = await connectTo(host);
@@ -183,13 +187,16 @@ async function onEachShell(
 
 /** Receive-PSSession: output a run produced while no client was attached, then its result. */
 async function receiveSession(record: NamedSessionRecord, values: Record<string, unknown>, json: boolean): Promise<number> {
-  const settings = { ...connectionSettings(values as never) };
+  const settings = reachSettings(connectionSettings(values as never), record.reach);
   const credentials = new SharedCredentials(settings.callbacks);
-  const { pool, close } = openNamedSessions(record.name, record.hosts);
+  const { pool, close } = openNamedSessions(record.name, record.hosts, settings);
   // Each line is acknowledged once its text has left the process (see acknowledge()).
   const render = renderEvent(json, false, writeOut);
   const results: HostResult[] = [];
+  // A reader that went away: detach and stop; unwritten lines stay unacknowledged for next time.
+  stdoutClosed.addEventListener('abort', close, { once: true });
   for (const host of record.hosts) {
+    if (stdoutClosed.aborted) break;
     if (!record.shells[host]) continue;
     const startedAt = Date.now();
     const session = pool.session(host);
@@ -218,6 +225,8 @@ async function receiveSession(record: NamedSessionRecord, values: Record<string,
       results.push({ type: 'result', host, status: 'Disconnected', exitCode: null, signal: null, durationMs: Date.now() - startedAt, error: (err as Error).message });
     }
   }
+  stdoutClosed.removeEventListener('abort', close);
+  if (stdoutClosed.aborted) return EXIT.brokenPipe;
   close();
   for (const r of results) await (json ? render(r) : write(process.stderr, describeResult(r) + '\n'));
   return exitCodeFor(results);

@@ -2,7 +2,7 @@ import { testConnection, type TestConnectionResult } from '../core';
 import { CONNECTION_OPTIONS, connectionSettings, hostList, parseCommandArgs, positiveNumber, write } from './common';
 import { EXIT, UsageError } from './usage';
 
-const TEST_OPTIONS = {
+export const TEST_OPTIONS = {
   ...CONNECTION_OPTIONS,
   throttle: { type: 'string', short: 't' },
 } as const;

@@ -13,6 +13,7 @@ export { LineSplitter } from './output/lineSplitter';
 export { HostOutputBuffer, type OutputLine } from './output/hostOutputBuffer';
 export { defaultStateDir, RecordStore } from './state/stateStore';
 export { SessionStore, type NamedSessionRecord } from './state/sessionStore';
+export { captureReach, reachSettings, type ReachRecord } from './state/reach';
 export {
   JobStore,
   JOB_STATES,

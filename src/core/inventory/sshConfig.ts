@@ -212,6 +212,12 @@ export class SshConfigFile {
 
   private readonly resolved = new Map<string, ResolvedHost>();
 
+  /** Answers these names with these resolutions (a record's hosts as they resolved back then). */
+  pin(hosts: ResolvedHost[]): this {
+    for (const host of hosts) this.resolved.set(host.name, { ...host });
+    return this;
+  }
+
   /** ssh_config applied to a name (computed once per name: a fan-out resolves hundreds). */
   resolve(spec: string): ResolvedHost {
     let host = this.resolved.get(spec);

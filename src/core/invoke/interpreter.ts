@@ -7,6 +7,11 @@ export interface ScriptLaunch {
   interpreter?: string[];
   /** For sourced scripts: the shell they were written for; a bash script is not sourced into sh. */
   sourceAs?: 'sh' | 'bash';
+  /**
+   * A bash script's shebang path (`#!/bin/bash`): sourced only into a session shell that is that
+   * very program, else run by it, never by whichever `bash` PATH finds.
+   */
+  shellPath?: string;
   /** Remote file name inside the session's private directory. */
   fileName: string;
   text: string;
@@ -79,5 +84,6 @@ export function planLaunch(script: ScriptSource, options: { shell?: string; conv
   const posix = !argv || POSIX_SHELLS.has(name);
   const text = options.convertCrlf !== false && posix ? script.text.replace(/\r\n/g, '\n') : script.text;
   const sourceAs = interpreter ? undefined : name === 'bash' ? 'bash' : 'sh';
-  return { interpreter, sourceAs, fileName: remoteFileName(script.fileName, interpreter), text };
+  const shellPath = sourceAs === 'bash' && argv?.[0].startsWith('/') && path.posix.basename(argv[0]) === 'bash' ? argv[0] : undefined;
+  return { interpreter, sourceAs, shellPath, fileName: remoteFileName(script.fileName, interpreter), text };
 }

@@ -152,7 +152,7 @@ async function runOnHost(
     clearTimeout(timer);
     const remaining = request.timeoutMs !== undefined ? Math.max(0, request.timeoutMs - (Date.now() - startedAt)) : undefined;
     const outcome = await session.run(
-      { text: launch.text, fileName: launch.fileName, interpreter: launch.interpreter, sourceAs: launch.sourceAs, args: request.args ?? [] },
+      { text: launch.text, fileName: launch.fileName, interpreter: launch.interpreter, sourceAs: launch.sourceAs, shellPath: launch.shellPath, args: request.args ?? [] },
       sink,
       { signal: cancelSignal, timeoutMs: remaining },
     );

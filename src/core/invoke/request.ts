@@ -15,6 +15,8 @@ export interface ScriptSource {
 export interface ConnectionSettings {
   /** ssh_config used to resolve names; default ~/.ssh/config. */
   sshConfig?: SshConfigFile;
+  /** The user named `sshConfig` for this command (`-F`): it wins over a session's or job's record. */
+  sshConfigExplicit?: boolean;
   /** Replaces ssh_config's known_hosts files. */
   knownHostsFiles?: string[];
   strictHostKeyChecking?: StrictHostKeyChecking;

@@ -4,6 +4,7 @@ import { planLaunch } from '../invoke/interpreter';
 import type { ConnectionSettings, ScriptSource } from '../invoke/request';
 import { FramedLineReader } from '../output/lineSplitter';
 import { connectByName } from '../ssh/connect';
+import { captureReach, reachSettings, type ReachRecord } from '../state/reach';
 import { SharedCredentials } from '../ssh/credentials';
 import { HostFailure, type OutputStream } from '../types';
 import { RecordStore } from '../state/stateStore';
@@ -45,6 +46,8 @@ export interface JobRecord {
   command: string;
   args: string[];
   children: JobChild[];
+  /** How the hosts were reached (absent in records from older versions). */
+  reach?: ReachRecord;
 }
 
 /** The state the parent job shows: the worst of its children. */
@@ -113,6 +116,7 @@ export async function startJob(options: {
     command: options.script.fileName ?? options.script.text.split('\n')[0].slice(0, 80),
     args: options.args,
     children: [],
+    reach: captureReach(options.settings, options.hosts),
   };
   options.store.put(id, job);
   job.children = await Promise.all(
@@ -127,7 +131,7 @@ export async function startJob(options: {
           const runId = shell.runCounter;
           // The run goes out; its output stays in the spool for `receive`.
           void shell.run(
-            { text: launch.text, fileName: launch.fileName, interpreter: launch.interpreter, sourceAs: launch.sourceAs, args: options.args, exitAfter: true },
+            { text: launch.text, fileName: launch.fileName, interpreter: launch.interpreter, sourceAs: launch.sourceAs, shellPath: launch.shellPath, args: options.args, exitAfter: true },
             { line: () => true, drained: async () => {} },
           );
           await shell.close(); // EOF follows the run's text, and the channel closes once the host has it all
@@ -162,7 +166,7 @@ function applyStatus(child: JobChild, status: RemoteStatus): void {
 
 /** Asks each unfinished child's host how it is doing; unreachable hosts leave the child Disconnected. */
 export async function refreshJob(store: JobStore, job: JobRecord, settings: ConnectionSettings): Promise<JobRecord> {
-  const connectTo = connector(settings);
+  const connectTo = connector(reachSettings(settings, job.reach));
   await Promise.all(
     job.children.map(async (child) => {
       if (!child.shell || (child.state !== 'Running' && child.state !== 'Disconnected')) return;
@@ -195,9 +199,16 @@ export async function receiveJob(
   settings: ConnectionSettings,
   onLine: (line: ReceivedLine) => void,
   keep = false,
+  /**
+   * `delivered` resolves once the lines given so far have really gone out, true if they did: only
+   * then is a child's output marked received. `signal` stops before the next host.
+   */
+  delivery: { signal?: AbortSignal; delivered?: () => Promise<boolean> } = {},
 ): Promise<JobRecord> {
-  const connectTo = connector(settings);
+  const { signal, delivered = async () => true } = delivery;
+  const connectTo = connector(reachSettings(settings, job.reach));
   for (const child of job.children) {
+    if (signal?.aborted) break;
     if (!child.shell) continue;
     try {
       await withClient(connectTo, child.host, async (client) => {
@@ -205,7 +216,7 @@ export async function receiveJob(
         const read = await readSpool(client, shell, child.received, child.runId ?? 1, (stream, line) =>
           onLine({ host: child.host, stream, line }),
         );
-        if (!keep) child.received = read.offsets;
+        if (!keep && (await delivered())) child.received = read.offsets;
         if (read.exitCode !== undefined) applyStatus(child, { kind: 'done', exitCode: read.exitCode });
         else applyStatus(child, await queryStatus(client, shell));
       });
@@ -258,7 +269,7 @@ async function readSpool(
 
 /** Stops every running child: TERM, then KILL, to the whole process group on the host. */
 export async function stopJob(store: JobStore, job: JobRecord, settings: ConnectionSettings): Promise<JobRecord> {
-  const connectTo = connector(settings);
+  const connectTo = connector(reachSettings(settings, job.reach));
   await Promise.all(
     job.children.map(async (child) => {
       if (!child.shell || (child.state !== 'Running' && child.state !== 'Disconnected')) return;
@@ -283,7 +294,7 @@ function stopCommand(shell: DurableShellRecord): string {
 
 /** Stops the job if needed, deletes its spools on every reachable host, and forgets it. */
 export async function removeJob(store: JobStore, job: JobRecord, settings: ConnectionSettings): Promise<string[]> {
-  const connectTo = connector(settings);
+  const connectTo = connector(reachSettings(settings, job.reach));
   const unreachable: string[] = [];
   await Promise.all(
     job.children.map(async (child) => {

@@ -85,6 +85,8 @@ export interface RunProgram {
   interpreter?: string[];
   /** A sourced script written for bash: run by bash instead when the session shell is a plain sh. */
   sourceAs?: 'sh' | 'bash';
+  /** The bash its shebang names: sourced only into that same program, else run by it. */
+  shellPath?: string;
   /** Ends the shell after the run: a background job's one run (its spool stays for receiving), or a one-shot session's. */
   exitAfter?: boolean;
 }
@@ -133,7 +135,9 @@ export function runProgram(token: string, run: RunProgram): string {
   const body = run.interpreter
     ? `${run.interpreter.map(shellQuote).join(' ')} ${file} "$@"`
     : run.sourceAs === 'bash'
-      ? `if [ -n "$BASH_VERSION" ]; then . ${file}; else bash ${file} "$@"; fi`
+      ? run.shellPath
+        ? `if [ -n "$BASH_VERSION" ] && [ "$BASH" -ef ${shellQuote(run.shellPath)} ]; then . ${file}; else ${shellQuote(run.shellPath)} ${file} "$@"; fi`
+        : `if [ -n "$BASH_VERSION" ]; then . ${file}; else bash ${file} "$@"; fi`
       : `. ${file}`;
   const pre = `__ri_pre $- ${shellQuote(run.fileName)}${heredoc ? '' : ` ${shellQuote(run.text)}`}`;
   const start = heredoc ? '__ri_load' : '__ri_trace';

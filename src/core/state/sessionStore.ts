@@ -1,4 +1,5 @@
 import type { DurableShellRecord } from '../session/durable';
+import type { ReachRecord } from './reach';
 import { RecordStore } from './stateStore';
 
 /** A named set of durable sessions (New-PSSession -Name), one shell per host. */
@@ -7,6 +8,8 @@ export interface NamedSessionRecord {
   createdAt: string;
   hosts: string[];
   shells: Record<string, DurableShellRecord>;
+  /** How the hosts were reached (absent in records from older versions). */
+  reach?: ReachRecord;
 }
 
 export class SessionStore extends RecordStore<NamedSessionRecord> {
