@@ -37,3 +37,12 @@ export {
   type RemoteStatus,
 } from './session/durable';
 export type { SessionOptions } from './session/pool';
+// The fleet: hosts and groups from ssh_config (Tag) and Ansible INI/YAML inventories, with provenance.
+export * from './inventory/model';
+export { Fleet, loadFleet, parseInventory, inventoryFormat, loadVarsDirectories } from './inventory/fleet';
+export { parseIniInventory } from './inventory/iniInventory';
+export { parseYamlInventory, parseVarsFile } from './inventory/yamlInventory';
+export { expandHostRange, hasHostRange, HostRangeError } from './inventory/hostRange';
+export { interpretVariable, parseSshArgs, ansibleBoolean, PLAIN_SECRET_VARIABLES, CONNECTION_VARIABLES } from './inventory/ansibleVariables';
+export { scanSshConfig, hostPatternsMatch, firstApplying, type SshConfigDirective } from './inventory/sshConfigSources';
+export type { HostOverrides } from './inventory/sshConfig';

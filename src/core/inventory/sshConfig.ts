@@ -23,6 +23,28 @@ export interface ResolvedHost {
   proxyJump?: string;
   /** ProxyCommand with its tokens expanded: its stdin and stdout carry the connection. */
   proxyCommand?: string;
+  /** From an inventory's ansible_shell_type; undefined = not said (a POSIX shell). */
+  shellType?: 'sh' | 'powershell';
+  /** From an inventory's ansible_become*; undefined = not said. */
+  become?: { enabled: boolean; user?: string; method?: string };
+}
+
+/**
+ * Settings that win over ssh_config for one name: an Ansible inventory's variables
+ * (ansible_host, ansible_port, …). A `user@host:port` typed as the target still wins over them.
+ */
+export interface HostOverrides {
+  hostName?: string;
+  port?: number;
+  user?: string;
+  /** Tried before ssh_config's IdentityFiles (like `ssh -i`). */
+  identityFiles?: string[];
+  /** Replaces ssh_config's ProxyJump and ProxyCommand (a command-line `-o` is read first). */
+  proxyJump?: string;
+  /** Verbatim, `%` tokens unexpanded; replaces ssh_config's ProxyJump and ProxyCommand. */
+  proxyCommand?: string;
+  shellType?: 'sh' | 'powershell';
+  become?: { enabled: boolean; user?: string; method?: string };
 }
 
 export interface HostTarget {
@@ -56,7 +78,7 @@ export function parseHostTarget(spec: string): HostTarget {
   return { host: rest, user, port };
 }
 
-function expandHome(p: string): string {
+export function expandHome(p: string): string {
   if (p === '~') return os.homedir();
   if (p.startsWith('~/')) return path.join(os.homedir(), p.slice(2));
   return p;
@@ -87,12 +109,12 @@ function expandIncludes(text: string, baseDir: string, depth: number): string {
   );
 }
 
-function resolveIncludePath(pattern: string, baseDir: string): string {
+export function resolveIncludePath(pattern: string, baseDir: string): string {
   const expanded = expandHome(pattern);
   return path.isAbsolute(expanded) ? expanded : path.join(baseDir, expanded);
 }
 
-function globFiles(pattern: string): string[] {
+export function globFiles(pattern: string): string[] {
   const dir = path.dirname(pattern);
   const base = path.basename(pattern);
   if (!/[*?]/.test(base)) return fs.existsSync(pattern) ? [pattern] : [];
@@ -132,9 +154,27 @@ export class SshConfigFile {
 
   private constructor(
     readonly filePath: string | undefined,
-    text: string,
+    parsed: { config: SSHConfig; proxyCommands: string[] },
+    private readonly overrides?: (name: string) => HostOverrides | undefined,
   ) {
-    ({ config: this.config, proxyCommands: this.proxyCommands } = parseConfig(text));
+    ({ config: this.config, proxyCommands: this.proxyCommands } = parsed);
+  }
+
+  /**
+   * The same ssh_config with per-name settings on top (an inventory's variables): what a run
+   * over an inventory hands the engine as its `sshConfig`, so jump hosts resolve the same way.
+   */
+  withOverrides(overrides: (name: string) => HostOverrides | undefined): SshConfigFile {
+    return new SshConfigFile(this.filePath, { config: this.config, proxyCommands: this.proxyCommands }, overrides);
+  }
+
+  /** `Tag` values that apply to a name (OpenSSH 9.4+; the first Tag line wins, each word a group). */
+  tags(name: string): string[] {
+    const c = this.config.compute({ Host: name }, { ignoreCase: true, matchExec: false });
+    const v = c.tag;
+    if (v === undefined) return [];
+    const first = Array.isArray(v) ? v[0] : v;
+    return first.split(/\s+/).filter(Boolean);
   }
 
   static load(filePath?: string): SshConfigFile {
@@ -147,11 +187,11 @@ export class SshConfigFile {
       if (filePath) throw err;
     }
     const baseDir = path.join(os.homedir(), '.ssh');
-    return new SshConfigFile(resolved, expandIncludes(text, baseDir, 0));
+    return new SshConfigFile(resolved, parseConfig(expandIncludes(text, baseDir, 0)));
   }
 
   static fromText(text: string): SshConfigFile {
-    return new SshConfigFile(undefined, expandIncludes(text, path.join(os.homedir(), '.ssh'), 0));
+    return new SshConfigFile(undefined, parseConfig(expandIncludes(text, path.join(os.homedir(), '.ssh'), 0)));
   }
 
   /** Concrete Host aliases (no wildcards or negations), in file order. */
@@ -195,14 +235,17 @@ export class SshConfigFile {
       if (v === undefined) return [];
       return (Array.isArray(v) ? v : [v]).flatMap((s) => s.split(/\s+/)).filter(Boolean);
     };
-    const hostName = expandTokens(one('hostname') ?? target.host, target.host, '', 0);
-    const port = target.port ?? Number(one('port') ?? 22);
-    const user = target.user ?? one('user') ?? os.userInfo().username;
+    const o = this.overrides?.(target.host) ?? {};
+    const hostName = o.hostName ?? expandTokens(one('hostname') ?? target.host, target.host, '', 0);
+    const port = target.port ?? o.port ?? Number(one('port') ?? 22);
+    const user = target.user ?? o.user ?? one('user') ?? os.userInfo().username;
     const tokens = (p: string) => expandHome(expandTokens(p, hostName, user, port, target.host));
-    const identityFiles = many('identityfile').map(tokens);
+    const identityFiles = [...(o.identityFiles ?? []).map(expandHome), ...many('identityfile').map(tokens)];
     const knownHosts = many('userknownhostsfile').map(tokens);
     const seconds = (k: string) => (one(k) !== undefined ? Number(one(k)) * 1000 : undefined);
-    const proxyCommand = this.rawProxyCommand(one('proxycommand'));
+    const overridesProxy = o.proxyJump !== undefined || o.proxyCommand !== undefined;
+    const proxyCommand = overridesProxy ? o.proxyCommand : this.rawProxyCommand(one('proxycommand'));
+    const proxyJump = overridesProxy ? o.proxyJump : one('proxyjump');
     return {
       name: spec,
       hostName,
@@ -221,8 +264,10 @@ export class SshConfigFile {
       hostKeyAlias: one('hostkeyalias'),
       connectTimeoutMs: seconds('connecttimeout'),
       serverAliveIntervalMs: seconds('serveraliveinterval'),
-      proxyJump: one('proxyjump') && one('proxyjump') !== 'none' ? one('proxyjump') : undefined,
+      proxyJump: proxyJump && proxyJump !== 'none' ? proxyJump : undefined,
       proxyCommand: proxyCommand && proxyCommand !== 'none' ? expandTokens(proxyCommand, hostName, user, port, target.host) : undefined,
+      ...(o.shellType ? { shellType: o.shellType } : {}),
+      ...(o.become ? { become: o.become } : {}),
     };
   }
 
