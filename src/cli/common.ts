@@ -1,6 +1,17 @@
 import * as fs from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { defaultStateDir, SshConfigFile, type ConnectionSettings, type StrictHostKeyChecking } from '../core';
+import {
+  defaultStateDir,
+  LastRunStore,
+  loadFleet,
+  PatternError,
+  resolvePattern,
+  SshConfigFile,
+  type ConnectionSettings,
+  type Fleet,
+  type InventoryDiagnostic,
+  type StrictHostKeyChecking,
+} from '../core';
 import { isGone } from './brokenPipe';
 import { canPrompt, terminalCallbacks } from './prompt';
 import { UsageError } from './usage';
@@ -14,6 +25,7 @@ export const CONNECTION_OPTIONS = {
   'connect-timeout': { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
+  inventory: { type: 'string', short: 'i', multiple: true },
 } as const;
 
 type Values = Record<string, string | boolean | (string | boolean)[] | undefined>;
@@ -54,11 +66,57 @@ export function readable(what: string, path: string): string {
   }
 }
 
+/**
+ * `-H` values (joined with `,`) resolved by the pattern language over the fleet: ssh_config
+ * aliases and Tag groups plus the `-i` inventories. Plain names the fleet does not know stay
+ * literal `[user@]host[:port]` targets, as before patterns; a term that selects from the fleet
+ * and matches nothing is a usage error naming it.
+ */
 export function hostList(values: Values): string[] {
-  return ((values.hosts as string[] | undefined) ?? [])
-    .flatMap((h) => h.split(','))
-    .map((h) => h.trim())
-    .filter(Boolean);
+  const pattern = ((values.hosts as string[] | undefined) ?? []).join(',');
+  if (!pattern.replace(/[,\s]/g, '')) return [];
+  return selectHosts(pattern, fleetFor(values));
+}
+
+export function selectHosts(pattern: string, fleet: Fleet): string[] {
+  try {
+    return resolvePattern(pattern, fleet, { failedHosts: () => new LastRunStore(stateDir()).failedHosts() });
+  } catch (err) {
+    if (err instanceof PatternError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
+const fleets = new WeakMap<Values, Fleet>();
+
+/**
+ * ssh_config (-F) and the inventories (-i, repeatable), read once per command. An unreadable file
+ * or an error Ansible would refuse the inventory for is a usage error; warnings go to stderr.
+ */
+export function fleetFor(values: Values): Fleet {
+  const cached = fleets.get(values);
+  if (cached) return cached;
+  const configPath = values['ssh-config'] as string | undefined;
+  if (configPath !== undefined) readable('ssh_config file', configPath);
+  const inventoryFiles = (values.inventory as string[] | undefined) ?? [];
+  for (const file of inventoryFiles) readable('inventory file', file);
+  let sshConfig: SshConfigFile;
+  try {
+    sshConfig = SshConfigFile.load(configPath);
+  } catch (err) {
+    throw new UsageError(`cannot parse ssh_config: ${(err as Error).message}`);
+  }
+  const fleet = loadFleet({ sshConfig, inventoryFiles });
+  const error = fleet.diagnostics.find((d) => d.severity === 'error');
+  if (error) throw new UsageError(describeDiagnostic(error));
+  for (const d of fleet.diagnostics) if (d.severity === 'warning') process.stderr.write(`remote-invoke: warning: ${describeDiagnostic(d)}\n`);
+  fleets.set(values, fleet);
+  return fleet;
+}
+
+/** `file:line:column: message`, one-based like compilers print it. */
+export function describeDiagnostic(d: InventoryDiagnostic): string {
+  return `${d.file}:${d.range.start.line + 1}:${d.range.start.character + 1}: ${d.message}`;
 }
 
 export function secondsToMs(flag: string, value: unknown): number | undefined {
@@ -72,18 +130,12 @@ export function connectionSettings(values: Values): ConnectionSettings {
   if (strict !== undefined && !['yes', 'accept-new', 'no'].includes(strict)) {
     throw new UsageError(`--strict-host-key-checking must be yes, accept-new or no, got '${strict}'`);
   }
-  const configPath = values['ssh-config'] as string | undefined;
-  if (configPath !== undefined) readable('ssh_config file', configPath);
-  let sshConfig: SshConfigFile;
-  try {
-    sshConfig = SshConfigFile.load(configPath);
-  } catch (err) {
-    throw new UsageError(`cannot parse ssh_config: ${(err as Error).message}`);
-  }
+  const sshConfig = fleetFor(values).sshConfig;
   const knownHosts = values['known-hosts'] as string | undefined;
   return {
     sshConfig,
-    sshConfigExplicit: configPath !== undefined,
+    // -i as much as -F: the hosts resolve as given now, not as a session or job record pinned them.
+    sshConfigExplicit: values['ssh-config'] !== undefined || ((values.inventory as string[] | undefined) ?? []).length > 0,
     knownHostsFiles: knownHosts !== undefined ? [knownHosts] : undefined,
     strictHostKeyChecking: strict as StrictHostKeyChecking | undefined,
     connectTimeoutMs: secondsToMs('connect-timeout', values['connect-timeout']),

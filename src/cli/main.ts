@@ -1,5 +1,6 @@
 import { installBrokenPipeExit, stdoutClosed } from './brokenPipe';
 import { parseCommandArgs } from './common';
+import { HOSTS_OPTIONS, hostsCommand } from './hosts';
 import { JOB_OPTIONS, jobCommand } from './job';
 import { RUN_OPTIONS, runCommand } from './run';
 import { SESSION_OPTIONS, sessionCommand } from './session';
@@ -11,6 +12,7 @@ const COMMANDS: Record<string, { options: Record<string, unknown>; run(argv: str
   run: { options: RUN_OPTIONS, run: runCommand, actions: false },
   session: { options: SESSION_OPTIONS, run: sessionCommand, actions: true },
   job: { options: JOB_OPTIONS, run: jobCommand, actions: true },
+  hosts: { options: HOSTS_OPTIONS, run: hostsCommand, actions: false },
 };
 
 function printHelp(key: string): number {

@@ -2,6 +2,7 @@ import {
   HOST_STATUSES,
   invoke,
   JobStore,
+  LastRunStore,
   reachSettings,
   SessionStore,
   startJob,
@@ -134,6 +135,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   const render = renderBatch(json, hideComputerName, named && acknowledgeWritten(named.pool));
   for await (const batch of run.batches()) await render(batch);
   const results = await run.results;
+  recordLastRun(results);
   named?.close();
   process.off('SIGINT', onSigint);
   stdoutClosed.removeEventListener('abort', stopOnClosedStdout);
@@ -231,3 +233,12 @@ export function renderEvent(json: boolean, hideComputerName: boolean, put: (stre
   };
 }
 
+
+/** Per-host statuses for `@failed`; a state directory that cannot be written costs `@failed`, not the run. */
+function recordLastRun(results: HostResult[]): void {
+  try {
+    new LastRunStore(stateDir()).record(results);
+  } catch (err) {
+    process.stderr.write(`remote-invoke: warning: cannot record this run for @failed: ${(err as Error).message}\n`);
+  }
+}

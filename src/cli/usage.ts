@@ -7,7 +7,12 @@ export const EXIT = { ok: 0, scriptFailed: 1, usage: 2, hostFailed: 3, brokenPip
 
 /** One line of help per flag; every flag a command accepts must have one (a test checks it). */
 export const FLAG_DOCS: Record<string, { arg?: string; short?: string; text: string }> = {
-  hosts: { short: 'H', arg: 'NAMES', text: 'comma-separated ssh_config aliases or [user@]host[:port]; may repeat' },
+  hosts: {
+    short: 'H',
+    arg: 'PATTERN',
+    text: "hosts and groups in Ansible's pattern language: a,b or a:b (union), a:&b (and), a:!b (except), web*, ~regex, web[01:05], @FILE, @failed; a name no inventory or ssh_config knows is a [user@]host[:port]; may repeat",
+  },
+  inventory: { short: 'i', arg: 'FILE', text: 'Ansible inventory, INI or YAML (group_vars/ and host_vars/ beside it are read); may repeat' },
   file: { short: 'f', arg: 'FILE', text: 'local script file to send and run' },
   command: { short: 'c', arg: 'TEXT', text: 'script text to run' },
   'ssh-config': { short: 'F', arg: 'PATH', text: 'ssh_config file (default ~/.ssh/config)' },
@@ -58,6 +63,11 @@ export const COMMAND_HELP: Record<string, CommandHelp> = {
   'job wait': { usage: 'remote-invoke job wait ID [options]', summary: 'Waits until every host of the job has finished; exits as run would.' },
   'job stop': { usage: 'remote-invoke job stop ID [options]', summary: "Stops the job's remote processes." },
   'job remove': { usage: 'remote-invoke job remove ID [options]', summary: 'Removes the job and its output from the hosts.' },
+  hosts: {
+    usage: 'remote-invoke hosts [PATTERN] [-i FILE]... [--json]',
+    summary:
+      "Lists the hosts a pattern selects (all hosts without one) with address, port, user, groups and\nwhere each setting came from: the dry run of -H. A pattern that matches nothing exits 2.",
+  },
 };
 
 const EXIT_TEXT = `Exit status: 0 all Completed; 1 some script exited non-zero; 3 some host could not run it
@@ -81,6 +91,7 @@ export function commandHelp(key: string, options: Record<string, unknown>): stri
 export const HELP = `usage: ${COMMAND_HELP.run.usage}
        remote-invoke session new NAME -H NAMES | list [NAME] | remove NAME | disconnect NAME | receive NAME
        remote-invoke job list | receive ID [--keep] | wait ID | stop ID | remove ID
+       remote-invoke hosts [PATTERN] [-i FILE]... [--json]
        remote-invoke help [COMMAND [ACTION]]
 
 Runs a script's content on every named host at once over SSH (the file is read locally).

@@ -46,3 +46,5 @@ export { expandHostRange, hasHostRange, HostRangeError } from './inventory/hostR
 export { interpretVariable, parseSshArgs, ansibleBoolean, PLAIN_SECRET_VARIABLES, CONNECTION_VARIABLES } from './inventory/ansibleVariables';
 export { scanSshConfig, hostPatternsMatch, firstApplying, type SshConfigDirective } from './inventory/sshConfigSources';
 export type { HostOverrides } from './inventory/sshConfig';
+export { resolvePattern, splitPattern, PatternError, type PatternScope, type PatternOptions, type PatternTerm, type PatternTermKind, type PatternOperator } from './inventory/patterns';
+export { LastRunStore, failedHostsOf, type LastRunRecord } from './state/lastRun';

@@ -17,7 +17,7 @@ import {
   type VariableDeclaration,
   type VarsFile,
 } from './model';
-import { SshConfigFile, type HostOverrides, type ResolvedHost } from './sshConfig';
+import { parseHostTarget, SshConfigFile, type HostOverrides, type ResolvedHost } from './sshConfig';
 import { firstApplying, scanSshConfig, splitArgs, type SshConfigDirective } from './sshConfigSources';
 import { parseVarsFile, parseYamlInventory, VAULT_VALUE } from './yamlInventory';
 
@@ -138,6 +138,9 @@ interface MergedVariable {
 export class Fleet {
   private readonly hostsByName = new Map<string, FleetHost>();
   private readonly groupsByName = new Map<string, FleetGroup>();
+  /** For the pattern language (a PatternScope): every host name, in fleet order. */
+  readonly hostNames: readonly string[];
+  readonly groupNames: readonly string[];
 
   constructor(
     readonly hosts: FleetHost[],
@@ -152,6 +155,13 @@ export class Fleet {
   ) {
     for (const h of hosts) this.hostsByName.set(h.name, h);
     for (const g of groups) this.groupsByName.set(g.name, g);
+    this.hostNames = hosts.map((h) => h.name);
+    this.groupNames = groups.map((g) => g.name);
+  }
+
+
+  groupHosts(name: string): readonly string[] | undefined {
+    return this.groupsByName.get(name)?.hosts;
   }
 
   host(name: string): FleetHost | undefined {
@@ -160,6 +170,25 @@ export class Fleet {
 
   group(name: string): FleetGroup | undefined {
     return this.groupsByName.get(name);
+  }
+
+  /**
+   * A fleet host, or for a name the fleet does not know (a literal `[user@]host[:port]` target)
+   * what ssh_config makes of it, with the same provenance: what `hosts` and a hover show.
+   */
+  describe(spec: string): FleetHost {
+    const known = this.hostsByName.get(spec);
+    if (known) return known;
+    const target = parseHostTarget(spec);
+    const base = this.hostsByName.get(target.host);
+    return {
+      ...describeResolved(spec, this.resolve(spec), this.sshConfigDirectives, {}),
+      groups: base?.groups ?? [],
+      vars: base?.vars ?? {},
+      declarations: base?.declarations ?? [],
+      inSshConfig: base?.inSshConfig ?? false,
+      ...(base ? { provenance: { ...base.provenance, ...(target.port !== undefined ? { port: { kind: 'target' } } : {}), ...(target.user !== undefined ? { user: { kind: 'target' } } : {}) } } : {}),
+    };
   }
 
   /** What the engine connects to for a name or `[user@]host[:port]` (an unknown name resolves through ssh_config alone). */
@@ -578,23 +607,55 @@ function fleetHost(node: HostNode, graph: FleetGraph, vars: Map<string, MergedVa
     port: usable(vars, CONNECTION_VARIABLES.port)?.provenance,
     user: usable(vars, CONNECTION_VARIABLES.user)?.provenance,
     identityFiles: usable(vars, CONNECTION_VARIABLES.identityFiles)?.provenance,
-    jumpChain: args.proxyJump?.provenance ?? args.proxyCommand?.provenance,
-    proxyCommand: args.proxyJump ? args.proxyJump.provenance : args.proxyCommand?.provenance,
+    jumpChain: args.proxyJump?.provenance,
+    proxyCommand: args.proxyCommand && !args.proxyJump ? args.proxyCommand.provenance : undefined,
     shellType: usable(vars, CONNECTION_VARIABLES.shellType)?.provenance,
     become: usable(vars, CONNECTION_VARIABLES.become)?.provenance,
     becomeUser: usable(vars, CONNECTION_VARIABLES.becomeUser)?.provenance,
     becomeMethod: usable(vars, CONNECTION_VARIABLES.becomeMethod)?.provenance,
   };
-  const provenance = {} as Record<FleetSetting, Provenance>;
-  for (const setting of FLEET_SETTINGS) {
-    const inventory = fromInventory[setting];
-    const keyword = SSH_KEYWORD[setting];
-    const line = keyword ? firstApplying(directives, node.name, keyword) : undefined;
-    provenance[setting] = inventory ?? (line ? { kind: 'sshConfig', file: line.file, range: line.range, key: line.keyword } : { kind: 'default' });
-  }
   const groups = graph.groupsOf(node.name).filter((g) => g !== 'all');
   return {
-    name: node.name,
+    ...describeResolved(node.name, resolved, directives, fromInventory),
+    groups: groups.sort(),
+    vars: Object.fromEntries([...vars].map(([k, v]) => [k, v.value])),
+    declarations: node.declarations,
+    inSshConfig: node.inSshConfig,
+  };
+}
+
+/** A resolved host's settings and where each came from: the inventory, an ssh_config line, the typed target, or a default. */
+function describeResolved(
+  spec: string,
+  resolved: ResolvedHost,
+  directives: SshConfigDirective[],
+  fromInventory: Partial<Record<FleetSetting, Provenance | undefined>>,
+): Omit<FleetHost, 'groups' | 'vars' | 'declarations' | 'inSshConfig'> {
+  const target = parseHostTarget(spec);
+  const typed: Partial<Record<FleetSetting, boolean>> = { port: target.port !== undefined, user: target.user !== undefined };
+  const present: Record<FleetSetting, boolean> = {
+    address: true,
+    port: true,
+    user: true,
+    identityFiles: true,
+    jumpChain: !!resolved.proxyJump,
+    proxyCommand: !!resolved.proxyCommand,
+    shellType: true,
+    become: true,
+    becomeUser: true,
+    becomeMethod: true,
+  };
+  const provenance = {} as Record<FleetSetting, Provenance>;
+  for (const setting of FLEET_SETTINGS) {
+    const keyword = SSH_KEYWORD[setting];
+    const line = keyword ? firstApplying(directives, target.host, keyword) : undefined;
+    provenance[setting] = typed[setting]
+      ? { kind: 'target' }
+      : (fromInventory[setting] ??
+        (line && present[setting] ? { kind: 'sshConfig', file: line.file, range: line.range, key: line.keyword } : { kind: 'default' }));
+  }
+  return {
+    name: spec,
     address: resolved.hostName,
     port: resolved.port,
     user: resolved.user,
@@ -603,10 +664,6 @@ function fleetHost(node: HostNode, graph: FleetGraph, vars: Map<string, MergedVa
     ...(resolved.proxyCommand ? { proxyCommand: resolved.proxyCommand } : {}),
     shellType: resolved.shellType ?? 'sh',
     become: resolved.become ?? { enabled: false },
-    groups: groups.sort(),
-    vars: Object.fromEntries([...vars].map(([k, v]) => [k, v.value])),
-    declarations: node.declarations,
     provenance,
-    inSshConfig: node.inSshConfig,
   };
 }
