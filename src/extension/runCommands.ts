@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { invoke, type HostResult, type InvokeRun } from '../core';
+import { defaultStateDir, invoke, LastRunStore, type HostResult, type InvokeRun } from '../core';
 import { splitCommandLine } from './commandLine';
 import type { HostInventory } from './inventory';
 import type { OutputPanels } from './outputPanels';
@@ -232,6 +232,7 @@ export class RunCommands implements vscode.Disposable {
             }
           }
           const results = await run.results;
+          recordLastRun(results);
           this.reportRefusedHostKeys(results);
           return results;
         },
@@ -291,4 +292,13 @@ function textScript(text: string, doc: vscode.TextDocument | undefined): Script 
   const base = doc ? path.posix.basename(doc.uri.path) : 'selection';
   const fileName = doc && !doc.isUntitled ? base : `selection${EXTENSION_BY_LANGUAGE[doc?.languageId ?? ''] ?? '.sh'}`;
   return { text, fileName, title: doc ? `selection in ${base}` : 'script text', kind: 'selection', uri: doc?.uri };
+}
+
+/** The same record the CLI writes, so `@failed` and "Select Failed" mean the last run's failures wherever it ran. */
+function recordLastRun(results: HostResult[]): void {
+  try {
+    new LastRunStore(defaultStateDir()).record(results);
+  } catch {
+    // No writable state folder: the run stands; only `@failed` does not see it.
+  }
 }

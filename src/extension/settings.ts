@@ -83,6 +83,23 @@ export class Settings implements vscode.Disposable {
     return Math.max(60, Math.round((Number.isFinite(hours) && hours > 0 ? hours : 4) * 3600));
   }
 
+  /**
+   * Absolute paths of the Ansible inventories (`remoteInvoke.inventoryFiles`): `~` expanded,
+   * relative paths taken from the first workspace folder.
+   */
+  get inventoryFiles(): string[] {
+    const configured = this.config.get<unknown>('inventoryFiles', []);
+    const base = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+    return (Array.isArray(configured) ? configured : [])
+      .filter((f): f is string => typeof f === 'string' && f.trim() !== '')
+      .map((f) => {
+        const p = f.trim();
+        if (p === '~') return os.homedir();
+        if (p.startsWith('~/')) return path.join(os.homedir(), p.slice(2));
+        return path.isAbsolute(p) || !base ? path.resolve(p) : path.resolve(base, p);
+      });
+  }
+
   get promptForArguments(): boolean {
     return this.config.get<boolean>('promptForArguments', true);
   }
