@@ -456,25 +456,26 @@ class FleetGraph {
   }
 
   /**
-   * Ansible's order (vars/manager.py): `all` from the inventory, then group_vars/all; then every
-   * other group's inventory variables, in sorted order; then their group_vars files; then the
-   * host's inventory variables; then host_vars. Later wins.
+   * Ansible's order (vars/manager.py, DEFAULT VARIABLE_PRECEDENCE): `all`'s inventory variables,
+   * then every other group's, in sorted order; then group_vars/all, then the other groups'
+   * group_vars files in the same order (so any group_vars file beats any inventory group
+   * variable); then the host's inventory variables; then host_vars. Later wins.
    */
   mergedVariables(host: HostNode): Map<string, MergedVariable> {
     const out = new Map<string, MergedVariable>();
     const apply = (layers: VarLayer[]) => {
       for (const layer of layers) {
         for (const v of layer.vars) {
-          if (PLAIN_SECRET_VARIABLES.has(v.name) || v.value === VAULT_VALUE) continue;
+          if (!usableVariable(v, layer)) continue;
           out.set(v.name, { value: v.value, provenance: { kind: 'inventory', file: layer.file, range: v.range, key: v.name, scope: layer.scope } });
         }
       }
     };
     const all = this.group('all');
-    apply(all.inventoryVars);
-    apply(all.varsFiles);
     const others = this.sortGroups(this.groupsOf(host.name).filter((g) => g !== 'all'));
+    apply(all.inventoryVars);
     for (const g of others) apply(g.inventoryVars);
+    apply(all.varsFiles);
     for (const g of others) apply(g.varsFiles);
     apply(host.inventoryVars);
     apply(host.varsFiles);
@@ -484,10 +485,19 @@ class FleetGraph {
   groupVariables(group: GroupNode): Record<string, unknown> {
     const out: Record<string, unknown> = {};
     for (const layer of [...group.inventoryVars, ...group.varsFiles]) {
-      for (const v of layer.vars) if (!PLAIN_SECRET_VARIABLES.has(v.name) && v.value !== VAULT_VALUE) out[v.name] = v.value;
+      for (const v of layer.vars) if (usableVariable(v, layer)) out[v.name] = v.value;
     }
     return out;
   }
+}
+
+/**
+ * Secrets and vault values are never kept; `ansible_group_priority` orders groups and, as in
+ * Ansible, is not a variable of their hosts.
+ */
+function usableVariable(v: VariableDeclaration, layer: VarLayer): boolean {
+  if (PLAIN_SECRET_VARIABLES.has(v.name) || v.value === VAULT_VALUE) return false;
+  return !(v.name === 'ansible_group_priority' && layer.scope !== 'host');
 }
 
 /** Diagnostics for the variables of one layer, found once per declaration (not once per host). */
