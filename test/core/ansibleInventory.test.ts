@@ -330,8 +330,9 @@ describe('fleet resolution (real files)', () => {
 
   it('matches ansible-inventory: groups, members and every variable of every host', function () {
     this.timeout(60_000);
-    const oracle = (process.env.PATH ?? '').split(':').map((d) => path.join(d, 'ansible-inventory')).find((f) => fs.existsSync(f));
-    if (!oracle) this.skip();
+    const found = (process.env.PATH ?? '').split(':').map((d) => path.join(d, 'ansible-inventory')).find((f) => fs.existsSync(f));
+    if (!found) this.skip();
+    const oracle: string = found;
     const yaml = write(
       dir,
       'yinv/inventory.yml',
@@ -366,7 +367,7 @@ describe('fleet resolution (real files)', () => {
     const ini = path.join(dir, 'inv/hosts.ini');
     for (const files of [[ini], [yaml]]) {
       const ours = loadFleet({ sshConfig: SshConfigFile.fromText(''), inventoryFiles: files });
-      const r = spawnSync(oracle!, [...files.flatMap((f) => ['-i', f]), '--list'], {
+      const r = spawnSync(oracle, [...files.flatMap((f) => ['-i', f]), '--list'], {
         encoding: 'utf8',
         // With a stdin pipe left open, ansible waits on it for tens of seconds.
         stdio: ['ignore', 'pipe', 'pipe'],
