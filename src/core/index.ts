@@ -44,7 +44,7 @@ export { parseIniInventory } from './inventory/iniInventory';
 export { parseYamlInventory, parseVarsFile } from './inventory/yamlInventory';
 export { expandHostRange, hasHostRange, HostRangeError } from './inventory/hostRange';
 export { interpretVariable, parseSshArgs, ansibleBoolean, PLAIN_SECRET_VARIABLES, CONNECTION_VARIABLES } from './inventory/ansibleVariables';
-export { scanSshConfig, hostPatternsMatch, firstApplying, type SshConfigDirective } from './inventory/sshConfigSources';
+export { scanSshConfig, hostPatternsMatch, firstApplying, SshConfigIndex, type SshConfigDirective } from './inventory/sshConfigSources';
 export type { HostOverrides } from './inventory/sshConfig';
 export { resolvePattern, splitPattern, PatternError, type PatternScope, type PatternOptions, type PatternTerm, type PatternTermKind, type PatternOperator } from './inventory/patterns';
 export { LastRunStore, failedHostsOf, type LastRunRecord } from './state/lastRun';
