@@ -13,6 +13,7 @@ import { JOB_OPTIONS } from '../../src/cli/job';
 import { RUN_OPTIONS } from '../../src/cli/run';
 import { SESSION_OPTIONS } from '../../src/cli/session';
 import { COMMAND_HELP, FLAG_DOCS } from '../../src/cli/usage';
+import { HOSTS_OPTIONS } from '../../src/cli/hosts';
 import { startTestBed, type TestBed } from '../support/sshd';
 import { cli, ensureBuilt, linesOf, spawnCli } from './helpers/durable';
 import { delay, tmpDir, waitFor } from './helpers/engine';
@@ -48,7 +49,7 @@ describe('CLI hardening (real sshd)', function () {
   });
 
   describe('--help for every command and action', () => {
-    const optionsOf: Record<string, Record<string, unknown>> = { run: RUN_OPTIONS, session: SESSION_OPTIONS, job: JOB_OPTIONS };
+    const optionsOf: Record<string, Record<string, unknown>> = { run: RUN_OPTIONS, session: SESSION_OPTIONS, job: JOB_OPTIONS, hosts: HOSTS_OPTIONS };
 
     it('every flag a command accepts has a one-line description', () => {
       for (const [command, options] of Object.entries(optionsOf)) {
