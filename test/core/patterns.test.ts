@@ -242,6 +242,30 @@ describe('remote-invoke hosts and -H patterns (real sshd)', function () {
     ].sort());
   });
 
+  it('-i and patterns on run --as-job and session new; later job and session commands need no -i', async () => {
+    const [h1, h2] = bed.hosts;
+    const started = await cli(['run', '--as-job', '-H', 'front', '-c', 'echo job-ran', ...base()], state);
+    assert.strictEqual(started.code, 0, started.stderr);
+    const id = started.stdout.trim();
+    const waited = await cli(['job', 'wait', id, '-F', bed.sshConfigPath], state);
+    assert.strictEqual(waited.code, 0, waited.stderr);
+    const received = await cli(['job', 'receive', id, '--json'], state);
+    const lines = linesOf(received.stdout).map((l) => JSON.parse(l)).filter((e) => e.type === 'output');
+    assert.deepStrictEqual(lines.map((e) => [e.host, e.line]).sort(), [
+      [h1.name, 'job-ran'],
+      [h2.name, 'job-ran'],
+    ]);
+    const session = await cli(['session', 'new', 'fleet', '-H', 'back', ...base()], state);
+    assert.strictEqual(session.code, 0, session.stderr);
+    const ran = await cli(['run', '--session', 'fleet', '-c', 'echo in-session', '--json', ...base()], state);
+    assert.strictEqual(ran.code, 0, ran.stderr);
+    assert.deepStrictEqual(
+      linesOf(ran.stdout).map((l) => JSON.parse(l)).filter((e) => e.type === 'output').map((e) => [e.host, e.line]),
+      [[bed.hosts[2].name, 'in-session']],
+    );
+    assert.strictEqual((await cli(['session', 'remove', 'fleet', ...base()], state)).code, 0);
+  });
+
   it('@failed: a run records its per-host statuses; the next -H @failed reruns only those; then nothing is left', async () => {
     const [, h2, h3] = bed.hosts;
     // Every host is this machine: the sshd a run reached (SSH_CONNECTION) tells them apart.
