@@ -2,10 +2,9 @@ import * as fs from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import {
   defaultStateDir,
-  LastRunStore,
   loadFleet,
   PatternError,
-  resolvePattern,
+  selectTargets,
   SshConfigFile,
   type ConnectionSettings,
   type Fleet,
@@ -80,7 +79,7 @@ export function hostList(values: Values): string[] {
 
 export function selectHosts(pattern: string, fleet: Fleet): string[] {
   try {
-    return resolvePattern(pattern, fleet, { failedHosts: () => new LastRunStore(stateDir()).failedHosts() });
+    return selectTargets(pattern, fleet, stateDir());
   } catch (err) {
     if (err instanceof PatternError) throw new UsageError(err.message);
     throw err;

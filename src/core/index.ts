@@ -48,3 +48,4 @@ export { scanSshConfig, hostPatternsMatch, firstApplying, SshConfigIndex, type S
 export type { HostOverrides } from './inventory/sshConfig';
 export { resolvePattern, splitPattern, PatternError, type PatternScope, type PatternOptions, type PatternTerm, type PatternTermKind, type PatternOperator } from './inventory/patterns';
 export { LastRunStore, failedHostsOf, type LastRunRecord } from './state/lastRun';
+export { selectTargets } from './targets';
