@@ -267,7 +267,7 @@ function toRow(h: HostRun): ResultRow {
 function toView(run: RunRecord): RunView {
   return {
     id: run.id,
-    label: run.label,
+    label: run.labelWithTargets,
     kind: run.info.kind,
     startedAt: run.startedAt.toLocaleTimeString(undefined, { hour12: false }),
     active: run.active,

@@ -100,6 +100,12 @@ export class Settings implements vscode.Disposable {
       });
   }
 
+  /** A run on more hosts than this asks first (`remoteInvoke.confirmAbove`); 0 never asks. */
+  get confirmAbove(): number {
+    const n = this.config.get<number>('confirmAbove', 20);
+    return Number.isFinite(n) && n >= 0 ? Math.floor(n) : 20;
+  }
+
   get promptForArguments(): boolean {
     return this.config.get<boolean>('promptForArguments', true);
   }

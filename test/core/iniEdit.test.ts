@@ -42,7 +42,7 @@ function ansibleGroups(text: string): Record<string, string[]> {
     fs.writeFileSync(file, text);
     const out = execFileSync('ansible-inventory', ['-i', file, '--list'], {
       encoding: 'utf8',
-      env: { ...process.env, ANSIBLE_LOCAL_TEMP: dir, ANSIBLE_HOME: dir, ANSIBLE_INVENTORY_UNPARSED_WARNING: 'False' },
+      env: { ...process.env, ANSIBLE_LOCAL_TEMP: dir, ANSIBLE_HOME: dir, ANSIBLE_INVENTORY_UNPARSED_FAILED: 'True' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const list = JSON.parse(out) as Record<string, { hosts?: string[]; children?: string[] }>;
