@@ -8,7 +8,7 @@ import { HostsView, type HostTreeRow } from './hostsView';
 import { HostInventory } from './inventory';
 import { Jobs } from './jobs';
 import { JobsView, type JobSnapshot } from './jobsView';
-import { LastResults } from './lastResults';
+import { hostUri, LastResults } from './lastResults';
 import { OutputPanels } from './outputPanels';
 import { SecretVault } from './prompts';
 import { outputUri, ResultsStore, type RunRecord } from './results';
@@ -60,6 +60,8 @@ export interface RemoteInvokeApi {
   revealHostRow(id: string): Promise<void>;
   /** "14 hosts: web (12), db1, db2". */
   describeTargets(hosts: string[]): string;
+  /** The decoration of a host's rows (failed and unreachable hosts are coloured). */
+  hostDecoration(host: string): { badge?: string; color?: string } | undefined;
   /** Where job records live (shared with the CLI). */
   stateDir(): string;
   /** Jobs whose output documents are open and still polling. */
@@ -142,6 +144,10 @@ export function activate(context: vscode.ExtensionContext): RemoteInvokeApi {
       await hostsView.view.reveal(n, { expand: true, select: false, focus: false });
     },
     describeTargets: (hosts) => hostsView.describeTargets(hosts),
+    hostDecoration: (host) => {
+      const d = lastResults.provideFileDecoration(hostUri(host));
+      return d && { badge: d.badge, color: d.color instanceof vscode.ThemeColor ? (d.color as unknown as { id: string }).id : undefined };
+    },
     stateDir: () => jobs.stateDir,
     receivingJobs: () => jobs.receiving(),
   };
