@@ -407,31 +407,20 @@ export class HostsView implements vscode.TreeDataProvider<HostsTreeNode>, vscode
     this.view.badge = n ? { value: n, tooltip: `${n} host${n === 1 ? '' : 's'} checked` } : undefined;
   }
 
-  /** The hosts as drawn, one entry per host (the extension API, used by the tests). */
+  /** Every host as its rows are drawn, one entry per host, in inventory order, whatever the filter (the extension API, used by the tests). */
   snapshot(): { name: string; description: string; tooltip: string; checked: boolean; state: SessionState; groups: string[]; lastResult: string }[] {
-    const seen = new Set<string>();
-    const out: ReturnType<HostsView['snapshot']> = [];
-    const walk = (rows: HostTreeRow[]) => {
-      for (const row of rows) {
-        if (row.kind === 'group') walk(row.children ?? []);
-        else if (!seen.has(row.name)) {
-          seen.add(row.name);
-          out.push({
-            name: row.name,
-            description: row.description,
-            tooltip: row.tooltip,
-            checked: row.checked,
-            state: this.sessions.state(row.name),
-            groups: [...this.tree.groupsOf(row.name)],
-            lastResult: describeLastResult(this.lastResults.get(row.name)),
-          });
-        }
-      }
-    };
-    walk(this.rows());
-    // Inventory order, as the flat list always was.
-    const order = new Map(this.tree.hostNames.map((h, i) => [h, i]));
-    return out.sort((a, b) => order.get(a.name)! - order.get(b.name)!);
+    return this.tree.hostNames.map((name) => {
+      const item = this.hostItem({ kind: 'host', name, id: `h:${name}` });
+      return {
+        name,
+        description: String(item.description ?? ''),
+        tooltip: item.tooltip instanceof vscode.MarkdownString ? item.tooltip.value : String(item.tooltip ?? ''),
+        checked: this.checkedSet.has(name),
+        state: this.sessions.state(name),
+        groups: [...this.tree.groupsOf(name)],
+        lastResult: describeLastResult(this.lastResults.get(name)),
+      };
+    });
   }
 
   /** The tree as drawn, through the filter (the extension API, used by the tests). */

@@ -71,6 +71,10 @@ describe('Hosts view: groups', function () {
     await waitFor('the plain host list back', () => ri.hostTree().every((r) => r.kind === 'host') && ri.hosts().length === 3, 10_000);
   });
 
+  afterEach(async () => {
+    await vscode.commands.executeCommand('remoteInvoke.clearHostsFilter');
+  });
+
   it('shows groups as nodes (children under parents, Tag groups too); a host in two groups is under both; ungrouped hosts stay listed', async () => {
     const ri = await api();
     const rows = await waitFor('groups in the tree', () => (ri.hostTree().some((r) => r.name === 'dc') ? ri.hostTree() : undefined));
@@ -221,8 +225,8 @@ describe('Hosts view: groups', function () {
       assert.ok(bed);
     } finally {
       fs.writeFileSync(inventory, before);
+      await waitFor('host1 back to its own user', () => !ri.hosts().find((h) => h.name === 'host1')!.description.includes('nobody-here'));
     }
-    await waitFor('host1 back to its own user', () => !ri.hosts().find((h) => h.name === 'host1')!.description.includes('nobody-here'));
   });
 
   it('after a real run: each row shows its last result, failures are decorated, Select Failed checks them; the run names its targets by group', async () => {
@@ -235,7 +239,7 @@ describe('Hosts view: groups', function () {
       text: `port=\${SSH_CONNECTION##* }\nif [ "$port" = "${host2Port}" ]; then exit 3; fi\necho ok\n`,
       hosts: ['host1', 'host2', 'down'],
     });
-    assert.deepStrictEqual(results.map((r) => [r.host, r.status]), [['host1', 'Completed'], ['host2', 'Failed'], ['down', 'Unreachable']]);
+    assert.deepStrictEqual(results.map((r) => [r.host, r.status]), [['host1', 'Completed'], ['host2', 'Failed'], ['down', 'Unreachable']], JSON.stringify(results) + ri.outputText('host1'));
     assert.strictEqual(ri.run()!.info.targets, '3 hosts: web (2), down');
     assert.strictEqual(ri.run()!.labelWithTargets, 'script text on 3 hosts: web (2), down');
     const rows = await waitFor('last results drawn', () => {
