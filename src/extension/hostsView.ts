@@ -194,8 +194,7 @@ export class HostsView implements vscode.TreeDataProvider<HostsTreeNode>, vscode
   }
 
   private visibleHostsOf(group: string): readonly string[] {
-    const all = this.tree.hostsOf(group);
-    return this.filter.showsAllOf(group) ? all : all.filter((h) => this.filter.showsHost(h));
+    return this.filter.hostsShownUnder(group);
   }
 
   /** Check All / Uncheck All: the hosts the filter shows (all of them when there is no filter). */

@@ -82,6 +82,16 @@ describe('Host tree (unit)', () => {
     assert.deepStrictEqual(t.filter('10.0.0.', (h) => (h === 'laptop' ? '10.0.0.7' : '')).hosts(), ['laptop']);
     assert.deepStrictEqual(t.filter('').hosts(), ['web1', 'web2', 'db1', 'bastion', 'laptop']);
     assert.deepStrictEqual(t.filter('zzz').entries(), []);
+    // A group found by name shows alone: its hosts do not pull in the other groups they are in.
+    const dcOnly = t.filter('dc1');
+    assert.deepStrictEqual(dcOnly.entries(), [{ kind: 'group', name: 'dc1' }]);
+    assert.deepStrictEqual(dcOnly.hosts(), ['web1', 'web2', 'db1']);
+    // A matching child group shows under its parent, which shows nothing else.
+    const db = t.filter('db');
+    assert.deepStrictEqual(db.entries(), [{ kind: 'group', name: 'dc1' }, { kind: 'group', name: 'prod' }]);
+    assert.deepStrictEqual(db.entries('dc1'), [{ kind: 'group', name: 'db' }]);
+    assert.deepStrictEqual(db.hostsShownUnder('dc1'), ['db1']);
+    assert.deepStrictEqual(db.hostsShownUnder('prod'), ['db1']);
   });
 
   it('describe: wholly checked groups by name (largest first), then the loose hosts', () => {

@@ -237,15 +237,17 @@ export interface TargetDescription {
 }
 
 /**
- * The part of a tree a filter text leaves: hosts whose name (or extra text, e.g. the address)
- * contains it, or matches it as a glob when it has `*` or `?`; a group whose name matches shows
- * all of its hosts; a group shows when anything under it shows. Case-insensitive. Empty: all.
+ * The part of a tree a filter text leaves. A group whose name contains the text (or matches it
+ * as a glob, with `*` or `?`) shows with everything in it. Elsewhere a host shows when its own
+ * name (or extra text, e.g. its address) matches, under each of its groups and their parents.
+ * Case-insensitive. Empty: everything.
  */
 export class HostFilter {
   private readonly test: (s: string) => boolean;
-  private readonly visibleHosts = new Set<string>();
-  private readonly visibleGroups = new Set<string>();
+  /** Hosts that match by their own name or extra text. */
+  private readonly matchedHosts = new Set<string>();
   private readonly matchedGroups = new Set<string>();
+  private readonly visibleGroups = new Set<string>();
   readonly active: boolean;
 
   constructor(
@@ -262,18 +264,22 @@ export class HostFilter {
       this.test = (s) => s.toLowerCase().includes(t);
     }
     if (!this.active) return;
-    for (const g of tree.groupNames) {
-      if (this.test(g)) {
-        this.matchedGroups.add(g);
-        for (const h of tree.hostsOf(g)) this.visibleHosts.add(h);
-      }
-    }
-    for (const h of tree.hostNames) if (this.test(h) || (extraText && this.test(extraText(h)))) this.visibleHosts.add(h);
-    for (const g of tree.groupNames) if (this.matchedGroups.has(g) || tree.hostsOf(g).some((h) => this.visibleHosts.has(h))) this.visibleGroups.add(g);
-  }
-
-  showsHost(name: string): boolean {
-    return !this.active || this.visibleHosts.has(name);
+    for (const h of tree.hostNames) if (this.test(h) || (extraText && this.test(extraText(h)))) this.matchedHosts.add(h);
+    for (const g of tree.groupNames) if (this.test(g)) this.matchedGroups.add(g);
+    // A group shows when it matches, holds a matching host, or holds (at any depth) a matching group.
+    const shows = new Map<string, boolean>();
+    const visit = (g: string, path: Set<string>): boolean => {
+      const known = shows.get(g);
+      if (known !== undefined) return known;
+      if (path.has(g)) return false;
+      path.add(g);
+      let show = this.matchedGroups.has(g) || tree.hostsOf(g).some((h) => this.matchedHosts.has(h));
+      for (const c of tree.children(g)) if (c.kind === 'group' && visit(c.name, path)) show = true;
+      path.delete(g);
+      shows.set(g, show);
+      return show;
+    };
+    for (const g of tree.groupNames) if (visit(g, new Set())) this.visibleGroups.add(g);
   }
 
   showsGroup(name: string): boolean {
@@ -285,15 +291,38 @@ export class HostFilter {
     return !this.active || this.matchedGroups.has(group);
   }
 
-  /** Every host the filter leaves, in inventory order. */
-  hosts(): string[] {
-    return this.active ? this.tree.hostNames.filter((h) => this.visibleHosts.has(h)) : [...this.tree.hostNames];
-  }
-
   /** The entries to show for a level of the tree (roots when group is undefined). */
   entries(group?: string): TreeEntry[] {
     const all = group === undefined ? this.tree.roots() : this.tree.children(group);
     if (!this.active || (group !== undefined && this.showsAllOf(group))) return all;
-    return all.filter((e) => (e.kind === 'group' ? this.showsGroup(e.name) : this.showsHost(e.name)));
+    return all.filter((e) => (e.kind === 'group' ? this.showsGroup(e.name) : this.matchedHosts.has(e.name)));
+  }
+
+  /** The hosts shown under a group (roots when undefined), at any depth, each once, in inventory order. */
+  hostsShownUnder(group?: string): string[] {
+    if (!this.active) return group === undefined ? [...this.tree.hostNames] : [...this.tree.hostsOf(group)];
+    const found = new Set<string>();
+    const seen = new Set<string>();
+    const walk = (g: string | undefined) => {
+      if (g !== undefined) {
+        if (seen.has(g)) return;
+        seen.add(g);
+        if (this.showsAllOf(g)) {
+          for (const h of this.tree.hostsOf(g)) found.add(h);
+          return;
+        }
+      }
+      for (const e of this.entries(g)) {
+        if (e.kind === 'host') found.add(e.name);
+        else walk(e.name);
+      }
+    };
+    walk(group);
+    return this.tree.sortHosts(found);
+  }
+
+  /** Every host the filter shows, in inventory order. */
+  hosts(): string[] {
+    return this.hostsShownUnder(undefined);
   }
 }

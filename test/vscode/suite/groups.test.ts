@@ -168,7 +168,7 @@ describe('Hosts view: groups', function () {
     // With one INI inventory configured the choice is that file; the rows come as the tree menu passes them.
     const rows = ri.hostTree();
     const down = find(rows, ['down']);
-    await vscode.commands.executeCommand('remoteInvoke.addToGroup', { group: 'db', hosts: ['down'] });
+    await vscode.commands.executeCommand('remoteInvoke.addToGroup', { group: 'db', hosts: ['down'], file: inventory });
     assert.strictEqual(fs.readFileSync(inventory, 'utf8'), before.replace('host1   # host1 is in web and in db\n', 'host1   # host1 is in web and in db\ndown\n'));
     const downInDb = await waitFor('down under db', () => {
       const db = find(ri.hostTree(), ['dc', 'db']);
@@ -183,15 +183,15 @@ describe('Hosts view: groups', function () {
     await waitFor('down ungrouped again', () => ri.hostTree().some((r) => r.name === 'down'));
     assert.ok(down);
 
-    await vscode.commands.executeCommand('remoteInvoke.newGroup', { group: 'canary', hosts: ['host2'] });
+    await vscode.commands.executeCommand('remoteInvoke.newGroup', { group: 'canary', hosts: ['host2'], file: inventory });
     assert.strictEqual(fs.readFileSync(inventory, 'utf8'), before + '\n[canary]\nhost2\n');
     await waitFor('canary in the tree', () => ri.hostTree().find((r) => r.name === 'canary')?.children?.some((c) => c.name === 'host2'));
     await vscode.commands.executeCommand('remoteInvoke.removeFromGroup', { group: 'canary', hosts: ['host2'] });
     assert.strictEqual(fs.readFileSync(inventory, 'utf8'), before + '\n[canary]\n');
     fs.writeFileSync(inventory, before);
     // Bad names are refused with the reason; the file is not touched.
-    await assert.rejects(() => Promise.resolve(vscode.commands.executeCommand('remoteInvoke.newGroup', { group: 'web servers' })), /not a valid group name/);
-    await assert.rejects(() => Promise.resolve(vscode.commands.executeCommand('remoteInvoke.newGroup', { group: 'web' })), /already/);
+    await assert.rejects(() => Promise.resolve(vscode.commands.executeCommand('remoteInvoke.newGroup', { group: 'web servers', file: inventory })), /not a valid group name/);
+    await assert.rejects(() => Promise.resolve(vscode.commands.executeCommand('remoteInvoke.newGroup', { group: 'web', file: inventory })), /already/);
     assert.strictEqual(fs.readFileSync(inventory, 'utf8'), before);
   });
 
@@ -233,13 +233,18 @@ describe('Hosts view: groups', function () {
     const bed = await testBed();
     const ri = await api();
     await ri.setCheckedHosts([]);
-    const host2Port = bed.hosts[1].port;
-    // host2 fails (exit 3), host1 completes, down is unreachable.
-    const results = await vscode.commands.executeCommand<HostResult[]>('remoteInvoke.runSelection', {
-      text: `port=\${SSH_CONNECTION##* }\nif [ "$port" = "${host2Port}" ]; then exit 3; fi\necho ok\n`,
-      hosts: ['host1', 'host2', 'down'],
-    });
-    assert.deepStrictEqual(results.map((r) => [r.host, r.status]), [['host1', 'Completed'], ['host2', 'Failed'], ['down', 'Unreachable']], JSON.stringify(results) + ri.outputText('host1'));
+    const h2 = bed.hosts[1];
+    // host2 fails (its last command exits 3), host1 completes, down is unreachable.
+    let results: HostResult[] = [];
+    try {
+      results = await vscode.commands.executeCommand<HostResult[]>('remoteInvoke.runSelection', {
+        text: `set -- $SSH_CONNECTION\nif [ "$3:$4" = "${h2.address}:${h2.port}" ]; then sh -c 'exit 3'; else echo ok; fi\n`,
+        hosts: ['host1', 'host2', 'down'],
+      });
+    } finally {
+      for (const h of ['host1', 'host2']) await vscode.commands.executeCommand('remoteInvoke.resetSession', h);
+    }
+    assert.deepStrictEqual(results.map((r) => [r.host, r.status]), [['host1', 'Completed'], ['host2', 'Failed'], ['down', 'Unreachable']], JSON.stringify(results));
     assert.strictEqual(ri.run()!.info.targets, '3 hosts: web (2), down');
     assert.strictEqual(ri.run()!.labelWithTargets, 'script text on 3 hosts: web (2), down');
     const rows = await waitFor('last results drawn', () => {
@@ -260,6 +265,5 @@ describe('Hosts view: groups', function () {
     const record = JSON.parse(fs.readFileSync(path.join(ri.stateDir(), 'last-run', 'last.json'), 'utf8'));
     assert.deepStrictEqual(record.hosts.filter((h: { status: string }) => h.status !== 'Completed').map((h: { host: string }) => h.host), ['host2', 'down']);
     await ri.setCheckedHosts([]);
-    for (const h of ['host1', 'host2']) await vscode.commands.executeCommand('remoteInvoke.resetSession', h);
   });
 });

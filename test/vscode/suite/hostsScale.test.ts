@@ -65,6 +65,8 @@ describe('Hosts view: 2,000 hosts in 100 groups', function () {
         return r.length === 10 + 3 && r[0].name === 'row0' ? r : undefined;
       }, 60_000);
       timings['load inventory + first tree'] = Math.round(performance.now() - loadStart);
+      // Let the probe see the load's own stall before the operations are measured.
+      await new Promise((r) => setTimeout(r, 100));
       assert.strictEqual(ri.hosts().length, 2000 + 3);
       loadLag = maxLag;
       maxLag = 0;
@@ -99,11 +101,14 @@ describe('Hosts view: 2,000 hosts in 100 groups', function () {
       .map(([k, v]) => `        ${k.padEnd(46)} ${String(v).padStart(5)} ms`)
       .join('\n');
     console.log(`      2,000 hosts / 110 groups:\n${table}\n        longest extension-host stall: ${Math.round(maxLag)} ms (while loading: ${Math.round(loadLag)} ms)`);
+    // Work in the extension host (checking, filtering) must not be felt; expanding is a round trip
+    // through the workbench, which on two shared cores takes a few hundred ms.
     for (const [what, ms] of Object.entries(timings)) {
       if (what.startsWith('load') || what.startsWith('draw every')) continue;
-      assert.ok(ms < 1000, `${what} took ${ms} ms`);
+      assert.ok(ms < (what.startsWith('expand') ? 2000 : 250), `${what} took ${ms} ms`);
     }
+    assert.ok(timings['draw every row of the tree (2,000 host rows)'] < 1000);
     assert.ok(timings['load inventory + first tree'] < 15_000, `loading took ${timings['load inventory + first tree']} ms`);
-    assert.ok(maxLag < 1000, `the extension host stalled for ${Math.round(maxLag)} ms`);
+    assert.ok(maxLag < 500, `the extension host stalled for ${Math.round(maxLag)} ms after loading`);
   });
 });
