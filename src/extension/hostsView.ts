@@ -87,6 +87,8 @@ export class HostsView implements vscode.TreeDataProvider<HostsTreeNode>, vscode
   private readonly hostRows = new Map<string, Set<HostsTreeNode>>();
   private readonly groupRows = new Map<string, Set<HostsTreeNode>>();
   private readonly disposables: vscode.Disposable[] = [];
+  private selectionNow: { rows: readonly HostsTreeNode[]; at: number } = { rows: [], at: 0 };
+  private selectionBefore: { rows: readonly HostsTreeNode[]; at: number } = { rows: [], at: 0 };
 
   constructor(
     private readonly inventory: HostInventory,
@@ -102,7 +104,11 @@ export class HostsView implements vscode.TreeDataProvider<HostsTreeNode>, vscode
     });
     this.disposables.push(
       this.view,
-      this.view.onDidChangeCheckboxState((e) => this.onCheckboxes(e.items)),
+      this.view.onDidChangeCheckboxState((e) => this.onCheckboxes(e.items, this.selectionAtClick(e.items))),
+      this.view.onDidChangeSelection((e) => {
+        this.selectionBefore = this.selectionNow;
+        this.selectionNow = { rows: e.selection, at: Date.now() };
+      }),
       inventory.onDidChange(() => this.rebuild()),
       sessions.onDidChangeState(({ host }) => this.refreshHosts([host])),
       lastResults.onDidChange((hosts) => this.refreshHosts(hosts, true)),
@@ -191,6 +197,20 @@ export class HostsView implements vscode.TreeDataProvider<HostsTreeNode>, vscode
       }
     }
     await this.setChecked(next);
+  }
+
+  /**
+   * The selection the user had when clicking a checkbox. The click's mouse-down reaches the
+   * workbench's list first and narrows a multi-selection to the clicked row; when the selection
+   * has just become that one row, the one before it (which held the row) is what was meant.
+   */
+  private selectionAtClick(items: ReadonlyArray<readonly [HostsTreeNode, vscode.TreeItemCheckboxState]>): readonly HostsTreeNode[] {
+    const now = this.view.selection;
+    if (items.length !== 1 || now.length > 1) return now;
+    const clicked = items[0][0].id;
+    const narrowed = now.length === 1 && now[0].id === clicked && Date.now() - this.selectionNow.at < 1500;
+    const before = this.selectionBefore.rows;
+    return narrowed && before.length > 1 && before.some((n) => n.id === clicked) ? before : now;
   }
 
   private visibleHostsOf(group: string): readonly string[] {

@@ -36,7 +36,7 @@ const flow: UiFlow = {
       });
       await extensionReady(page);
       await useTheme(page, 'Dark Modern');
-      await page.locator('.activitybar a.action-label[aria-label^="Remote Invoke"]').click();
+      await page.locator('.activitybar a.action-label[aria-label^="Remote Invoke"]').click({ force: true });
       const view = sidebarView(page, 'Hosts');
       // Rows by their screen-reader label: "Group frontend, 2 hosts" / "web1, user@…, last result …".
       const rows = (label: RegExp) => view.locator('.monaco-list-row').filter({ has: page.locator('.label-name', { hasText: label }) });
@@ -58,6 +58,7 @@ const flow: UiFlow = {
       // Multi-select: click web1, Ctrl+click web3, tick web3's box → both checked (everywhere they appear).
       await hostRows('web1').first().locator('.label-name').click();
       await hostRows('web3').first().locator('.label-name').click({ modifiers: ['Control'] });
+      if (process.env.UI_STEPS) await page.screenshot({ path: path.join(ctx.runDir, 'step-multiselect.png') });
       await box(hostRows('web3').first()).click();
       await hostRows('web1').first().locator('.custom-view-tree-node-item-checkbox[aria-checked="true"]').waitFor({ timeout: 10_000 });
       await page.waitForTimeout(300);
@@ -74,6 +75,7 @@ const flow: UiFlow = {
 
       // Three checked hosts, more than confirmAbove (2): the run asks, and Enter does not run.
       bed.stopHost('web3');
+      await page.keyboard.press('Control+Shift+E');
       await explorerContextMenu(page, 'hello.sh', 'Run File on Hosts…');
       const dialog = page.locator('.monaco-dialog-box');
       await dialog.locator('.dialog-message-text', { hasText: 'Run hello.sh on 3 hosts?' }).waitFor({ timeout: 30_000 });
@@ -90,11 +92,12 @@ const flow: UiFlow = {
       assert.strictEqual(await page.locator('.notification-toast', { hasText: 'Running hello.sh' }).count(), 0, 'nothing ran');
 
       // Now run: the progress names the group.
+      await page.keyboard.press('Control+Shift+E');
       await explorerContextMenu(page, 'hello.sh', 'Run File on Hosts…');
       await dialog.locator('.dialog-buttons .monaco-button', { hasText: 'Run on 3 Hosts' }).click();
       await page.locator('.notification-toast', { hasText: 'Running hello.sh on 3 hosts: prod (3)' }).waitFor({ timeout: 20_000 });
       // web3 is down: its row shows Unreachable, decorated; the others Completed.
-      await page.locator('.activitybar a.action-label[aria-label^="Remote Invoke"]').click();
+      await page.locator('.activitybar a.action-label[aria-label^="Remote Invoke"]').click({ force: true });
       await hostRows('web3').first().locator('.label-description', { hasText: 'Unreachable' }).waitFor({ timeout: 30_000 });
       await hostRows('web1').first().locator('.label-description', { hasText: 'Completed' }).waitFor({ timeout: 30_000 });
       const web3Label = hostRows('web3').first().locator('.monaco-icon-label');
