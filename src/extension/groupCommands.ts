@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import { iniAddGroup, iniAddHosts, iniGroupHosts, iniRemoveHosts, inventoryFormat, validateGroupName } from '../core';
 import type { HostsTreeNode, HostsView } from './hostsView';
 import type { HostInventory } from './inventory';
+import { hostNamesFrom } from './sessions';
 
 /** Where groups made in the sidebar go the first time: in the workspace, so they travel with it. */
 export const WORKSPACE_INVENTORY = '.vscode/remote-invoke-inventory.ini';
@@ -236,8 +237,11 @@ function nodesOf(arg: unknown, more: unknown): HostsTreeNode[] {
   return rows.filter((r): r is HostsTreeNode => !!r && typeof r === 'object' && 'kind' in r && 'id' in r);
 }
 
+/** Host rows of the tree; also host names, as other commands take them (`'web1'`, `{ name }`, `[…]`). */
 function hostsOf(arg: unknown, more: unknown): string[] {
-  return [...new Set(nodesOf(arg, more).flatMap((n) => (n.kind === 'host' ? [n.name] : [])))];
+  const nodes = nodesOf(arg, more);
+  if (nodes.length) return [...new Set(nodes.flatMap((n) => (n.kind === 'host' ? [n.name] : [])))];
+  return [...new Set(hostNamesFrom(arg, more))];
 }
 
 function describe(hosts: string[]): string {

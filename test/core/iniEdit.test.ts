@@ -8,6 +8,7 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { parseInventory } from '../../src/core';
 import { iniAddGroup, iniAddHosts, iniGroupHosts, iniRemoveHosts, InventoryEditError } from '../../src/core/inventory/iniEdit';
 
 const FIXTURES = path.join(__dirname, 'fixtures/inventory');
@@ -78,6 +79,11 @@ describe('INI inventory edits keep the file byte for byte (unit)', () => {
     assert.deepStrictEqual(already, ['web01']);
     assert.deepStrictEqual(lineDiff(before, text), { added: ['web05\n'], removed: [] });
     assert.ok(text.endsWith('[web]\nweb04\nweb05\n'), text);
+    // The engine's own parser (what runs and the language server use) reads the same.
+    const doc = parseInventory(text, 'production.ini');
+    assert.deepStrictEqual(doc.diagnostics.filter((d) => d.severity === 'error'), []);
+    const webHosts = doc.groups.filter((g) => g.name === 'web' && g.kind === 'hosts').flatMap((g) => g.hosts.flatMap((h) => h.names));
+    assert.deepStrictEqual(webHosts, ['web01', 'web02', 'web04', 'web05']);
     if (ansibleAvailable) {
       const groups = ansibleGroups(text);
       assert.deepStrictEqual(groups.web, ['web01', 'web02', 'web04', 'web05']);
