@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { HostTree, type FleetSetting, type HostFilter, type Provenance, type SessionState } from '../core';
+import { HostTree, selectTargets, type FleetSetting, type HostFilter, type Provenance, type SessionState } from '../core';
 import type { HostInventory, InventoryHost } from './inventory';
 import { describeLastResult, hostUri, type LastResults } from './lastResults';
 import type { Sessions } from './sessions';
@@ -54,6 +54,8 @@ const STATE_ICON: Partial<Record<SessionState, vscode.ThemeIcon>> = {
   disconnected: new vscode.ThemeIcon('debug-disconnect', new vscode.ThemeColor('charts.yellow')),
 };
 const UNKNOWN_STATE_ICON = new vscode.ThemeIcon('vm');
+/** Filter text with these is read as a target pattern (`a:b`, `a,b`, `a:&b`, `a:!b`, `~re`, `@file`), not as a name fragment. */
+const PATTERN_SYNTAX = /[:,&!~@]/;
 // VS Code tree checkboxes have two states (TreeItemCheckboxState is Unchecked | Checked; a mixed
 // state is only discussed upstream, microsoft/vscode#183879). A partly checked group therefore
 // shows an unchecked box, clicking it checks the whole group (as a mixed checkbox does), and the
@@ -82,6 +84,7 @@ export class HostsView implements vscode.TreeDataProvider<HostsTreeNode>, vscode
   private filterCache: HostFilter | undefined;
   private filterText = '';
   private checkedCache: Set<string> | undefined;
+  private filterProblem: string | undefined;
   /** Rows handed to VS Code, by id: the same object for the same row, so refreshes and reveal find it. */
   private nodes = new Map<string, HostsTreeNode>();
   private readonly hostRows = new Map<string, Set<HostsTreeNode>>();
@@ -138,11 +141,28 @@ export class HostsView implements vscode.TreeDataProvider<HostsTreeNode>, vscode
     return this.treeCache;
   }
 
+  /**
+   * Text filters by name, address and group name; a target pattern (`web:&prod`, `db*:!db3`,
+   * `~web0[1-3]`, `@failed`, as `-H` takes them) filters to the hosts it selects.
+   */
   private get filter(): HostFilter {
-    this.filterCache ??= this.tree.filter(this.filterText, (h) => {
-      const r = this.inventory.host(h)?.resolved;
-      return r ? `${r.user}@${r.hostName}` : '';
-    });
+    if (!this.filterCache) {
+      let selected: Set<string> | undefined;
+      this.filterProblem = undefined;
+      if (PATTERN_SYNTAX.test(this.filterText)) {
+        try {
+          selected = new Set(selectTargets(this.filterText, this.inventory.fleet));
+        } catch (err) {
+          this.filterProblem = (err as Error).message;
+          selected = new Set();
+        }
+      }
+      const address = (h: string) => {
+        const r = this.inventory.host(h)?.resolved;
+        return r ? `${r.user}@${r.hostName}` : '';
+      };
+      this.filterCache = this.tree.filter(this.filterText, address, selected);
+    }
     return this.filterCache;
   }
 
@@ -257,8 +277,8 @@ export class HostsView implements vscode.TreeDataProvider<HostsTreeNode>, vscode
     const previous = this.filterText;
     const box = vscode.window.createInputBox();
     box.title = 'Filter Hosts';
-    box.prompt = 'Host names, addresses or group names containing this text (or matching it, with * and ?). Check All and Uncheck All act on what it shows.';
-    box.placeholder = 'e.g. web, 10.0.1., db-*';
+    box.prompt = 'Host names, addresses or group names containing this text (or matching it, with * and ?), or a target pattern as -H takes it. Check All and Uncheck All act on what it shows.';
+    box.placeholder = 'e.g. web, 10.0.1., db-*, web:&prod, @failed';
     box.value = previous;
     let accepted = false;
     await new Promise<void>((resolve) => {
@@ -419,7 +439,7 @@ export class HostsView implements vscode.TreeDataProvider<HostsTreeNode>, vscode
     const shown = this.filter.active ? this.filter.hosts().length : undefined;
     this.view.message =
       shown === 0
-        ? `No host matches the filter "${this.filterText}".`
+        ? `No host matches the filter "${this.filterText}"${this.filterProblem ? `: ${this.filterProblem}` : '.'}`
         : this.tree.hostNames.length && !n && shown === undefined
           ? 'Check hosts to run on them, or pick them when you run.'
           : undefined;

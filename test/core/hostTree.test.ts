@@ -92,6 +92,10 @@ describe('Host tree (unit)', () => {
     assert.deepStrictEqual(db.entries('dc1'), [{ kind: 'group', name: 'db' }]);
     assert.deepStrictEqual(db.hostsShownUnder('dc1'), ['db1']);
     assert.deepStrictEqual(db.hostsShownUnder('prod'), ['db1']);
+    // Hosts a target pattern selected: only they show, under their groups.
+    const picked = t.filter('web:!prod', undefined, new Set(['web2']));
+    assert.deepStrictEqual(picked.entries(), [{ kind: 'group', name: 'dc1' }]);
+    assert.deepStrictEqual(picked.hosts(), ['web2']);
   });
 
   it('describe: wholly checked groups by name (largest first), then the loose hosts', () => {
@@ -103,17 +107,19 @@ describe('Host tree (unit)', () => {
     assert.strictEqual(many.describe(many.hostNames).text, '30 hosts: h0, h1, h2, h3, h4, h5 and 24 more');
   });
 
-  it('2,000 hosts in 100 groups (each host in two): build, count every group and filter in well under 100 ms', () => {
+  it('2,000 hosts in 100 groups (each host in two): build, count every group and filter in well under 100 ms of CPU', () => {
     const hosts = Array.from({ length: 2000 }, (_, i) => ({ name: `host${String(i).padStart(4, '0')}`, groups: [`g${i % 100}`, `r${Math.floor(i / 200)}`] }));
-    const t0 = performance.now();
+    // CPU time, not wall time: the machine running the tests is shared.
+    const c0 = process.cpuUsage();
     const t = new HostTree({ hosts });
     const checked = new Set(hosts.filter((_, i) => i % 3 === 0).map((h) => h.name));
     const states = t.groupNames.map((g) => t.groupCheck(g, checked).state);
     const f = t.filter('host1*');
     const visible = f.hosts();
     for (const g of f.entries()) if (g.kind === 'group') f.entries(g.name);
-    const ms = performance.now() - t0;
-    console.log(`      2,000 hosts / 110 groups: tree, all group counts and a filter in ${ms.toFixed(1)} ms`);
+    const used = process.cpuUsage(c0);
+    const ms = (used.user + used.system) / 1000;
+    console.log(`      2,000 hosts / 110 groups: tree, all group counts and a filter in ${ms.toFixed(1)} ms of CPU`);
     assert.strictEqual(t.groupNames.length, 110);
     assert.ok(states.includes('some'));
     assert.strictEqual(visible.length, 1000);

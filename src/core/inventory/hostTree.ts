@@ -189,8 +189,8 @@ export class HostTree {
   }
 
   /** What a filter leaves visible; see HostFilter. */
-  filter(text: string, extraText?: (host: string) => string): HostFilter {
-    return new HostFilter(this, text, extraText);
+  filter(text: string, extraText?: (host: string) => string, selected?: ReadonlySet<string>): HostFilter {
+    return new HostFilter(this, text, extraText, selected);
   }
 
   /**
@@ -254,6 +254,8 @@ export class HostFilter {
     private readonly tree: HostTree,
     readonly text: string,
     extraText?: (host: string) => string,
+    /** The hosts a target pattern (`web:&prod`) selected: they match, and nothing else does. */
+    selected?: ReadonlySet<string>,
   ) {
     const t = text.trim().toLowerCase();
     this.active = t.length > 0;
@@ -264,8 +266,12 @@ export class HostFilter {
       this.test = (s) => s.toLowerCase().includes(t);
     }
     if (!this.active) return;
-    for (const h of tree.hostNames) if (this.test(h) || (extraText && this.test(extraText(h)))) this.matchedHosts.add(h);
-    for (const g of tree.groupNames) if (this.test(g)) this.matchedGroups.add(g);
+    if (selected) {
+      for (const h of tree.hostNames) if (selected.has(h)) this.matchedHosts.add(h);
+    } else {
+      for (const h of tree.hostNames) if (this.test(h) || (extraText && this.test(extraText(h)))) this.matchedHosts.add(h);
+      for (const g of tree.groupNames) if (this.test(g)) this.matchedGroups.add(g);
+    }
     // A group shows when it matches, holds a matching host, or holds (at any depth) a matching group.
     const shows = new Map<string, boolean>();
     const visit = (g: string, path: Set<string>): boolean => {

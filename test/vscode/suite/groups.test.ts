@@ -154,6 +154,12 @@ describe('Hosts view: groups', function () {
     assert.deepStrictEqual(find(ri.hostTree(), ['dc', 'web']).children!.map((r) => r.name), ['host2']);
     await vscode.commands.executeCommand('remoteInvoke.checkAllHosts');
     assert.deepStrictEqual(ri.hosts().filter((h) => h.checked).map((h) => h.name), ['host2']);
+    // A target pattern, as -H takes it: web and not db.
+    await ri.setCheckedHosts([]);
+    await vscode.commands.executeCommand('remoteInvoke.filterHosts', 'web:!db');
+    assert.deepStrictEqual(find(ri.hostTree(), ['dc', 'web']).children!.map((r) => r.name), ['host2']);
+    await vscode.commands.executeCommand('remoteInvoke.checkAllHosts');
+    assert.deepStrictEqual(ri.hosts().filter((h) => h.checked).map((h) => h.name), ['host2']);
     await vscode.commands.executeCommand('remoteInvoke.clearHostsFilter');
     assert.strictEqual(ri.hostsFilter(), '');
     assert.ok(ri.hostTree().some((r) => r.name === 'down'));
