@@ -51,10 +51,13 @@ export class LastResults implements vscode.FileDecorationProvider, vscode.Dispos
       // Output streams fire this often: results are looked at again at most every 200 ms.
       results.onDidChangeRun(() => this.schedule()),
     );
-    this.update();
   }
 
+  // Read on first use, not at activation.
+  private loaded = false;
+
   get(host: string): LastResult | undefined {
+    if (!this.loaded) this.update();
     return this.byHost.get(host);
   }
 
@@ -76,6 +79,9 @@ export class LastResults implements vscode.FileDecorationProvider, vscode.Dispos
   }
 
   private update(): void {
+    // The first read happens while rows are being drawn: it draws them; nobody needs telling.
+    const quiet = !this.loaded;
+    this.loaded = true;
     const next = new Map<string, LastResult>();
     for (const run of this.results.all()) {
       for (const h of run.hosts.values()) {
@@ -97,13 +103,14 @@ export class LastResults implements vscode.FileDecorationProvider, vscode.Dispos
     if (!changed.length) return;
     this.byHost.clear();
     for (const [h, r] of next) this.byHost.set(h, r);
+    if (quiet) return;
     this.decorationsChanged.fire(changed.map(hostUri));
     this.changed.fire(changed);
   }
 
   provideFileDecoration(uri: vscode.Uri): vscode.FileDecoration | undefined {
     const host = hostOfUri(uri);
-    const r = host === undefined ? undefined : this.byHost.get(host);
+    const r = host === undefined ? undefined : this.get(host);
     if (!r || r.status === 'Completed') return undefined;
     if (r.status === 'Failed') return new vscode.FileDecoration('F', `Last run: Failed${r.exitCode != null ? ` (exit ${r.exitCode})` : ''}`, new vscode.ThemeColor('list.errorForeground'));
     if (UNREACHABLE.has(r.status)) return new vscode.FileDecoration('U', `Last run: ${r.status}`, new vscode.ThemeColor('list.warningForeground'));
