@@ -2,10 +2,9 @@ import * as fs from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import {
   defaultStateDir,
-  LastRunStore,
   loadFleet,
   PatternError,
-  resolvePattern,
+  selectTargets,
   SshConfigFile,
   type ConnectionSettings,
   type Fleet,
@@ -80,7 +79,7 @@ export function hostList(values: Values): string[] {
 
 export function selectHosts(pattern: string, fleet: Fleet): string[] {
   try {
-    return resolvePattern(pattern, fleet, { failedHosts: () => new LastRunStore(stateDir()).failedHosts() });
+    return selectTargets(pattern, fleet, stateDir());
   } catch (err) {
     if (err instanceof PatternError) throw new UsageError(err.message);
     throw err;
@@ -134,7 +133,8 @@ export function connectionSettings(values: Values): ConnectionSettings {
   const knownHosts = values['known-hosts'] as string | undefined;
   return {
     sshConfig,
-    sshConfigExplicit: values['ssh-config'] !== undefined,
+    // -i as much as -F: the hosts resolve as given now, not as a session or job record pinned them.
+    sshConfigExplicit: values['ssh-config'] !== undefined || ((values.inventory as string[] | undefined) ?? []).length > 0,
     knownHostsFiles: knownHosts !== undefined ? [knownHosts] : undefined,
     strictHostKeyChecking: strict as StrictHostKeyChecking | undefined,
     connectTimeoutMs: secondsToMs('connect-timeout', values['connect-timeout']),

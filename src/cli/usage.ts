@@ -7,7 +7,12 @@ export const EXIT = { ok: 0, scriptFailed: 1, usage: 2, hostFailed: 3, brokenPip
 
 /** One line of help per flag; every flag a command accepts must have one (a test checks it). */
 export const FLAG_DOCS: Record<string, { arg?: string; short?: string; text: string }> = {
-  hosts: { short: 'H', arg: 'NAMES', text: 'comma-separated ssh_config aliases or [user@]host[:port]; may repeat' },
+  hosts: {
+    short: 'H',
+    arg: 'PATTERN',
+    text: "hosts and groups in Ansible's pattern language: a,b or a:b (union), a:&b (and), a:!b (except), web*, ~regex, web[01:05], @FILE, @failed; a name no inventory or ssh_config knows is a [user@]host[:port]; may repeat",
+  },
+  inventory: { short: 'i', arg: 'FILE', text: 'Ansible inventory, INI or YAML (group_vars/ and host_vars/ beside it are read); may repeat' },
   file: { short: 'f', arg: 'FILE', text: 'local script file to send and run' },
   command: { short: 'c', arg: 'TEXT', text: 'script text to run' },
   'ssh-config': { short: 'F', arg: 'PATH', text: 'ssh_config file (default ~/.ssh/config)' },
@@ -27,7 +32,6 @@ export const FLAG_DOCS: Record<string, { arg?: string; short?: string; text: str
   keep: { text: 'keep the output on the hosts after receiving it' },
   'poll-interval': { arg: 'SECONDS', text: 'how often `job wait` checks the hosts (default 1)' },
   help: { short: 'h', text: 'show this help' },
-  inventory: { short: 'i', arg: 'FILE', text: 'Ansible inventory, INI or YAML (group_vars/, host_vars/ beside it are read); may repeat' },
   batch: { arg: 'SIZES', text: 'rolling run: batches of these sizes, e.g. 1,5,25% (the last repeats); a batch starts when the previous one has ended' },
   'max-failures': { arg: 'N|N%', text: 'once more hosts than this have failed or could not run, no new host starts; those left end Skipped (exit 3)' },
   sudo: { text: 'run as root through sudo: the sudo password is asked once per run (terminal or SSH_ASKPASS), only for hosts that need one' },
@@ -74,7 +78,8 @@ export const COMMAND_HELP: Record<string, CommandHelp> = {
   },
   hosts: {
     usage: 'remote-invoke hosts [PATTERN] [-i FILE]... [--json]',
-    summary: 'Lists the hosts a pattern selects from ssh_config and the inventories, with where each setting came from.',
+    summary:
+      "Lists the hosts a pattern selects (all hosts without one) with address, port, user, groups and\nwhere each setting came from: the dry run of -H. A pattern that matches nothing exits 2.",
   },
 };
 

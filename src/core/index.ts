@@ -56,8 +56,21 @@ export { parseIniInventory } from './inventory/iniInventory';
 export { parseYamlInventory, parseVarsFile } from './inventory/yamlInventory';
 export { expandHostRange, hasHostRange, HostRangeError } from './inventory/hostRange';
 export { interpretVariable, parseSshArgs, ansibleBoolean, PLAIN_SECRET_VARIABLES, CONNECTION_VARIABLES } from './inventory/ansibleVariables';
-export { scanSshConfig, hostPatternsMatch, firstApplying, type SshConfigDirective } from './inventory/sshConfigSources';
+export { scanSshConfig, hostPatternsMatch, firstApplying, SshConfigIndex, type SshConfigDirective } from './inventory/sshConfigSources';
 export type { HostOverrides } from './inventory/sshConfig';
 export { resolvePattern, splitPattern, PatternError, type PatternScope, type PatternOptions, type PatternTerm, type PatternTermKind, type PatternOperator } from './inventory/patterns';
 export { LastRunStore, failedHostsOf, type LastRunRecord } from './state/lastRun';
+export { selectTargets } from './targets';
+// The fleet as a checkable tree (the Hosts view), and byte-exact group edits of INI inventories.
+export { HostTree, HostFilter, IMPLICIT_GROUPS, type CheckState, type GroupCheck, type TreeEntry, type TargetDescription } from './inventory/hostTree';
+export {
+  iniAddGroup,
+  iniAddHosts,
+  iniRemoveHosts,
+  iniGroupHosts,
+  iniHasGroup,
+  validateGroupName,
+  validateHostName,
+  InventoryEditError,
+} from './inventory/iniEdit';
 export { PASSWORD_ATTEMPTS, describeAuthAttempts } from './ssh/connect';

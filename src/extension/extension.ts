@@ -2,11 +2,13 @@
 // the ssh_config file is read the first time the view or a command needs it.
 import * as vscode from 'vscode';
 import type { HostResult, SessionState } from '../core';
+import { GroupCommands } from './groupCommands';
 import { HostCommands } from './hostCommands';
-import { HostsView } from './hostsView';
+import { HostsView, type HostTreeRow } from './hostsView';
 import { HostInventory } from './inventory';
 import { Jobs } from './jobs';
 import { JobsView, type JobSnapshot } from './jobsView';
+import { hostUri, LastResults } from './lastResults';
 import { OutputPanels } from './outputPanels';
 import { SecretVault } from './prompts';
 import { outputUri, ResultsStore, type RunRecord } from './results';
@@ -50,6 +52,18 @@ export interface RemoteInvokeApi {
   sessionRecord(host: string): { dir: string } | undefined;
   /** The Jobs view as drawn, newest job first. */
   jobs(): JobSnapshot[];
+  /** The Hosts view as a tree (groups with their rows), through its filter. */
+  hostTree(): HostTreeRow[];
+  /** As if the checkboxes of these rows (ids from hostTree) were clicked, with these rows selected. */
+  clickHostCheckboxes(clicks: [id: string, checked: boolean][], selection?: string[]): Promise<void>;
+  /** The Hosts view's filter (Filter Hosts… sets it). */
+  hostsFilter(): string;
+  /** Expands a row of the Hosts view (the renderer fetches its children) and resolves when it is shown. */
+  revealHostRow(id: string): Promise<void>;
+  /** "14 hosts: web (12), db1, db2". */
+  describeTargets(hosts: string[]): string;
+  /** The decoration of a host's rows (failed and unreachable hosts are coloured). */
+  hostDecoration(host: string): { badge?: string; color?: string } | undefined;
   /** Where job records live (shared with the CLI). */
   stateDir(): string;
   /** Jobs whose output documents are open and still polling. */
@@ -77,8 +91,11 @@ export function activate(context: vscode.ExtensionContext): RemoteInvokeApi {
   const outputs = new OutputPanels();
   const results = new ResultsStore(settings, context.workspaceState);
   const resultsView = new ResultsView(context.extensionUri, results, (host) => outputs.show(host, false), context.workspaceState);
-  const hostsView = new HostsView(inventory, sessions, context.workspaceState);
-  const runs = new RunCommands(settings, inventory, sessions, outputs, results, resultsView, () => hostsView.checked(), context.workspaceState);
+  const lastResults = new LastResults(results);
+  const hostsView = new HostsView(inventory, sessions, context.workspaceState, lastResults);
+  const runs = new RunCommands(settings, inventory, sessions, outputs, results, resultsView, () => hostsView.checked(), context.workspaceState, (hosts) =>
+    hostsView.describeTargets(hosts),
+  );
   const runStatus = new RunStatus(results);
   const sessionsView = new SessionsView(sessions, outputs, settings, () => inventory.hosts().map((h) => h.name));
   const jobs = new Jobs(settings, sessions, runs);
@@ -93,8 +110,10 @@ export function activate(context: vscode.ExtensionContext): RemoteInvokeApi {
     outputs,
     results,
     resultsView,
+    lastResults,
     hostsView,
     new HostCommands(inventory),
+    new GroupCommands(inventory, hostsView, context.workspaceState),
     runs,
     runStatus,
     new RemoteTerminals(inventory, sessions),
@@ -125,6 +144,30 @@ export function activate(context: vscode.ExtensionContext): RemoteInvokeApi {
     sessions: () => sessionsView.snapshot(),
     sessionRecord: (host) => (sessions.pool.hosts().includes(host) ? sessions.pool.session(host).record : undefined),
     jobs: () => jobsView.snapshot(),
+    hostTree: () => hostsView.rows(),
+    clickHostCheckboxes: (clicks, selection) => {
+      const node = (id: string) => {
+        const n = hostsView.nodeById(id);
+        if (!n) throw new Error(`no row ${id} in the Hosts view`);
+        return n;
+      };
+      const state = (on: boolean) => (on ? vscode.TreeItemCheckboxState.Checked : vscode.TreeItemCheckboxState.Unchecked);
+      return hostsView.onCheckboxes(
+        clicks.map(([id, on]) => [node(id), state(on)] as const),
+        selection?.map(node),
+      );
+    },
+    hostsFilter: () => hostsView.filterValue,
+    revealHostRow: async (id) => {
+      const n = hostsView.nodeById(id);
+      if (!n) throw new Error(`no row ${id} in the Hosts view`);
+      await hostsView.view.reveal(n, { expand: true, select: false, focus: false });
+    },
+    describeTargets: (hosts) => hostsView.describeTargets(hosts),
+    hostDecoration: (host) => {
+      const d = lastResults.provideFileDecoration(hostUri(host));
+      return d && { badge: d.badge, color: d.color instanceof vscode.ThemeColor ? (d.color as unknown as { id: string }).id : undefined };
+    },
     stateDir: () => jobs.stateDir,
     receivingJobs: () => jobs.receiving(),
     setResultsView: (change) => resultsView.setView(change),

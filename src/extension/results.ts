@@ -71,6 +71,8 @@ export interface RunInfo {
   file?: vscode.Uri;
   args: string[];
   hosts: string[];
+  /** What the targets were, by group where whole groups were chosen: "14 hosts: web (12), db1, db2". */
+  targets?: string;
   /** Kept to run the same content again (Run Again on failed hosts). */
   script: Script;
 }
@@ -106,6 +108,11 @@ export class RunRecord {
   get label(): string {
     const args = this.info.args.length ? ` ${joinCommandLine(this.info.args)}` : '';
     return `${this.info.title}${args}`;
+  }
+
+  /** The label with the targets: "deploy.sh on 14 hosts: web (12), db1, db2". */
+  get labelWithTargets(): string {
+    return this.info.targets ? `${this.label} on ${this.info.targets}` : this.label;
   }
 
   host(name: string): HostRun {

@@ -400,7 +400,7 @@ function toView(run: RunRecord, expanded: ReadonlySet<string>): RunView {
   return {
     id: run.id,
     // A rolling run that stopped on its failure budget says why, beside its title.
-    label: run.rollout?.stoppedBy === 'max-failures' ? `${run.label} — stopped: ${run.rollout.stopReason}` : run.label,
+    label: run.rollout?.stoppedBy === 'max-failures' ? `${run.labelWithTargets} — stopped: ${run.rollout.stopReason}` : run.labelWithTargets,
     kind: run.info.kind,
     startedAt: run.startedAt.toLocaleTimeString(undefined, { hour12: false }),
     active: run.active,

@@ -61,6 +61,8 @@ export class RunCommands implements vscode.Disposable {
     private readonly resultsView: ResultsView,
     private readonly checkedHosts: () => string[],
     private readonly workspaceState: vscode.Memento,
+    /** Names a set of hosts by its groups ("14 hosts: web (12), db1, db2"); default: a count. */
+    private readonly describeTargets: (hosts: string[]) => string = (hosts) => `${hosts.length} host${hosts.length === 1 ? '' : 's'}`,
   ) {
     this.disposables = [
       vscode.commands.registerCommand('remoteInvoke.runFile', (arg?: unknown, more?: unknown) => this.runFile(arg, more)),
@@ -143,6 +145,37 @@ export class RunCommands implements vscode.Disposable {
 
   /** The checked hosts; otherwise a multi-select pick of the inventory. undefined = cancelled. */
   private async pickTargets(what: string, verb = 'Run'): Promise<string[] | undefined> {
+    const hosts = await this.chooseTargets(what, verb);
+    return hosts && this.confirmMany(hosts, what, verb);
+  }
+
+  /**
+   * A run on more hosts than `remoteInvoke.confirmAbove` asks first, naming them by group. The
+   * default button reviews the list; running needs the explicit "Run on N Hosts".
+   */
+  private async confirmMany(hosts: string[], what: string, verb: string): Promise<string[] | undefined> {
+    const limit = this.settings.confirmAbove;
+    if (!limit || hosts.length <= limit) return hosts;
+    const review = 'Review Hosts…';
+    const go = `${verb} on ${hosts.length} Hosts`;
+    const choice = await vscode.window.showWarningMessage(
+      `${verb} ${what} on ${hosts.length} hosts?`,
+      { modal: true, detail: `${this.describeTargets(hosts)}
+
+That is more than remoteInvoke.confirmAbove (${limit}).` },
+      review,
+      go,
+    );
+    if (choice === go) return hosts;
+    if (choice !== review) return undefined;
+    const picked = await vscode.window.showQuickPick(
+      hosts.map((h) => ({ label: h, picked: true })),
+      { title: `${verb} ${what} on…`, canPickMany: true, ignoreFocusOut: true, placeHolder: 'Uncheck the hosts not to run on, then press Enter' },
+    );
+    return picked?.length ? picked.map((p) => p.label) : undefined;
+  }
+
+  private async chooseTargets(what: string, verb: string): Promise<string[] | undefined> {
     const checked = this.checkedHosts();
     if (checked.length) return checked;
     const hosts = this.inventory.hosts();
@@ -200,7 +233,8 @@ export class RunCommands implements vscode.Disposable {
     this.runAsRootChoice = undefined;
     hosts = [...new Set(hosts)];
     if (!hosts.length) throw new Error('no hosts to run on');
-    const record = this.results.begin({ title: script.title, kind: script.kind, file: script.uri, args, hosts, script }, this.settings.persistentSessions);
+    const targets = this.describeTargets(hosts);
+    const record = this.results.begin({ title: script.title, kind: script.kind, file: script.uri, args, hosts, targets, script }, this.settings.persistentSessions);
     this.outputs.runStarted(record);
     this.outputs.show(hosts[0]);
     void this.resultsView.show(record.id);
@@ -225,7 +259,7 @@ export class RunCommands implements vscode.Disposable {
       return await vscode.window.withProgress(
         {
           location: vscode.ProgressLocation.Notification,
-          title: `Running ${record.label} on ${hosts.length} host${hosts.length === 1 ? '' : 's'}`,
+          title: `Running ${record.label} on ${targets}`,
           cancellable: true,
         },
         async (progress, token) => {

@@ -111,6 +111,12 @@ export class Settings implements vscode.Disposable {
     return (Array.isArray(configured) ? configured : []).filter((h): h is string => typeof h === 'string' && h.trim() !== '').map((h) => h.trim());
   }
 
+  /** A run on more hosts than this asks first (`remoteInvoke.confirmAbove`); 0 never asks. */
+  get confirmAbove(): number {
+    const n = this.config.get<number>('confirmAbove', 20);
+    return Number.isFinite(n) && n >= 0 ? Math.floor(n) : 20;
+  }
+
   get promptForArguments(): boolean {
     return this.config.get<boolean>('promptForArguments', true);
   }

@@ -18,7 +18,7 @@ import {
   type VarsFile,
 } from './model';
 import { parseHostTarget, SshConfigFile, type HostOverrides, type ResolvedHost } from './sshConfig';
-import { firstApplying, scanSshConfig, splitArgs, type SshConfigDirective } from './sshConfigSources';
+import { scanSshConfig, splitArgs, SshConfigIndex, type SshConfigDirective } from './sshConfigSources';
 import { parseVarsFile, parseYamlInventory, VAULT_VALUE } from './yamlInventory';
 
 const readUtf8 = (f: string) => fs.readFileSync(f, 'utf8');
@@ -150,8 +150,8 @@ export class Fleet {
     readonly varsFiles: VarsFile[],
     /** ssh_config with the inventories' settings on top: hand it to the engine as `sshConfig`. */
     readonly sshConfig: SshConfigFile,
-    /** The ssh_config directives with their files and lines (Includes followed). */
-    readonly sshConfigDirectives: SshConfigDirective[],
+    /** The ssh_config directives with their files and lines (Includes followed), indexed by host. */
+    readonly sshConfigIndex: SshConfigIndex,
   ) {
     for (const h of hosts) this.hostsByName.set(h.name, h);
     for (const g of groups) this.groupsByName.set(g.name, g);
@@ -162,6 +162,11 @@ export class Fleet {
 
   groupHosts(name: string): readonly string[] | undefined {
     return this.groupsByName.get(name)?.hosts;
+  }
+
+  /** The ssh_config directives with their files and lines, in reading order. */
+  get sshConfigDirectives(): SshConfigDirective[] {
+    return this.sshConfigIndex.directives;
   }
 
   host(name: string): FleetHost | undefined {
@@ -182,7 +187,7 @@ export class Fleet {
     const target = parseHostTarget(spec);
     const base = this.hostsByName.get(target.host);
     return {
-      ...describeResolved(spec, this.resolve(spec), this.sshConfigDirectives, {}),
+      ...describeResolved(spec, this.resolve(spec), this.sshConfigIndex, {}),
       groups: base?.groups ?? [],
       vars: base?.vars ?? {},
       declarations: base?.declarations ?? [],
@@ -226,15 +231,17 @@ export function loadFleet(options: LoadFleetOptions = {}): Fleet {
     varsFiles.push(...loadVarsDirectories(doc.file, readFile));
   }
 
+  const sshIndex = new SshConfigIndex(directives);
+  const hostLines = new Map<string, SourceLocation[]>();
+  for (const d of directives) {
+    if (d.keyword.toLowerCase() !== 'host') continue;
+    for (const p of new Set(splitArgs(d.value).map((x) => x.toLowerCase()))) hostLines.set(p, [...(hostLines.get(p) ?? []), { file: d.file, range: d.range }]);
+  }
   const graph = new FleetGraph();
   for (const alias of baseConfig.hostAliases()) {
     const host = graph.host(alias);
     host.inSshConfig = true;
-    for (const d of directives) {
-      if (d.keyword.toLowerCase() === 'host' && splitArgs(d.value).some((p) => p.toLowerCase() === alias.toLowerCase())) {
-        host.declarations.push({ file: d.file, range: d.range });
-      }
-    }
+    host.declarations.push(...(hostLines.get(alias.toLowerCase()) ?? []));
   }
   for (const doc of documents) {
     diagnostics.push(...doc.diagnostics);
@@ -260,7 +267,7 @@ export function loadFleet(options: LoadFleetOptions = {}): Fleet {
       group.origins.add('sshConfigTag');
       group.declared = true;
       if (!group.directHosts.includes(host.name)) group.directHosts.push(host.name);
-      const line = firstApplying(directives, host.name, 'Tag');
+      const line = sshIndex.applying(host.name).find((d) => d.keyword.toLowerCase() === 'tag');
       if (line && !group.declarations.some((d) => d.file === line.file && d.range.start.line === line.line)) {
         group.declarations.push({ file: line.file, range: line.range });
       }
@@ -275,7 +282,7 @@ export function loadFleet(options: LoadFleetOptions = {}): Fleet {
   const sshConfig = baseConfig.withOverrides((name) => overrides.get(name));
 
   const hosts: FleetHost[] = [...graph.hosts.values()].map((node) =>
-    fleetHost(node, graph, merged.get(node.name)!, sshConfig.resolve(node.name), directives),
+    fleetHost(node, graph, merged.get(node.name)!, sshConfig.resolve(node.name), sshIndex),
   );
   const groups: FleetGroup[] = [...graph.groups.values()].map((g) => ({
     name: g.name,
@@ -287,7 +294,7 @@ export function loadFleet(options: LoadFleetOptions = {}): Fleet {
     declarations: g.declarations,
     origins: [...g.origins],
   }));
-  return new Fleet(hosts, groups, diagnostics, documents, varsFiles, sshConfig, directives);
+  return new Fleet(hosts, groups, diagnostics, documents, varsFiles, sshConfig, sshIndex);
 }
 
 /** Groups, hosts and their edges, with Ansible's rules for `all`, `ungrouped` and depth. */
@@ -456,25 +463,26 @@ class FleetGraph {
   }
 
   /**
-   * Ansible's order (vars/manager.py): `all` from the inventory, then group_vars/all; then every
-   * other group's inventory variables, in sorted order; then their group_vars files; then the
-   * host's inventory variables; then host_vars. Later wins.
+   * Ansible's order (vars/manager.py, DEFAULT VARIABLE_PRECEDENCE): `all`'s inventory variables,
+   * then every other group's, in sorted order; then group_vars/all, then the other groups'
+   * group_vars files in the same order (so any group_vars file beats any inventory group
+   * variable); then the host's inventory variables; then host_vars. Later wins.
    */
   mergedVariables(host: HostNode): Map<string, MergedVariable> {
     const out = new Map<string, MergedVariable>();
     const apply = (layers: VarLayer[]) => {
       for (const layer of layers) {
         for (const v of layer.vars) {
-          if (PLAIN_SECRET_VARIABLES.has(v.name) || v.value === VAULT_VALUE) continue;
+          if (!usableVariable(v, layer)) continue;
           out.set(v.name, { value: v.value, provenance: { kind: 'inventory', file: layer.file, range: v.range, key: v.name, scope: layer.scope } });
         }
       }
     };
     const all = this.group('all');
-    apply(all.inventoryVars);
-    apply(all.varsFiles);
     const others = this.sortGroups(this.groupsOf(host.name).filter((g) => g !== 'all'));
+    apply(all.inventoryVars);
     for (const g of others) apply(g.inventoryVars);
+    apply(all.varsFiles);
     for (const g of others) apply(g.varsFiles);
     apply(host.inventoryVars);
     apply(host.varsFiles);
@@ -484,10 +492,19 @@ class FleetGraph {
   groupVariables(group: GroupNode): Record<string, unknown> {
     const out: Record<string, unknown> = {};
     for (const layer of [...group.inventoryVars, ...group.varsFiles]) {
-      for (const v of layer.vars) if (!PLAIN_SECRET_VARIABLES.has(v.name) && v.value !== VAULT_VALUE) out[v.name] = v.value;
+      for (const v of layer.vars) if (usableVariable(v, layer)) out[v.name] = v.value;
     }
     return out;
   }
+}
+
+/**
+ * Secrets and vault values are never kept; `ansible_group_priority` orders groups and, as in
+ * Ansible, is not a variable of their hosts.
+ */
+function usableVariable(v: VariableDeclaration, layer: VarLayer): boolean {
+  if (PLAIN_SECRET_VARIABLES.has(v.name) || v.value === VAULT_VALUE) return false;
+  return !(v.name === 'ansible_group_priority' && layer.scope !== 'host');
 }
 
 /** Diagnostics for the variables of one layer, found once per declaration (not once per host). */
@@ -600,7 +617,7 @@ const SSH_KEYWORD: Partial<Record<FleetSetting, string>> = {
   proxyCommand: 'ProxyCommand',
 };
 
-function fleetHost(node: HostNode, graph: FleetGraph, vars: Map<string, MergedVariable>, resolved: ResolvedHost, directives: SshConfigDirective[]): FleetHost {
+function fleetHost(node: HostNode, graph: FleetGraph, vars: Map<string, MergedVariable>, resolved: ResolvedHost, sshIndex: SshConfigIndex): FleetHost {
   const args = sshArgs(vars);
   const fromInventory: Partial<Record<FleetSetting, Provenance | undefined>> = {
     address: usable(vars, CONNECTION_VARIABLES.address)?.provenance,
@@ -616,7 +633,7 @@ function fleetHost(node: HostNode, graph: FleetGraph, vars: Map<string, MergedVa
   };
   const groups = graph.groupsOf(node.name).filter((g) => g !== 'all');
   return {
-    ...describeResolved(node.name, resolved, directives, fromInventory),
+    ...describeResolved(node.name, resolved, sshIndex, fromInventory),
     groups: groups.sort(),
     vars: Object.fromEntries([...vars].map(([k, v]) => [k, v.value])),
     declarations: node.declarations,
@@ -628,7 +645,7 @@ function fleetHost(node: HostNode, graph: FleetGraph, vars: Map<string, MergedVa
 function describeResolved(
   spec: string,
   resolved: ResolvedHost,
-  directives: SshConfigDirective[],
+  sshIndex: SshConfigIndex,
   fromInventory: Partial<Record<FleetSetting, Provenance | undefined>>,
 ): Omit<FleetHost, 'groups' | 'vars' | 'declarations' | 'inSshConfig'> {
   const target = parseHostTarget(spec);
@@ -646,9 +663,10 @@ function describeResolved(
     becomeMethod: true,
   };
   const provenance = {} as Record<FleetSetting, Provenance>;
+  const applying = sshIndex.applying(target.host);
   for (const setting of FLEET_SETTINGS) {
-    const keyword = SSH_KEYWORD[setting];
-    const line = keyword ? firstApplying(directives, target.host, keyword) : undefined;
+    const keyword = SSH_KEYWORD[setting]?.toLowerCase();
+    const line = keyword ? applying.find((d) => d.keyword.toLowerCase() === keyword) : undefined;
     provenance[setting] = typed[setting]
       ? { kind: 'target' }
       : (fromInventory[setting] ??

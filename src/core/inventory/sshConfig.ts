@@ -152,6 +152,12 @@ function parseConfig(text: string): { config: SSHConfig; proxyCommands: string[]
   return { config: SSHConfig.parse(protectedText), proxyCommands };
 }
 
+interface ComputeCache {
+  computed: Map<string, Record<string, string | string[]>>;
+  /** Host blocks naming hosts literally, by lower-case name; every other line's index. */
+  sections?: { literal: Map<string, number[]>; always: number[] };
+}
+
 /** A parsed ssh_config (with Includes followed), read once and queried per host. */
 export class SshConfigFile {
   private readonly config: SSHConfig;
@@ -161,6 +167,8 @@ export class SshConfigFile {
     readonly filePath: string | undefined,
     parsed: { config: SSHConfig; proxyCommands: string[] },
     private readonly overrides?: (name: string) => HostOverrides | undefined,
+    /** What ssh_config says per name, shared with the copies withOverrides() makes (overrides apply after). */
+    private readonly cache: ComputeCache = { computed: new Map() },
   ) {
     ({ config: this.config, proxyCommands: this.proxyCommands } = parsed);
   }
@@ -170,12 +178,12 @@ export class SshConfigFile {
    * over an inventory hands the engine as its `sshConfig`, so jump hosts resolve the same way.
    */
   withOverrides(overrides: (name: string) => HostOverrides | undefined): SshConfigFile {
-    return new SshConfigFile(this.filePath, { config: this.config, proxyCommands: this.proxyCommands }, overrides);
+    return new SshConfigFile(this.filePath, { config: this.config, proxyCommands: this.proxyCommands }, overrides, this.cache);
   }
 
   /** `Tag` values that apply to a name (OpenSSH 9.4+; the first Tag line wins, each word a group). */
   tags(name: string): string[] {
-    const c = this.config.compute({ Host: name }, { ignoreCase: true, matchExec: false });
+    const c = this.computeRaw(name, undefined);
     const v = c.tag;
     if (v === undefined) return [];
     const first = Array.isArray(v) ? v[0] : v;
@@ -230,7 +238,7 @@ export class SshConfigFile {
 
   private compute(spec: string): ResolvedHost {
     const target = parseHostTarget(spec);
-    const c = this.config.compute({ Host: target.host, User: target.user }, { ignoreCase: true, matchExec: false });
+    const c = this.computeRaw(target.host, target.user);
     const one = (k: string): string | undefined => {
       const v = c[k];
       return Array.isArray(v) ? v[0] : v;
@@ -243,7 +251,7 @@ export class SshConfigFile {
     const o = this.overrides?.(target.host) ?? {};
     const hostName = o.hostName ?? expandTokens(one('hostname') ?? target.host, target.host, '', 0);
     const port = target.port ?? o.port ?? Number(one('port') ?? 22);
-    const user = target.user ?? o.user ?? one('user') ?? os.userInfo().username;
+    const user = target.user ?? o.user ?? one('user') ?? localUserName();
     const tokens = (p: string) => expandHome(expandTokens(p, hostName, user, port, target.host));
     const identityFiles = [...(o.identityFiles ?? []).map(expandHome), ...many('identityfile').map(tokens)];
     const knownHosts = many('userknownhostsfile').map(tokens);
@@ -275,6 +283,47 @@ export class SshConfigFile {
       ...(o.shellType ? { shellType: o.shellType } : {}),
       ...(o.become ? { become: o.become } : {}),
     };
+  }
+
+
+  /**
+   * ssh-config's compute() walks every Host block for every name (2,000 hosts, 2,000 blocks:
+   * millions of pattern matches). It is given only the lines that can apply: everything but the
+   * Host blocks naming other hosts literally. Same lines, same order, same answer.
+   */
+  private computeRaw(host: string, user: string | undefined): Record<string, string | string[]> {
+    const key = `${host}\0${user ?? ''}`;
+    let c = this.cache.computed.get(key);
+    if (!c) {
+      c = this.relevantLines(host).compute({ Host: host, User: user }, { ignoreCase: true, matchExec: false });
+      this.cache.computed.set(key, c);
+    }
+    return c;
+  }
+
+  private relevantLines(host: string): SSHConfig {
+    if (!this.cache.sections) {
+      const literal = new Map<string, number[]>();
+      const always: number[] = [];
+      // A canonicalised name is matched again under its new name: no shortcut then.
+      const canonicalises = /^[ \t]*CanonicalizeHostName[ \t=]+(yes|always)/im.test(this.config.toString());
+      this.config.forEach((line, i) => {
+        if (!canonicalises && line.type === SSHConfig.DIRECTIVE && line.param.toLowerCase() === 'host') {
+          const names = (Array.isArray(line.value) ? line.value.map((v) => v.val) : line.value.split(/[\s,]+/)).filter(Boolean);
+          if (names.length && names.every((n) => !/[*?!]/.test(n))) {
+            for (const n of new Set(names.map((x) => x.toLowerCase()))) literal.set(n, [...(literal.get(n) ?? []), i]);
+            return;
+          }
+        }
+        always.push(i);
+      });
+      this.cache.sections = { literal, always };
+    }
+    const { literal, always } = this.cache.sections;
+    const own = literal.get(host.toLowerCase()) ?? [];
+    const lines = SSHConfig.parse('');
+    for (const i of [...always, ...own].sort((a, b) => a - b)) lines.push(this.config[i]);
+    return lines;
   }
 
   /** The verbatim ProxyCommand behind a placeholder the parser returned. */
@@ -324,7 +373,7 @@ function expandTokens(value: string, host: string, user: string, port: number, a
       case 'd':
         return os.homedir();
       case 'u':
-        return os.userInfo().username;
+        return localUserName();
       case 'r':
         return user;
       case 'p':
@@ -335,4 +384,12 @@ function expandTokens(value: string, host: string, user: string, port: number, a
         return _m;
     }
   });
+}
+
+let cachedUserName: string | undefined;
+
+/** The local user (os.userInfo() is a system call; a fleet of 2,000 hosts asks 4,000 times). */
+function localUserName(): string {
+  cachedUserName ??= os.userInfo().username;
+  return cachedUserName;
 }

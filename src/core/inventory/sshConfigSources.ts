@@ -96,9 +96,63 @@ export function hostPatternsMatch(patterns: string[], name: string): boolean {
   return matched;
 }
 
+const compiledGlobs = new Map<string, RegExp>();
+
 function globMatch(pattern: string, name: string): boolean {
-  const re = new RegExp('^' + pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.') + '$', 'i');
+  let re = compiledGlobs.get(pattern);
+  if (!re) {
+    re = new RegExp('^' + pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.') + '$', 'i');
+    if (compiledGlobs.size > 10_000) compiledGlobs.clear();
+    compiledGlobs.set(pattern, re);
+  }
   return re.test(name);
+}
+
+/** Host patterns without `*`, `?` or `!`: the block applies to exactly these names. */
+export function literalPatterns(patterns: string[]): boolean {
+  return patterns.every((p) => !/[*?!]/.test(p));
+}
+
+/**
+ * The directives grouped by block, with the blocks that name hosts literally indexed by name:
+ * finding what applies to one of 2,000 hosts looks at its own blocks and the wildcard ones,
+ * not at all 2,000.
+ */
+export class SshConfigIndex {
+  private readonly segments: { block: SshConfigDirective['block']; directives: SshConfigDirective[] }[] = [];
+  private readonly byName = new Map<string, number[]>();
+  private readonly always: number[] = [];
+
+  constructor(readonly directives: SshConfigDirective[]) {
+    for (const d of directives) {
+      // Host and Match lines open blocks; they are not settings of any host.
+      if (/^(host|match)$/i.test(d.keyword)) continue;
+      const last = this.segments[this.segments.length - 1];
+      if (last && last.block === d.block) last.directives.push(d);
+      else this.segments.push({ block: d.block, directives: [d] });
+    }
+    this.segments.forEach((seg, i) => {
+      if (Array.isArray(seg.block) && literalPatterns(seg.block)) {
+        for (const name of new Set(seg.block.map((p) => p.toLowerCase()))) {
+          const list = this.byName.get(name);
+          if (list) list.push(i);
+          else this.byName.set(name, [i]);
+        }
+      } else this.always.push(i);
+    });
+  }
+
+  /** The directives that apply to `name`, in file order (Match blocks left out: not evaluated). */
+  applying(name: string): SshConfigDirective[] {
+    const own = this.byName.get(name.toLowerCase()) ?? [];
+    const indices = [...this.always, ...own].sort((a, b) => a - b);
+    const out: SshConfigDirective[] = [];
+    for (const i of indices) {
+      const seg = this.segments[i];
+      if (seg.block === null || (seg.block !== 'match' && hostPatternsMatch(seg.block, name))) out.push(...seg.directives);
+    }
+    return out;
+  }
 }
 
 /** Whether a directive applies to a host named `name` (Match blocks: not known, so no). */

@@ -30,7 +30,8 @@ function report(ctx: Context, range: SourceRange, code: InventoryDiagnosticCode,
 
 function parse(text: string, file: string): { ctx: Context; root: Node | null } {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: false, prettyErrors: false });
+  // YAML 1.1, as Ansible reads it (PyYAML): `yes`/`no`/`on`/`off` are booleans there.
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: false, prettyErrors: false, version: '1.1' });
   const ctx: Context = { file, lines, diagnostics: [] };
   for (const e of doc.errors) {
     const at = position(ctx, e.pos[0]);
