@@ -91,7 +91,7 @@ export function defaultSshConfigPath(): string {
 // OpenSSH expands Include globs itself; ssh-config parses but does not follow them, so they are
 // spliced in here before parsing. Only `*` and `?` globbing in the last path component is
 // supported, which is what Include lines use in practice.
-function expandIncludes(text: string, baseDir: string, depth: number): string {
+function expandIncludes(text: string, baseDir: string, depth: number, readFile: ReadFile = readFileFromDisk): string {
   if (depth > 16) return text;
   return text.replace(/^[ \t]*Include[ \t=]+(.+)$/gim, (_line, spec: string) =>
     spec
@@ -100,13 +100,27 @@ function expandIncludes(text: string, baseDir: string, depth: number): string {
       .flatMap((pattern) => globFiles(resolveIncludePath(pattern.replace(/^"|"$/g, ''), baseDir)))
       .map((file) => {
         try {
-          return expandIncludes(fs.readFileSync(file, 'utf8'), baseDir, depth + 1);
+          return expandIncludes(readFile(file), baseDir, depth + 1, readFile);
         } catch {
           return '';
         }
       })
       .join('\n'),
   );
+}
+
+/** Reads a file the config names; the language server passes one that prefers unsaved editor text. */
+export type ReadFile = (file: string) => string;
+const readFileFromDisk: ReadFile = (file) => fs.readFileSync(file, 'utf8');
+
+/** Where relative `Include` paths start, as OpenSSH has it for a user's config. */
+export function includeBaseDir(): string {
+  return path.join(os.homedir(), '.ssh');
+}
+
+/** The files one `Include` pattern (a single word of the line) brings in, in the order they are read. */
+export function includedFiles(pattern: string): string[] {
+  return globFiles(resolveIncludePath(pattern.replace(/^"|"$/g, ''), includeBaseDir()));
 }
 
 export function resolveIncludePath(pattern: string, baseDir: string): string {
@@ -138,7 +152,7 @@ export function globFiles(pattern: string): string[] {
 const PROXY_COMMAND_LINE = /^([ \t]*ProxyCommand)([ \t]*=[ \t]*|[ \t]+)(.*?)[ \t\r]*$/gim;
 const PROXY_COMMAND_PLACEHOLDER = /^__ri_proxy_command_(\d+)$/;
 
-function parseConfig(text: string): { config: SSHConfig; proxyCommands: string[] } {
+export function parseConfig(text: string): { config: SSHConfig; proxyCommands: string[] } {
   const proxyCommands: string[] = [];
   const protectedText = text.replace(PROXY_COMMAND_LINE, (_line, key: string, _sep: string, value: string) => {
     proxyCommands.push(value);
@@ -198,8 +212,9 @@ export class SshConfigFile {
     return new SshConfigFile(resolved, parseConfig(expandIncludes(text, baseDir, 0)));
   }
 
-  static fromText(text: string): SshConfigFile {
-    return new SshConfigFile(undefined, parseConfig(expandIncludes(text, path.join(os.homedir(), '.ssh'), 0)));
+  /** `readFile` reads the Included files (default: from disk). */
+  static fromText(text: string, readFile?: ReadFile, filePath?: string): SshConfigFile {
+    return new SshConfigFile(filePath, parseConfig(expandIncludes(text, path.join(os.homedir(), '.ssh'), 0, readFile)));
   }
 
   /** Concrete Host aliases (no wildcards or negations), in file order. */
@@ -347,7 +362,7 @@ function defaultIdentityFiles(): string[] {
 }
 
 /** The ssh_config `%` tokens that make sense without a live connection. */
-function expandTokens(value: string, host: string, user: string, port: number, alias = host): string {
+export function expandTokens(value: string, host: string, user: string, port: number, alias = host): string {
   return value.replace(/%([%hdurpln])/g, (_m, t: string) => {
     switch (t) {
       case '%':

@@ -1,0 +1,140 @@
+// What the server knows beyond one document: its settings, the open documents (whose unsaved text
+// wins over the disk), and which ssh_config tree a file belongs to. Files are read through the
+// engine's own loaders, handed a reader that prefers the editor's text.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { TextDocument } from 'vscode-languageserver-textdocument';
+import { defaultSshConfigPath, expandHome, SshConfigFile } from '../core/inventory/sshConfig';
+import { includeTargets, outlineSshConfig, type OutlineSection, type SshConfigOutline } from '../core/inventory/sshConfigOutline';
+import type { ServerSettings } from './protocol';
+
+export interface ConfigFile {
+  path: string;
+  text: string;
+  outline: SshConfigOutline;
+}
+
+export class Workspace {
+  private settings: ServerSettings = {};
+  private readonly open = new Map<string, TextDocument>();
+  private readonly outlines = new Map<string, { text: string; outline: SshConfigOutline }>();
+
+  configure(settings: ServerSettings | undefined): void {
+    this.settings = { ...settings };
+  }
+
+  get stateDir(): string | undefined {
+    return this.settings.stateDir || undefined;
+  }
+
+  /** Absolute path of the configured ssh_config (the engine's default when none is set). */
+  get sshConfigPath(): string {
+    const configured = this.settings.sshConfigFile?.trim();
+    return configured ? path.resolve(expandHome(configured)) : defaultSshConfigPath();
+  }
+
+  get inventoryPaths(): string[] {
+    return (this.settings.inventoryFiles ?? []).map((f) => path.resolve(expandHome(f)));
+  }
+
+  opened(doc: TextDocument): void {
+    const file = filePathOf(doc.uri);
+    if (file) this.open.set(file, doc);
+  }
+
+  closed(uri: string): void {
+    const file = filePathOf(uri);
+    if (file) this.open.delete(file);
+  }
+
+  /** A file's text: the editor's, when it is open there, else the disk's. Throws when neither. */
+  readonly readFile = (file: string): string => {
+    const doc = this.open.get(path.resolve(file));
+    return doc ? doc.getText() : fs.readFileSync(file, 'utf8');
+  };
+
+  /** One ssh_config file with positions; undefined when it cannot be read. */
+  configFile(file: string): ConfigFile | undefined {
+    let text: string;
+    try {
+      text = this.readFile(file);
+    } catch {
+      return undefined;
+    }
+    let cached = this.outlines.get(file);
+    if (!cached || cached.text !== text) {
+      cached = { text, outline: outlineSshConfig(text) };
+      this.outlines.set(file, cached);
+    }
+    return { path: file, text, outline: cached.outline };
+  }
+
+  /** A root ssh_config and every file its Includes bring in, in the order the engine reads them. */
+  configTree(root: string): ConfigFile[] {
+    const files: ConfigFile[] = [];
+    const seen = new Set<string>();
+    const visit = (file: string, depth: number): void => {
+      if (seen.has(file) || depth > 16) return;
+      seen.add(file);
+      const config = this.configFile(file);
+      if (!config) return;
+      files.push(config);
+      for (const d of config.outline.directives) {
+        if (d.keyword.toLowerCase() !== 'include') continue;
+        for (const target of includeTargets(d)) for (const f of target.files) visit(path.resolve(f), depth + 1);
+      }
+    };
+    visit(root, 0);
+    return files;
+  }
+
+  /**
+   * Every Host/Match block of a tree in the order ssh reads them: an Include's files at the
+   * Include line. "First" (first value, first definition) means first in this order.
+   */
+  sectionsInReadingOrder(root: string): { file: string; section: OutlineSection }[] {
+    const out: { file: string; section: OutlineSection }[] = [];
+    const visit = (file: string, depth: number): void => {
+      const config = this.configFile(file);
+      if (!config || depth > 16) return;
+      let next = 0;
+      for (const d of config.outline.directives) {
+        while (next < config.outline.sections.length && config.outline.sections[next].header.line <= d.line) out.push({ file, section: config.outline.sections[next++] });
+        if (d.keyword.toLowerCase() === 'include') for (const t of includeTargets(d)) for (const f of t.files) visit(path.resolve(f), depth + 1);
+      }
+      while (next < config.outline.sections.length) out.push({ file, section: config.outline.sections[next++] });
+    };
+    visit(root, 0);
+    return out;
+  }
+
+  /**
+   * The ssh_config tree a file belongs to: the configured one when the file is it or one of its
+   * Includes, else the file on its own (another user's config opened for editing).
+   */
+  rootOf(file: string): string {
+    const configured = this.sshConfigPath;
+    if (this.configTree(configured).some((f) => f.path === file)) return configured;
+    return file;
+  }
+
+  /** The engine's view of a tree, read as the runs read it (with the editor's unsaved text). */
+  engineConfig(root: string): SshConfigFile {
+    let text = '';
+    try {
+      text = this.readFile(root);
+    } catch {
+      /* an absent config is an empty one, as for the runs */
+    }
+    return SshConfigFile.fromText(text, this.readFile, root);
+  }
+}
+
+export function filePathOf(uri: string): string | undefined {
+  return uri.startsWith('file:') ? path.resolve(fileURLToPath(uri)) : undefined;
+}
+
+export function uriOf(file: string): string {
+  return pathToFileURL(file).href;
+}
