@@ -31,3 +31,6 @@ export interface ServerSettings {
   /** Where the engine keeps its records (last runs); default as the engine has it. */
   stateDir?: string;
 }
+
+/** `source` of every diagnostic the server publishes. */
+export const DIAGNOSTIC_SOURCE = 'remote-invoke';

@@ -5,6 +5,7 @@
 import { CodeLensRefreshRequest, createConnection, ProposedFeatures, TextDocuments, TextDocumentSyncKind, type InitializeResult } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { SSH_CONFIG_LANGUAGE_ALIASES, type ServerSettings } from './protocol';
+import { InventoryFeatures } from './inventoryFeatures';
 import { SshConfigFeatures } from './sshConfigFeatures';
 import { filePathOf, Workspace } from './workspace';
 
@@ -12,6 +13,7 @@ const connection = createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(TextDocument);
 const workspace = new Workspace();
 const sshConfig = new SshConfigFeatures(workspace);
+const inventory = new InventoryFeatures(workspace);
 
 type Kind = 'sshConfig' | 'inventory' | undefined;
 
@@ -65,6 +67,7 @@ function validate(doc: TextDocument): void {
   let diagnostics: import('vscode-languageserver').Diagnostic[] = [];
   try {
     if (kind === 'sshConfig') diagnostics = sshConfig.diagnostics(doc);
+    if (kind === 'inventory') diagnostics = inventory.diagnostics(doc);
   } catch (err) {
     connection.console.error(`diagnostics of ${doc.uri}: ${(err as Error).stack}`);
   }
@@ -74,6 +77,7 @@ function validate(doc: TextDocument): void {
 documents.onDidOpen((e) => workspace.opened(e.document));
 documents.onDidChangeContent((e) => {
   workspace.opened(e.document);
+  workspace.changed();
   validateAll();
 });
 documents.onDidClose((e) => {
@@ -97,15 +101,28 @@ function handle<T>(uri: string, features: Partial<Record<NonNullable<Kind>, (doc
   }
 }
 
-const noExtras = () => ({});
-
-connection.onCompletion((p) => handle(p.textDocument.uri, { sshConfig: (doc) => sshConfig.completion(doc, p.position) }, []));
-connection.onHover((p) => handle(p.textDocument.uri, { sshConfig: (doc) => sshConfig.hover(doc, p.position, noExtras) ?? null }, null));
-connection.onDefinition((p) => handle(p.textDocument.uri, { sshConfig: (doc) => sshConfig.definition(doc, p.position) }, []));
-connection.onReferences((p) => handle(p.textDocument.uri, {}, []));
-connection.onDocumentSymbol((p) => handle(p.textDocument.uri, { sshConfig: (doc) => sshConfig.symbols(doc) }, []));
-connection.onCodeAction((p) => handle(p.textDocument.uri, { sshConfig: (doc) => sshConfig.codeActions(doc, p) }, []));
-connection.onCodeLens((p) => handle(p.textDocument.uri, {}, []));
+connection.onCompletion((p) =>
+  handle(p.textDocument.uri, { sshConfig: (doc) => sshConfig.completion(doc, p.position), inventory: (doc) => inventory.completion(doc, p.position) }, []),
+);
+connection.onHover((p) =>
+  handle(p.textDocument.uri, { sshConfig: (doc) => sshConfig.hover(doc, p.position) ?? null, inventory: (doc) => inventory.hover(doc, p.position) ?? null }, null),
+);
+connection.onDefinition((p) =>
+  handle(p.textDocument.uri, { sshConfig: (doc) => sshConfig.definition(doc, p.position), inventory: (doc) => inventory.definition(doc, p.position) }, []),
+);
+connection.onReferences((p) =>
+  handle(
+    p.textDocument.uri,
+    {
+      sshConfig: (doc) => sshConfig.references(doc, p.position, p.context.includeDeclaration),
+      inventory: (doc) => inventory.references(doc, p.position, p.context.includeDeclaration),
+    },
+    [],
+  ),
+);
+connection.onDocumentSymbol((p) => handle(p.textDocument.uri, { sshConfig: (doc) => sshConfig.symbols(doc), inventory: (doc) => inventory.symbols(doc) }, []));
+connection.onCodeAction((p) => handle(p.textDocument.uri, { sshConfig: (doc) => sshConfig.codeActions(doc, p), inventory: (doc) => inventory.codeActions(doc, p) }, []));
+connection.onCodeLens((p) => handle(p.textDocument.uri, { sshConfig: (doc) => sshConfig.codeLenses(doc), inventory: (doc) => inventory.codeLenses(doc) }, []));
 
 documents.listen(connection);
 connection.listen();

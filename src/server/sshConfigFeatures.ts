@@ -13,6 +13,7 @@ import {
   SymbolKind,
   TextEdit,
   type CodeActionParams,
+  type CodeLens,
   type CompletionItem,
   type Diagnostic,
   type DocumentSymbol,
@@ -34,11 +35,12 @@ import {
   type OutlineWord,
   type SshConfigOutline,
 } from '../core/inventory/sshConfigOutline';
+import { groupMarkdown, groupNameLocations, groupReferences, runLens } from './groups';
 import { hostFacts, hostFactsMarkdown } from './hostFacts';
+import { DIAGNOSTIC_SOURCE } from './protocol';
 import { closestNames, SSH_KEYWORDS, sshKeyword } from './sshKeywords';
 import { filePathOf, uriOf, type ConfigFile, type Workspace } from './workspace';
 
-export const DIAGNOSTIC_SOURCE = 'remote-invoke';
 
 /** Diagnostic codes; the quick fixes key on them. */
 export const SSH_CODES = {
@@ -274,7 +276,7 @@ export class SshConfigFeatures {
     });
   }
 
-  hover(doc: TextDocument, position: Position, extra: HostExtras): Hover | undefined {
+  hover(doc: TextDocument, position: Position): Hover | undefined {
     const { file, config } = this.fileOf(doc)!;
     const hit = directiveAt(config.outline, position);
     if (!hit) return undefined;
@@ -284,6 +286,10 @@ export class SshConfigFeatures {
       return keyword ? { contents: { kind: MarkupKind.Markdown, value: `**${keyword.name}**\n\n${keyword.doc}` }, range: keywordRange(d) } : undefined;
     }
     const lower = d.keyword.toLowerCase();
+    if (lower === 'tag') {
+      const fleet = this.workspace.fleet(this.workspace.rootOf(file));
+      return { contents: { kind: MarkupKind.Markdown, value: groupMarkdown(fleet, word.text) }, range: wordRange(d, word) };
+    }
     if (lower === 'include') {
       const files = includeTargets(d).find((t) => t.word === word)?.files ?? [];
       const list = files.length ? files.map((f) => `- \`${f}\``).join('\n') : 'matches no file';
@@ -293,7 +299,7 @@ export class SshConfigFeatures {
     if (!alias) return undefined;
     const root = this.workspace.rootOf(file);
     try {
-      const facts = hostFacts(this.workspace.engineConfig(root), alias, extra(alias));
+      const facts = hostFacts(this.workspace.fleet(root), alias, this.workspace.lastRun());
       return { contents: { kind: MarkupKind.Markdown, value: hostFactsMarkdown(facts) }, range: wordRange(d, word) };
     } catch (err) {
       return { contents: { kind: MarkupKind.Markdown, value: `**${alias}**: ${(err as Error).message}` }, range: wordRange(d, word) };
@@ -317,6 +323,7 @@ export class SshConfigFeatures {
     if (lower === 'include') {
       return (includeTargets(d).find((t) => t.word === word)?.files ?? []).map((f) => ({ uri: uriOf(path.resolve(f)), range: range(0, 0, 0) }));
     }
+    if (lower === 'tag') return groupNameLocations(this.workspace.fleet(this.workspace.rootOf(file)), word.text);
     if (lower !== 'proxyjump') return [];
     const hop = hopAt(word.text).host;
     return this.hostBlocks(this.workspace.rootOf(file), hop);
@@ -359,15 +366,32 @@ export class SshConfigFeatures {
     return [...top, ...blocks];
   }
 
-  /** Tag lines: where ssh_config makes groups. */
-  tagWords(doc: TextDocument): { word: string; range: Range }[] {
-    const { config } = this.fileOf(doc)!;
-    return config.outline.directives.filter((d) => d.keyword.toLowerCase() === 'tag').flatMap((d) => d.words.map((w) => ({ word: w.text, range: wordRange(d, w) })));
+  /** "Run active file on web (12 hosts)" on the first Tag word naming each group in this file. */
+  codeLenses(doc: TextDocument): CodeLens[] {
+    const { file, config } = this.fileOf(doc)!;
+    const fleet = this.workspace.fleet(this.workspace.rootOf(file));
+    const seen = new Set<string>();
+    return tagWordsOf(config.outline)
+      .filter(({ word }) => !seen.has(word.text) && !!seen.add(word.text))
+      .map(({ directive, word }) => runLens(word.text, fleet.groupHosts(word.text) ?? [], wordRange(directive, word)));
+  }
+
+  /** A Tag word names a group: where else it is named (inventory sections, children, other Tags). */
+  references(doc: TextDocument, position: Position, includeDeclaration: boolean): Location[] {
+    const { file, config } = this.fileOf(doc)!;
+    const tag = tagAt(config.outline, position);
+    if (!tag) return [];
+    return groupReferences(this.workspace, this.workspace.fleet(this.workspace.rootOf(file)), tag, includeDeclaration);
   }
 }
 
-/** Extra facts about a host the ssh_config alone does not hold (groups, last run). */
-export type HostExtras = (alias: string) => { groups?: string[]; lastRun?: string };
+function tagWordsOf(outline: SshConfigOutline): { directive: OutlineDirective; word: OutlineWord }[] {
+  return outline.directives.filter((d) => d.keyword.toLowerCase() === 'tag').flatMap((directive) => directive.words.map((word) => ({ directive, word })));
+}
+
+function tagAt(outline: SshConfigOutline, p: Position): string | undefined {
+  return tagWordsOf(outline).find(({ directive, word }) => directive.line === p.line && p.character >= word.start && p.character <= word.end)?.word.text;
+}
 
 function diagnostic(r: Range, severity: DiagnosticSeverity, code: string, message: string): Diagnostic {
   return { range: r, severity, code, source: DIAGNOSTIC_SOURCE, message };

@@ -4,8 +4,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { Range } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
+import { loadFleet, type Fleet } from '../core/inventory/fleet';
 import { defaultSshConfigPath, expandHome, SshConfigFile } from '../core/inventory/sshConfig';
+import { LastRunStore, type LastRunRecord } from '../core/state/lastRun';
+import { defaultStateDir } from '../core/state/stateStore';
 import { includeTargets, outlineSshConfig, type OutlineSection, type SshConfigOutline } from '../core/inventory/sshConfigOutline';
 import type { ServerSettings } from './protocol';
 
@@ -20,12 +24,34 @@ export class Workspace {
   private readonly open = new Map<string, TextDocument>();
   private readonly outlines = new Map<string, { text: string; outline: SshConfigOutline }>();
 
+  private readonly fleets = new Map<string, { at: number; fleet: Fleet }>();
+
   configure(settings: ServerSettings | undefined): void {
     this.settings = { ...settings };
+    this.changed();
   }
 
-  get stateDir(): string | undefined {
-    return this.settings.stateDir || undefined;
+  /** An open document or a setting changed: what was derived from them is read again. */
+  changed(): void {
+    this.fleets.clear();
+  }
+
+  /** The record of the last finished run (CLI or extension), as `@failed` reads it. */
+  lastRun(): LastRunRecord | undefined {
+    return new LastRunStore(this.settings.stateDir || defaultStateDir()).read();
+  }
+
+  /**
+   * The fleet as a run sees it: the ssh_config tree of `root` (the configured one by default) and
+   * the inventories, resolved by the engine's loadFleet with the editor's unsaved text. Reused
+   * until something changes, and for at most a second (files edited outside the editor).
+   */
+  fleet(root = this.sshConfigPath): Fleet {
+    const cached = this.fleets.get(root);
+    if (cached && Date.now() - cached.at < 1000) return cached.fleet;
+    const fleet = loadFleet({ sshConfig: this.engineConfig(root), inventoryFiles: this.inventoryPaths, readFile: this.readFile });
+    this.fleets.set(root, { at: Date.now(), fleet });
+    return fleet;
   }
 
   /** Absolute path of the configured ssh_config (the engine's default when none is set). */
@@ -40,12 +66,16 @@ export class Workspace {
 
   opened(doc: TextDocument): void {
     const file = filePathOf(doc.uri);
-    if (file) this.open.set(file, doc);
+    if (file && this.open.get(file) !== doc) {
+      this.open.set(file, doc);
+      this.changed();
+    }
   }
 
   closed(uri: string): void {
     const file = filePathOf(uri);
     if (file) this.open.delete(file);
+    this.changed();
   }
 
   /** A file's text: the editor's, when it is open there, else the disk's. Throws when neither. */
@@ -107,6 +137,15 @@ export class Workspace {
     };
     visit(root, 0);
     return out;
+  }
+
+  /** Every word of every `Tag` line of a tree: where ssh_config names groups. */
+  tagWords(root: string): { file: string; word: string; range: Range }[] {
+    return this.configTree(root).flatMap((f) =>
+      f.outline.directives
+        .filter((d) => d.keyword.toLowerCase() === 'tag')
+        .flatMap((d) => d.words.map((w) => ({ file: f.path, word: w.text, range: { start: { line: d.line, character: w.start }, end: { line: d.line, character: w.end } } }))),
+    );
   }
 
   /**

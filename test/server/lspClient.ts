@@ -68,7 +68,7 @@ export class LspClient {
   }
 
   /** The diagnostics published for a URI (waits for the first publication, or for one that passes `until`). */
-  async diagnosticsOf(uri: string, until: (d: Diagnostic[]) => boolean = () => true, timeoutMs = 10_000): Promise<Diagnostic[]> {
+  async diagnosticsOf(uri: string, until: (d: Diagnostic[]) => boolean = () => true, timeoutMs = 30_000): Promise<Diagnostic[]> {
     const end = Date.now() + timeoutMs;
     for (;;) {
       const got = this.diagnostics.get(uri);

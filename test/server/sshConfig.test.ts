@@ -10,6 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { CodeAction, CompletionItem, Diagnostic, DocumentSymbol, Hover, Location, MarkupContent, WorkspaceEdit } from 'vscode-languageserver-protocol';
+import { LastRunStore } from '../../src/core/state/lastRun';
 import { LspClient, REPO } from './lspClient';
 
 const LANG = 'remote-invoke-ssh-config';
@@ -35,7 +36,7 @@ const text = (m: string | MarkupContent) => (typeof m === 'string' ? m : m.value
 const byCode = (ds: Diagnostic[], code: string) => ds.filter((d) => d.code === code);
 
 describe('language server: ssh_config over stdio LSP', function () {
-  this.timeout(30_000);
+  this.timeout(90_000);
   let home: string;
   let ssh: string;
   let client: LspClient;
@@ -55,7 +56,7 @@ describe('language server: ssh_config over stdio LSP', function () {
 
   beforeEach(async () => {
     configPath = path.join(ssh, 'config');
-    client = await LspClient.start({ sshConfigFile: configPath }, { HOME: home });
+    client = await LspClient.start({ sshConfigFile: configPath, stateDir: path.join(home, 'state') }, { HOME: home });
   });
   afterEach(async () => {
     const code = await client.stop();
@@ -195,17 +196,27 @@ describe('language server: ssh_config over stdio LSP', function () {
     const web1 = (await client.request<Hover>('textDocument/hover', { textDocument: { uri }, position: at(6, 6) })).contents as MarkupContent;
     // ssh takes the first value: User comes from Host *, the rest from the web1 block.
     assert.match(web1.value, /\*\*web1\*\* → `ops@web1:2201`/, 'HostNme is a typo, so the address is the alias itself');
-    assert.match(web1.value, /\| port \| `2201` \|/);
-    assert.match(web1.value, new RegExp(`\\| identity file \\| \`${path.join(ssh, 'id_web')}\``));
+    // Each setting says where it came from (file:line, 1-based).
+    assert.match(web1.value, /\| address \| `web1` — default \|/);
+    assert.match(web1.value, /\| user \| `ops` — User in config:4 \|/);
+    assert.match(web1.value, /\| port \| `2201` — Port in config:9 \|/);
+    assert.ok(web1.value.includes(`| identity file | \`${path.join(ssh, 'id_web')}\` — IdentityFile in config:11 |`), web1.value);
     assert.match(web1.value, /\| jump chain \| direct \|/);
+    assert.match(web1.value, /\| groups \| `ungrouped` \|/);
     assert.match(web1.value, /\| host key \| not in known_hosts yet \|/);
-    assert.match(web1.value, /\| last run \| never run \|/);
+    assert.match(web1.value, /\| last run \| not in the last run \|/);
 
     const hop = (await client.request<Hover>('textDocument/hover', { textDocument: { uri }, position: at(17, 18) })).contents as MarkupContent;
     assert.match(hop.value, /\*\*db1\*\* → `dba@127.0.0.12:22`/);
 
+    // The last run, as the CLI and the extension record it for @failed.
+    new LastRunStore(path.join(home, 'state')).record([
+      { host: 'web2', status: 'Unreachable' },
+      { host: 'db1', status: 'Completed' },
+    ]);
     const web2 = (await client.request<Hover>('textDocument/hover', { textDocument: { uri }, position: at(12, 6) })).contents as MarkupContent;
-    assert.match(web2.value, /\| jump chain \| `ops@web1:2201` → `dba@127.0.0.12:22` → `web2` \|/);
+    assert.match(web2.value, /\| last run \| Unreachable \(20\d\d-/);
+    assert.match(web2.value, /\| jump chain \| `ops@web1:2201` → `dba@127.0.0.12:22` → `web2` — ProxyJump in config:18 \|/);
 
     // Fix the typo: web1's address becomes 127.0.0.11, whose key known_hosts holds.
     await client.change(uri, CONFIG.replace('HostNme', 'HostName'));
