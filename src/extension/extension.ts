@@ -7,6 +7,7 @@ import { HostsView } from './hostsView';
 import { HostInventory } from './inventory';
 import { Jobs } from './jobs';
 import { JobsView, type JobSnapshot } from './jobsView';
+import { LanguageServer } from './languageServer';
 import { OutputPanels } from './outputPanels';
 import { SecretVault } from './prompts';
 import { outputUri, ResultsStore, type RunRecord } from './results';
@@ -83,6 +84,7 @@ export function activate(context: vscode.ExtensionContext): RemoteInvokeApi {
     sessionsView,
     jobs,
     jobsView,
+    new LanguageServer(context.extensionUri, settings),
   );
 
   return {
