@@ -49,6 +49,7 @@ export const SSH_CODES = {
   missingValue: 'missing-value',
   missingIdentityFile: 'missing-identity-file',
   includeMatchesNothing: 'include-matches-nothing',
+  includeLoop: 'include-loop',
   duplicateHost: 'duplicate-host',
   shadowed: 'shadowed-by-host-star',
   syntax: 'syntax',
@@ -113,13 +114,13 @@ export class SshConfigFeatures {
         });
         continue;
       }
-      out.push(...this.valueProblems(d, keyword.name, outline));
+      out.push(...this.valueProblems(d, keyword.name, outline, file));
     }
     out.push(...this.duplicateHosts(file, outline), ...shadowedSettings(outline));
     return out;
   }
 
-  private valueProblems(d: OutlineDirective, name: string, outline: SshConfigOutline): Diagnostic[] {
+  private valueProblems(d: OutlineDirective, name: string, outline: SshConfigOutline, file: string): Diagnostic[] {
     const lower = name.toLowerCase();
     const keyword = sshKeyword(name)!;
     if (!d.words.length) {
@@ -152,9 +153,13 @@ export class SshConfigFeatures {
     }
     if (lower === 'identityfile') return this.identityFileProblems(d, outline);
     if (lower === 'include') {
-      return includeTargets(d)
-        .filter((t) => !t.files.length)
-        .map((t) => diagnostic(wordRange(d, t.word), DiagnosticSeverity.Warning, SSH_CODES.includeMatchesNothing, `Include '${t.word.text}' matches no file`));
+      return includeTargets(d).flatMap((t) => {
+        if (!t.files.length) return [diagnostic(wordRange(d, t.word), DiagnosticSeverity.Warning, SSH_CODES.includeMatchesNothing, `Include '${t.word.text}' matches no file`)];
+        const loop = t.files.find((f) => this.workspace.configTree(path.resolve(f)).some((c) => c.path === file));
+        if (!loop) return [];
+        const message = `Include loop: ${path.basename(loop)} leads back to this file; ssh refuses the config ("Too many recursive configuration includes"), and so do the runs`;
+        return [diagnostic(wordRange(d, t.word), DiagnosticSeverity.Error, SSH_CODES.includeLoop, message)];
+      });
     }
     return [];
   }
@@ -254,7 +259,16 @@ export class SshConfigFeatures {
       documentation: { kind: MarkupKind.Markdown, value: keyword.doc },
     }));
     if (keyword.name === 'ProxyJump') items.push(...this.aliasItems(doc, replace));
+    if (keyword.name === 'Tag') items.push(...this.groupItems(doc, replace));
     return items;
+  }
+
+  /** The fleet's groups (inventory groups and other Tags), for a Tag line. */
+  private groupItems(doc: TextDocument, replace: Range): CompletionItem[] {
+    const fleet = this.workspace.fleet(this.workspace.rootOf(this.fileOf(doc)!.file));
+    return fleet.groupNames
+      .filter((g) => g !== 'all' && g !== 'ungrouped')
+      .map((g) => ({ label: g, kind: CompletionItemKind.Module, detail: `${fleet.groupHosts(g)?.length ?? 0} hosts`, textEdit: TextEdit.replace(replace, g) }));
   }
 
   /** Host aliases of the document's tree, each with its effective settings. */
@@ -263,11 +277,10 @@ export class SshConfigFeatures {
     const root = this.workspace.rootOf(file);
     const aliases = new Set<string>();
     for (const f of this.workspace.configTree(root)) for (const s of f.outline.sections) for (const w of concreteAliases(s)) aliases.add(w.text);
-    const config = this.workspace.engineConfig(root);
     return [...aliases].map((alias) => {
       let detail: string | undefined;
       try {
-        const r = config.resolve(alias);
+        const r = this.workspace.engineConfig(root).resolve(alias);
         detail = `${r.user}@${r.hostName}:${r.port}`;
       } catch {
         /* shown without detail */

@@ -25,6 +25,7 @@ export class Workspace {
   private readonly outlines = new Map<string, { text: string; outline: SshConfigOutline }>();
 
   private readonly fleets = new Map<string, { at: number; fleet: Fleet }>();
+  private readonly engineConfigs = new Map<string, { at: number; config: SshConfigFile }>();
 
   configure(settings: ServerSettings | undefined): void {
     this.settings = { ...settings };
@@ -34,6 +35,7 @@ export class Workspace {
   /** An open document or a setting changed: what was derived from them is read again. */
   changed(): void {
     this.fleets.clear();
+    this.engineConfigs.clear();
   }
 
   /** The record of the last finished run (CLI or extension), as `@failed` reads it. */
@@ -125,17 +127,23 @@ export class Workspace {
    */
   sectionsInReadingOrder(root: string): { file: string; section: OutlineSection }[] {
     const out: { file: string; section: OutlineSection }[] = [];
-    const visit = (file: string, depth: number): void => {
+    // A file that includes itself (directly or not) is read once per Include by ssh, up to its
+    // depth limit; here the cycle is cut, and a budget bounds diamonds of Includes.
+    const including: string[] = [];
+    let budget = 256;
+    const visit = (file: string): void => {
       const config = this.configFile(file);
-      if (!config || depth > 16) return;
+      if (!config || including.includes(file) || including.length > 16 || budget-- <= 0) return;
+      including.push(file);
       let next = 0;
       for (const d of config.outline.directives) {
         while (next < config.outline.sections.length && config.outline.sections[next].header.line <= d.line) out.push({ file, section: config.outline.sections[next++] });
-        if (d.keyword.toLowerCase() === 'include') for (const t of includeTargets(d)) for (const f of t.files) visit(path.resolve(f), depth + 1);
+        if (d.keyword.toLowerCase() === 'include') for (const t of includeTargets(d)) for (const f of t.files) visit(path.resolve(f));
       }
       while (next < config.outline.sections.length) out.push({ file, section: config.outline.sections[next++] });
+      including.pop();
     };
-    visit(root, 0);
+    visit(root);
     return out;
   }
 
@@ -160,13 +168,17 @@ export class Workspace {
 
   /** The engine's view of a tree, read as the runs read it (with the editor's unsaved text). */
   engineConfig(root: string): SshConfigFile {
+    const cached = this.engineConfigs.get(root);
+    if (cached && Date.now() - cached.at < 1000) return cached.config;
     let text = '';
     try {
       text = this.readFile(root);
     } catch {
       /* an absent config is an empty one, as for the runs */
     }
-    return SshConfigFile.fromText(text, this.readFile, root);
+    const config = SshConfigFile.fromText(text, this.readFile, root);
+    this.engineConfigs.set(root, { at: Date.now(), config });
+    return config;
   }
 }
 

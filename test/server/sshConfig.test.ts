@@ -158,6 +158,21 @@ describe('language server: ssh_config over stdio LSP', function () {
     assert.match(text(shadowed[0].message), /User here has no effect: line 4 in 'Host \*' \(line 3\) sets it first, and ssh takes the first value/);
   });
 
+  it('an Include that leads back to the file is an error, as ssh and the runs refuse such a config', async () => {
+    const loop = path.join(ssh, 'config.d', 'loop.conf');
+    fs.writeFileSync(loop, 'Include ~/.ssh/config\n');
+    try {
+      const { diagnostics } = await openConfig('Include config.d/loop.conf\nHost a\n  Port 22\n');
+      assert.deepStrictEqual(
+        diagnostics.map((d) => [d.code, d.range.start.line, d.range.start.character]),
+        [['include-loop', 0, 8]],
+      );
+      assert.match(text(diagnostics[0].message), /Include loop: loop\.conf leads back to this file/);
+    } finally {
+      fs.rmSync(loop);
+    }
+  });
+
   it('a file the engine cannot parse gets one error on the line that breaks it', async () => {
     const { diagnostics } = await openConfig('Host a\n  HostName 127.0.0.1\n  ProxyJump "unterminated\nHost b\n');
     assert.strictEqual(diagnostics.length, 1, JSON.stringify(diagnostics));

@@ -91,7 +91,7 @@ export function defaultSshConfigPath(): string {
 // OpenSSH expands Include globs itself; ssh-config parses but does not follow them, so they are
 // spliced in here before parsing. Only `*` and `?` globbing in the last path component is
 // supported, which is what Include lines use in practice.
-function expandIncludes(text: string, baseDir: string, depth: number, readFile: ReadFile = readFileFromDisk): string {
+function expandIncludes(text: string, baseDir: string, depth: number, readFile: ReadFile = readFileFromDisk, chain: string[] = []): string {
   if (depth > 16) return text;
   return text.replace(/^[ \t]*Include[ \t=]+(.+)$/gim, (_line, spec: string) =>
     spec
@@ -99,14 +99,26 @@ function expandIncludes(text: string, baseDir: string, depth: number, readFile: 
       .split(/\s+/)
       .flatMap((pattern) => globFiles(resolveIncludePath(pattern.replace(/^"|"$/g, ''), baseDir)))
       .map((file) => {
+        // A file that includes itself would be spliced in 2^16 times by two such lines; OpenSSH
+        // refuses the config ("Too many recursive configuration includes"), and so does this.
+        if (chain.includes(path.resolve(file))) throw new IncludeLoopError([...chain, path.resolve(file)]);
         try {
-          return expandIncludes(readFile(file), baseDir, depth + 1, readFile);
-        } catch {
+          return expandIncludes(readFile(file), baseDir, depth + 1, readFile, [...chain, path.resolve(file)]);
+        } catch (err) {
+          if (err instanceof IncludeLoopError) throw err;
           return '';
         }
       })
       .join('\n'),
   );
+}
+
+/** An Include that leads back to a file being read. */
+export class IncludeLoopError extends Error {
+  override name = 'IncludeLoopError';
+  constructor(readonly files: string[]) {
+    super(`Include loop: ${files.join(' includes ')}`);
+  }
 }
 
 /** Reads a file the config names; the language server passes one that prefers unsaved editor text. */
@@ -209,12 +221,12 @@ export class SshConfigFile {
       if (filePath) throw err;
     }
     const baseDir = path.join(os.homedir(), '.ssh');
-    return new SshConfigFile(resolved, parseConfig(expandIncludes(text, baseDir, 0)));
+    return new SshConfigFile(resolved, parseConfig(expandIncludes(text, baseDir, 0, undefined, [path.resolve(resolved)])));
   }
 
   /** `readFile` reads the Included files (default: from disk). */
   static fromText(text: string, readFile?: ReadFile, filePath?: string): SshConfigFile {
-    return new SshConfigFile(filePath, parseConfig(expandIncludes(text, path.join(os.homedir(), '.ssh'), 0, readFile)));
+    return new SshConfigFile(filePath, parseConfig(expandIncludes(text, path.join(os.homedir(), '.ssh'), 0, readFile, filePath ? [path.resolve(filePath)] : [])));
   }
 
   /** Concrete Host aliases (no wildcards or negations), in file order. */
