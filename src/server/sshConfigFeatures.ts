@@ -151,7 +151,7 @@ export class SshConfigFeatures {
       }
       return [];
     }
-    if (lower === 'identityfile') return this.identityFileProblems(d, outline);
+    if (lower === 'identityfile') return this.identityFileProblems(d, outline, file);
     if (lower === 'include') {
       return includeTargets(d).flatMap((t) => {
         if (!t.files.length) return [diagnostic(wordRange(d, t.word), DiagnosticSeverity.Warning, SSH_CODES.includeMatchesNothing, `Include '${t.word.text}' matches no file`)];
@@ -165,7 +165,7 @@ export class SshConfigFeatures {
   }
 
   // The path as a run expands it (~, %d, %u, and %h/%n/%r/%p from the block's first alias).
-  private identityFileProblems(d: OutlineDirective, outline: SshConfigOutline): Diagnostic[] {
+  private identityFileProblems(d: OutlineDirective, outline: SshConfigOutline, file: string): Diagnostic[] {
     const value = d.value.replace(/^"|"$/g, '');
     if (value.toLowerCase() === 'none') return [];
     const section = d.section !== undefined ? outline.sections[d.section] : undefined;
@@ -174,7 +174,7 @@ export class SshConfigFeatures {
     if (hostDependent && !alias) return [];
     let expanded = value;
     if (alias) {
-      const host = this.safeResolve(alias);
+      const host = this.safeResolve(this.workspace.rootOf(file), alias);
       expanded = expandTokens(value, host?.hostName ?? alias, host?.user ?? '', host?.port ?? 22, alias);
     } else {
       expanded = expandTokens(value, '', '', 22);
@@ -184,9 +184,9 @@ export class SshConfigFeatures {
     return [diagnostic(valueRange(d), DiagnosticSeverity.Warning, SSH_CODES.missingIdentityFile, `IdentityFile ${expanded} does not exist`)];
   }
 
-  private safeResolve(alias: string) {
+  private safeResolve(root: string, alias: string) {
     try {
-      return this.workspace.engineConfig(this.workspace.sshConfigPath).resolve(alias);
+      return this.workspace.engineConfig(root).resolve(alias);
     } catch {
       return undefined;
     }

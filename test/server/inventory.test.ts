@@ -179,6 +179,14 @@ describe('language server: Ansible inventories over stdio LSP', function () {
     for (const g of ['web', 'db', 'canary', 'app']) assert.ok(labels.includes(g), labels.join(','));
     await client.change(uris.ini, INI);
 
+    // ssh_config: a Tag line offers the fleet's groups.
+    await client.change(uris.ssh, SSH_CONFIG.replace('  Tag canary\n\nHost db-a', '  Tag canary \n\nHost db-a'));
+    const tags = await client.request<CompletionItem[]>('textDocument/completion', { textDocument: { uri: uris.ssh }, position: at(7, 13) });
+    const tagLabels = tags.map((t) => t.label);
+    for (const g of ['web', 'prod', 'app', 'canary']) assert.ok(tagLabels.includes(g), tagLabels.join(','));
+    assert.ok(!tagLabels.includes('all'));
+    await client.change(uris.ssh, SSH_CONFIG);
+
     const yamlEdited = YAML.replace('        nothere:\n', '        nothere:\n        we\n');
     await client.change(uris.yaml, yamlEdited);
     const yamlGroups = await client.request<CompletionItem[]>('textDocument/completion', { textDocument: { uri: uris.yaml }, position: at(10, 10) });
