@@ -3,13 +3,12 @@
 // range of every group, host, child reference and variable; resolution is the fleet's.
 import * as path from 'node:path';
 import {
-  CodeAction,
-  CodeActionKind,
   CompletionItemKind,
   DiagnosticSeverity,
   MarkupKind,
   SymbolKind,
   TextEdit,
+  type CodeAction,
   type CodeActionParams,
   type CodeLens,
   type CompletionItem,
@@ -27,7 +26,7 @@ import { ANSIBLE_VARIABLES, ENGINE_VARIABLE_DOCS } from './ansibleVariableNames'
 import { hostFacts, hostFactsMarkdown } from './hostFacts';
 import { groupMarkdown, groupNameLocations, groupReferences, runLens } from './groups';
 import { DIAGNOSTIC_SOURCE } from './protocol';
-import { closestNames } from './sshKeywords';
+import { misspelt, renameFixes } from './didYouMean';
 import { filePathOf, uriOf, type Workspace } from './workspace';
 
 export const UNKNOWN_VARIABLE = 'unknown-variable';
@@ -64,16 +63,7 @@ export class InventoryFeatures {
   }
 
   codeActions(doc: TextDocument, params: CodeActionParams): CodeAction[] {
-    return params.context.diagnostics.flatMap((d) => {
-      if (d.code !== UNKNOWN_VARIABLE) return [];
-      const suggestions = (d.data as { suggestions?: string[] } | undefined)?.suggestions ?? [];
-      return suggestions.map((s, i) => {
-        const action = CodeAction.create(`Change to '${s}'`, { changes: { [doc.uri]: [TextEdit.replace(d.range, s)] } }, CodeActionKind.QuickFix);
-        action.diagnostics = [d];
-        action.isPreferred = i === 0;
-        return action;
-      });
-    });
+    return renameFixes(doc, params, [UNKNOWN_VARIABLE]);
   }
 
   private targetAt(inventory: InventoryDocument, p: Position): Target | undefined {
@@ -187,15 +177,7 @@ function unknownVariables(inventory: InventoryDocument): Diagnostic[] {
   for (const g of inventory.groups) {
     for (const v of [...g.vars, ...g.hosts.flatMap((h) => h.vars)]) {
       if (!v.name.startsWith('ansible_') || ANSIBLE_VARIABLES.has(v.name)) continue;
-      const suggestions = closestNames(v.name, ANSIBLE_VARIABLES);
-      out.push({
-        range: v.nameRange,
-        severity: DiagnosticSeverity.Warning,
-        code: UNKNOWN_VARIABLE,
-        source: DIAGNOSTIC_SOURCE,
-        message: `Unknown Ansible variable '${v.name}'.${suggestions.length ? ` Did you mean '${suggestions[0]}'?` : ''}`,
-        data: { suggestions },
-      });
+      out.push(misspelt(v.nameRange, DiagnosticSeverity.Warning, UNKNOWN_VARIABLE, `Unknown Ansible variable '${v.name}'.`, v.name, ANSIBLE_VARIABLES));
     }
   }
   return out;

@@ -4,14 +4,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
-  CodeAction,
-  CodeActionKind,
   CompletionItemKind,
   DiagnosticSeverity,
   DiagnosticTag,
   MarkupKind,
   SymbolKind,
   TextEdit,
+  type CodeAction,
   type CodeActionParams,
   type CodeLens,
   type CompletionItem,
@@ -38,7 +37,8 @@ import {
 import { groupMarkdown, groupNameLocations, groupReferences, runLens } from './groups';
 import { hostFacts, hostFactsMarkdown } from './hostFacts';
 import { DIAGNOSTIC_SOURCE } from './protocol';
-import { closestNames, SSH_KEYWORDS, sshKeyword } from './sshKeywords';
+import { misspelt, renameFixes } from './didYouMean';
+import { SSH_KEYWORDS, sshKeyword } from './sshKeywords';
 import { filePathOf, uriOf, type ConfigFile, type Workspace } from './workspace';
 
 
@@ -54,10 +54,6 @@ export const SSH_CODES = {
   shadowed: 'shadowed-by-host-star',
   syntax: 'syntax',
 } as const;
-
-interface UnknownKeywordData {
-  suggestions: string[];
-}
 
 const NUMERIC: Record<string, [number, number]> = {
   port: [1, 65535],
@@ -80,7 +76,7 @@ const wordRange = (d: OutlineDirective, w: OutlineWord) => range(d.line, w.start
 export class SshConfigFeatures {
   constructor(private readonly workspace: Workspace) {}
 
-  private fileOf(doc: TextDocument): { file: string; config: ConfigFile } | undefined {
+  private fileOf(doc: TextDocument): { file: string; config: ConfigFile } {
     const file = filePathOf(doc.uri) ?? doc.uri;
     this.workspace.opened(doc);
     const config = filePathOf(doc.uri) ? this.workspace.configFile(file) : undefined;
@@ -89,7 +85,7 @@ export class SshConfigFeatures {
   }
 
   diagnostics(doc: TextDocument): Diagnostic[] {
-    const { file, config } = this.fileOf(doc)!;
+    const { file, config } = this.fileOf(doc);
     const { outline } = config;
     if (outline.error) {
       const line = outline.error.line;
@@ -106,12 +102,8 @@ export class SshConfigFeatures {
       }
       if (!keyword) {
         if (ignored.some((re) => re.test(d.keyword))) continue;
-        const suggestions = closestNames(d.keyword, SSH_KEYWORDS.map((k) => k.name));
-        const hint = suggestions.length ? ` Did you mean '${suggestions[0]}'?` : '';
-        out.push({
-          ...diagnostic(keywordRange(d), DiagnosticSeverity.Error, SSH_CODES.unknownKeyword, `Unknown ssh_config keyword '${d.keyword}'.${hint}`),
-          data: { suggestions } satisfies UnknownKeywordData,
-        });
+        const known = SSH_KEYWORDS.map((k) => k.name);
+        out.push(misspelt(keywordRange(d), DiagnosticSeverity.Error, SSH_CODES.unknownKeyword, `Unknown ssh_config keyword '${d.keyword}'.`, d.keyword, known));
         continue;
       }
       out.push(...this.valueProblems(d, keyword.name, outline, file));
@@ -218,18 +210,7 @@ export class SshConfigFeatures {
   }
 
   codeActions(doc: TextDocument, params: CodeActionParams): CodeAction[] {
-    const actions: CodeAction[] = [];
-    for (const d of params.context.diagnostics) {
-      if (d.code !== SSH_CODES.unknownKeyword) continue;
-      const suggestions = (d.data as UnknownKeywordData | undefined)?.suggestions ?? [];
-      suggestions.forEach((s, i) => {
-        const action = CodeAction.create(`Change to '${s}'`, { changes: { [doc.uri]: [TextEdit.replace(d.range, s)] } }, CodeActionKind.QuickFix);
-        action.diagnostics = [d];
-        action.isPreferred = i === 0;
-        actions.push(action);
-      });
-    }
-    return actions;
+    return renameFixes(doc, params, [SSH_CODES.unknownKeyword]);
   }
 
   completion(doc: TextDocument, position: Position): CompletionItem[] {
@@ -265,7 +246,7 @@ export class SshConfigFeatures {
 
   /** The fleet's groups (inventory groups and other Tags), for a Tag line. */
   private groupItems(doc: TextDocument, replace: Range): CompletionItem[] {
-    const fleet = this.workspace.fleet(this.workspace.rootOf(this.fileOf(doc)!.file));
+    const fleet = this.workspace.fleet(this.workspace.rootOf(this.fileOf(doc).file));
     return fleet.groupNames
       .filter((g) => g !== 'all' && g !== 'ungrouped')
       .map((g) => ({ label: g, kind: CompletionItemKind.Module, detail: `${fleet.groupHosts(g)?.length ?? 0} hosts`, textEdit: TextEdit.replace(replace, g) }));
@@ -273,7 +254,7 @@ export class SshConfigFeatures {
 
   /** Host aliases of the document's tree, each with its effective settings. */
   private aliasItems(doc: TextDocument, replace: Range): CompletionItem[] {
-    const { file } = this.fileOf(doc)!;
+    const { file } = this.fileOf(doc);
     const root = this.workspace.rootOf(file);
     const aliases = new Set<string>();
     for (const f of this.workspace.configTree(root)) for (const s of f.outline.sections) for (const w of concreteAliases(s)) aliases.add(w.text);
@@ -290,7 +271,7 @@ export class SshConfigFeatures {
   }
 
   hover(doc: TextDocument, position: Position): Hover | undefined {
-    const { file, config } = this.fileOf(doc)!;
+    const { file, config } = this.fileOf(doc);
     const hit = directiveAt(config.outline, position);
     if (!hit) return undefined;
     const { directive: d, word } = hit;
@@ -328,7 +309,7 @@ export class SshConfigFeatures {
   }
 
   definition(doc: TextDocument, position: Position): Location[] {
-    const { file, config } = this.fileOf(doc)!;
+    const { file, config } = this.fileOf(doc);
     const hit = directiveAt(config.outline, position);
     if (!hit?.word) return [];
     const { directive: d, word } = hit;
@@ -355,7 +336,7 @@ export class SshConfigFeatures {
   }
 
   symbols(doc: TextDocument): DocumentSymbol[] {
-    const { config } = this.fileOf(doc)!;
+    const { config } = this.fileOf(doc);
     const { outline } = config;
     const lines = doc.getText().split(/\r?\n/);
     const property = (d: OutlineDirective): DocumentSymbol => ({
@@ -381,7 +362,7 @@ export class SshConfigFeatures {
 
   /** "Run active file on web (12 hosts)" on the first Tag word naming each group in this file. */
   codeLenses(doc: TextDocument): CodeLens[] {
-    const { file, config } = this.fileOf(doc)!;
+    const { file, config } = this.fileOf(doc);
     const fleet = this.workspace.fleet(this.workspace.rootOf(file));
     const seen = new Set<string>();
     return tagWordsOf(config.outline)
@@ -391,7 +372,7 @@ export class SshConfigFeatures {
 
   /** A Tag word names a group: where else it is named (inventory sections, children, other Tags). */
   references(doc: TextDocument, position: Position, includeDeclaration: boolean): Location[] {
-    const { file, config } = this.fileOf(doc)!;
+    const { file, config } = this.fileOf(doc);
     const tag = tagAt(config.outline, position);
     if (!tag) return [];
     return groupReferences(this.workspace, this.workspace.fleet(this.workspace.rootOf(file)), tag, includeDeclaration);
