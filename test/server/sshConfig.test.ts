@@ -180,6 +180,18 @@ describe('language server: ssh_config over stdio LSP', function () {
     assert.strictEqual(diagnostics[0].range.start.line, 2);
   });
 
+  it('without settings and on an unsaved (untitled) buffer, as another editor may send it', async () => {
+    const bare = await LspClient.start(undefined, { HOME: home });
+    try {
+      const uri = 'untitled:Untitled-1';
+      await bare.connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'ssh_config', version: 1, text: 'Host x\n  Prot 22\n' } });
+      const diagnostics = await bare.diagnosticsOf(uri);
+      assert.deepStrictEqual(diagnostics.map((d) => text(d.message)), ["Unknown ssh_config keyword 'Prot'. Did you mean 'Port'?"]);
+    } finally {
+      assert.strictEqual(await bare.stop(), 0);
+    }
+  });
+
   it('a correct config has no diagnostics', async () => {
     const { diagnostics } = await openConfig('Host *\n  ServerAliveInterval 15\n\nHost a\n  HostName 127.0.0.1\n  Port 2222\n  StrictHostKeyChecking accept-new\n  IdentityFile ~/.ssh/id_web\n  Tag web prod\n');
     assert.deepStrictEqual(diagnostics, []);
