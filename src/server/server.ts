@@ -53,13 +53,21 @@ connection.onDidChangeConfiguration((params) => {
 });
 
 // Another file's edit can change this one's diagnostics (an Include, a duplicate Host across
-// files, an inventory naming ssh_config aliases), so every open document is checked again.
-let pending: NodeJS.Timeout | undefined;
-function validateAll(): void {
-  clearTimeout(pending);
-  pending = setTimeout(() => {
-    for (const doc of documents.all()) validate(doc);
-  }, 100);
+// files, an inventory naming ssh_config aliases), so every open document is checked again: the
+// edited one soon after typing pauses, the others once it has paused for longer (resolving a fleet
+// of thousands of hosts takes a while, and each check of an inventory does it).
+let pendingEdited: NodeJS.Timeout | undefined;
+let pendingOthers: NodeJS.Timeout | undefined;
+function validateAll(edited?: TextDocument): void {
+  clearTimeout(pendingEdited);
+  clearTimeout(pendingOthers);
+  if (edited) pendingEdited = setTimeout(() => validate(edited), 100);
+  pendingOthers = setTimeout(
+    () => {
+      for (const doc of documents.all()) if (doc !== edited) validate(doc);
+    },
+    edited ? 600 : 100,
+  );
 }
 
 function validate(doc: TextDocument): void {
@@ -78,7 +86,7 @@ documents.onDidOpen((e) => workspace.opened(e.document));
 documents.onDidChangeContent((e) => {
   workspace.opened(e.document);
   workspace.changed();
-  validateAll();
+  validateAll(e.document);
 });
 documents.onDidClose((e) => {
   workspace.closed(e.document.uri);
