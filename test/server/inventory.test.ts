@@ -5,13 +5,12 @@
  * groups and on ssh_config Tags.
  */
 import * as assert from 'node:assert';
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { CodeAction, CodeLens, CompletionItem, Diagnostic, DocumentSymbol, Hover, Location, MarkupContent } from 'vscode-languageserver-protocol';
-import { LspClient, REPO } from './lspClient';
+import { ensureServerBuilt, LspClient } from './lspClient';
 
 const SSH_CONFIG = `Host jump
   HostName 127.0.0.20
@@ -78,7 +77,7 @@ describe('language server: Ansible inventories over stdio LSP', function () {
   let uris: { ssh: string; ini: string; yaml: string };
 
   before(async () => {
-    execFileSync(process.execPath, ['esbuild.config.mjs'], { cwd: REPO, stdio: 'inherit' });
+    ensureServerBuilt();
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ri-lsp-inv-'));
     files = { ssh: path.join(dir, 'ssh_config'), ini: path.join(dir, 'hosts.ini'), yaml: path.join(dir, 'hosts.yml') };
     fs.writeFileSync(files.ssh, SSH_CONFIG);

@@ -1,6 +1,6 @@
 // A minimal LSP client for the server tests: spawns `node dist/server.js --stdio` and speaks
 // JSON-RPC to it with vscode-jsonrpc, as an editor would. Diagnostics are collected per URI.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -9,6 +9,14 @@ import type { Diagnostic, PublishDiagnosticsParams } from 'vscode-languageserver
 
 export const REPO = path.resolve(__dirname, '../..');
 export const SERVER = path.join(REPO, 'dist/server.js');
+
+/** Builds dist/ when dist/server.js is missing or older than a source file (npm test has built it already). */
+export function ensureServerBuilt(): void {
+  const newest = (dir: string): number =>
+    fs.readdirSync(dir, { withFileTypes: true }).reduce((m, e) => Math.max(m, e.isDirectory() ? newest(path.join(dir, e.name)) : fs.statSync(path.join(dir, e.name)).mtimeMs), 0);
+  const built = fs.existsSync(SERVER) ? fs.statSync(SERVER).mtimeMs : 0;
+  if (built < newest(path.join(REPO, 'src'))) execFileSync(process.execPath, ['esbuild.config.mjs'], { cwd: REPO, stdio: 'inherit' });
+}
 
 export class LspClient {
   private readonly diagnostics = new Map<string, PublishDiagnosticsParams>();

@@ -4,20 +4,15 @@
  * identities) is the test's own.
  */
 import * as assert from 'node:assert';
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { CodeAction, CompletionItem, Diagnostic, DocumentSymbol, Hover, Location, MarkupContent, WorkspaceEdit } from 'vscode-languageserver-protocol';
 import { LastRunStore } from '../../src/core/state/lastRun';
-import { LspClient, REPO } from './lspClient';
+import { ensureServerBuilt, LspClient } from './lspClient';
 
 const LANG = 'remote-invoke-ssh-config';
-
-function build(): void {
-  execFileSync(process.execPath, ['esbuild.config.mjs'], { cwd: REPO, stdio: 'inherit' });
-}
 
 /** Applies a WorkspaceEdit's edits for one URI to a text (edits are on distinct ranges). */
 function applyEdit(text: string, edit: WorkspaceEdit, uri: string): string {
@@ -43,7 +38,7 @@ describe('language server: ssh_config over stdio LSP', function () {
   let configPath: string;
 
   before(() => {
-    build();
+    ensureServerBuilt();
     home = fs.mkdtempSync(path.join(os.tmpdir(), 'ri-lsp-'));
     ssh = path.join(home, '.ssh');
     fs.mkdirSync(path.join(ssh, 'config.d'), { recursive: true, mode: 0o700 });
