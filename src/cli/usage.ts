@@ -64,7 +64,7 @@ export const COMMAND_HELP: Record<string, CommandHelp> = {
   'job stop': { usage: 'remote-invoke job stop ID [options]', summary: "Stops the job's remote processes." },
   'job remove': { usage: 'remote-invoke job remove ID [options]', summary: 'Removes the job and its output from the hosts.' },
   hosts: {
-    usage: 'remote-invoke hosts [PATTERN] [-i FILE]... [--json]',
+    usage: 'remote-invoke hosts [PATTERN | -H PATTERN] [-i FILE]... [--json]',
     summary:
       "Lists the hosts a pattern selects (all hosts without one) with address, port, user, groups and\nwhere each setting came from: the dry run of -H. A pattern that matches nothing exits 2.",
   },
