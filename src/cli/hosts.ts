@@ -4,6 +4,7 @@ import { CONNECTION_OPTIONS, fleetFor, parseCommandArgs, selectHosts, write } fr
 import { EXIT, UsageError } from './usage';
 
 export const HOSTS_OPTIONS = {
+  hosts: CONNECTION_OPTIONS.hosts,
   inventory: CONNECTION_OPTIONS.inventory,
   'ssh-config': CONNECTION_OPTIONS['ssh-config'],
   json: CONNECTION_OPTIONS.json,
@@ -18,7 +19,9 @@ export async function hostsCommand(argv: string[]): Promise<number> {
   const { values, before } = parseCommandArgs(argv, HOSTS_OPTIONS);
   if (before.length > 1) throw new UsageError(`unexpected argument '${before[1]}' (give one PATTERN; join names with ',' or ':')`);
   const fleet = fleetFor(values);
-  const pattern = before[0];
+  // `hosts PATTERN` or, as on run, `hosts -H PATTERN` (both: their union).
+  const given = [...before, ...((values.hosts as string[] | undefined) ?? [])];
+  const pattern = given.length ? given.join(',') : undefined;
   let names: string[];
   if (pattern === undefined) {
     names = [...fleet.hostNames];

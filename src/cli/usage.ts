@@ -48,14 +48,14 @@ interface CommandHelp {
 /** Help for each command and action, keyed as the user types it after `remote-invoke help`. */
 export const COMMAND_HELP: Record<string, CommandHelp> = {
   run: {
-    usage: 'remote-invoke run -H NAMES (-f FILE | -c TEXT) [options] [-- ARG...]',
+    usage: 'remote-invoke run -H PATTERN (-f FILE | -c TEXT) [options] [-- ARG...]',
     summary: "Runs a script's content on every named host at once over SSH (the file is read locally).\nArguments after -- reach the script as exactly the strings given.",
   },
   session: {
     usage: 'remote-invoke session new|list|remove|disconnect|receive ...',
     summary: 'Named durable sessions: state carries from run to run (run --session NAME), across CLI processes.',
   },
-  'session new': { usage: 'remote-invoke session new NAME -H NAMES [options]', summary: 'Opens a durable session on each host.' },
+  'session new': { usage: 'remote-invoke session new NAME -H PATTERN [options]', summary: 'Opens a durable session on each host.' },
   'session list': { usage: 'remote-invoke session list [NAME] [options]', summary: "Shows each session's hosts and their state." },
   'session remove': { usage: 'remote-invoke session remove NAME [options]', summary: 'Ends the remote shells and forgets the session.' },
   'session disconnect': { usage: 'remote-invoke session disconnect NAME [options]', summary: 'Detaches whichever client is attached; the remote shells keep running.' },
@@ -77,7 +77,7 @@ export const COMMAND_HELP: Record<string, CommandHelp> = {
       'Runs no user code; accepts an unknown host key only when the policy says so. Exit 0 when every host is fine, 3 otherwise.',
   },
   hosts: {
-    usage: 'remote-invoke hosts [PATTERN] [-i FILE]... [--json]',
+    usage: 'remote-invoke hosts [PATTERN | -H PATTERN] [-i FILE]... [--json]',
     summary:
       "Lists the hosts a pattern selects (all hosts without one) with address, port, user, groups and\nwhere each setting came from: the dry run of -H. A pattern that matches nothing exits 2.",
   },
@@ -102,7 +102,7 @@ export function commandHelp(key: string, options: Record<string, unknown>): stri
 }
 
 export const HELP = `usage: ${COMMAND_HELP.run.usage}
-       remote-invoke session new NAME -H NAMES | list [NAME] | remove NAME | disconnect NAME | receive NAME
+       remote-invoke session new NAME -H PATTERN | list [NAME] | remove NAME | disconnect NAME | receive NAME
        remote-invoke job list | receive ID [--keep] | wait ID | stop ID | remove ID
        remote-invoke test -H NAMES [--json]
        remote-invoke hosts [PATTERN] [-i FILE]... [--json]

@@ -9,6 +9,7 @@ import { HostInventory } from './inventory';
 import { Jobs } from './jobs';
 import { JobsView, type JobSnapshot } from './jobsView';
 import { hostUri, LastResults } from './lastResults';
+import { LanguageServer } from './languageServer';
 import { OutputPanels } from './outputPanels';
 import { SecretVault } from './prompts';
 import { outputUri, ResultsStore, type RunRecord } from './results';
@@ -122,6 +123,7 @@ export function activate(context: vscode.ExtensionContext): RemoteInvokeApi {
     jobsView,
     new RollingRun(runs, context.workspaceState),
     testConnection,
+    new LanguageServer(context.extensionUri, settings),
   );
 
   return {

@@ -361,7 +361,7 @@ describe('fleet resolution (real files)', () => {
         '        ansible_group_priority: 5',
       ].join('\n'),
     );
-    write(dir, 'yinv/group_vars/all.yml', 'from_all_file: 1\nlevel: all-file\n');
+    write(dir, 'yinv/group_vars/all.yml', 'from_all_file: 1\nlevel: all-file\ny: n\non: off\n');
     write(dir, 'yinv/group_vars/edge.yml', 'edge_file: yes\n');
     write(dir, 'yinv/host_vars/app01.yml', 'level: host-file\n');
     const ini = path.join(dir, 'inv/hosts.ini');

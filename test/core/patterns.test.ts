@@ -200,6 +200,8 @@ describe('remote-invoke hosts and -H patterns (real sshd)', function () {
     assert.deepStrictEqual(rows[1].become, { enabled: true });
     assert.deepStrictEqual(rows[1].sources.become, { kind: 'inventory', file: inventory, line: 10, column: 11, key: 'ansible_become', scope: 'host' });
     assert.deepStrictEqual(Object.keys(rows[0]).sort(), ['address', 'become', 'groups', 'identityFiles', 'jumpChain', 'literal', 'name', 'port', 'shellType', 'sources', 'type', 'user']);
+    const withFlag = await cli(['hosts', '-H', 'front:back:!~host1', '--json', ...base()], state);
+    assert.strictEqual(withFlag.stdout, r.stdout, 'hosts -H PATTERN is hosts PATTERN');
   });
 
   it('hosts (text): a table naming the files and lines settings came from', async () => {

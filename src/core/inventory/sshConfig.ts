@@ -96,7 +96,7 @@ export function defaultSshConfigPath(): string {
 // OpenSSH expands Include globs itself; ssh-config parses but does not follow them, so they are
 // spliced in here before parsing. Only `*` and `?` globbing in the last path component is
 // supported, which is what Include lines use in practice.
-function expandIncludes(text: string, baseDir: string, depth: number): string {
+function expandIncludes(text: string, baseDir: string, depth: number, readFile: ReadFile = readFileFromDisk, chain: string[] = []): string {
   if (depth > 16) return text;
   return text.replace(/^[ \t]*Include[ \t=]+(.+)$/gim, (_line, spec: string) =>
     spec
@@ -104,14 +104,40 @@ function expandIncludes(text: string, baseDir: string, depth: number): string {
       .split(/\s+/)
       .flatMap((pattern) => globFiles(resolveIncludePath(pattern.replace(/^"|"$/g, ''), baseDir)))
       .map((file) => {
+        // A file that includes itself would be spliced in 2^16 times by two such lines; OpenSSH
+        // refuses the config ("Too many recursive configuration includes"), and so does this.
+        if (chain.includes(path.resolve(file))) throw new IncludeLoopError([...chain, path.resolve(file)]);
         try {
-          return expandIncludes(fs.readFileSync(file, 'utf8'), baseDir, depth + 1);
-        } catch {
+          return expandIncludes(readFile(file), baseDir, depth + 1, readFile, [...chain, path.resolve(file)]);
+        } catch (err) {
+          if (err instanceof IncludeLoopError) throw err;
           return '';
         }
       })
       .join('\n'),
   );
+}
+
+/** An Include that leads back to a file being read. */
+export class IncludeLoopError extends Error {
+  override name = 'IncludeLoopError';
+  constructor(readonly files: string[]) {
+    super(`Include loop: ${files.join(' includes ')}`);
+  }
+}
+
+/** Reads a file the config names; the language server passes one that prefers unsaved editor text. */
+export type ReadFile = (file: string) => string;
+const readFileFromDisk: ReadFile = (file) => fs.readFileSync(file, 'utf8');
+
+/** Where relative `Include` paths start, as OpenSSH has it for a user's config. */
+export function includeBaseDir(): string {
+  return path.join(os.homedir(), '.ssh');
+}
+
+/** The files one `Include` pattern (a single word of the line) brings in, in the order they are read. */
+export function includedFiles(pattern: string): string[] {
+  return globFiles(resolveIncludePath(pattern.replace(/^"|"$/g, ''), includeBaseDir()));
 }
 
 export function resolveIncludePath(pattern: string, baseDir: string): string {
@@ -143,7 +169,7 @@ export function globFiles(pattern: string): string[] {
 const PROXY_COMMAND_LINE = /^([ \t]*ProxyCommand)([ \t]*=[ \t]*|[ \t]+)(.*?)[ \t\r]*$/gim;
 const PROXY_COMMAND_PLACEHOLDER = /^__ri_proxy_command_(\d+)$/;
 
-function parseConfig(text: string): { config: SSHConfig; proxyCommands: string[] } {
+export function parseConfig(text: string): { config: SSHConfig; proxyCommands: string[] } {
   const proxyCommands: string[] = [];
   const protectedText = text.replace(PROXY_COMMAND_LINE, (_line, key: string, _sep: string, value: string) => {
     proxyCommands.push(value);
@@ -200,11 +226,12 @@ export class SshConfigFile {
       if (filePath) throw err;
     }
     const baseDir = path.join(os.homedir(), '.ssh');
-    return new SshConfigFile(resolved, parseConfig(expandIncludes(text, baseDir, 0)));
+    return new SshConfigFile(resolved, parseConfig(expandIncludes(text, baseDir, 0, undefined, [path.resolve(resolved)])));
   }
 
-  static fromText(text: string): SshConfigFile {
-    return new SshConfigFile(undefined, parseConfig(expandIncludes(text, path.join(os.homedir(), '.ssh'), 0)));
+  /** `readFile` reads the Included files (default: from disk). */
+  static fromText(text: string, readFile?: ReadFile, filePath?: string): SshConfigFile {
+    return new SshConfigFile(filePath, parseConfig(expandIncludes(text, path.join(os.homedir(), '.ssh'), 0, readFile, filePath ? [path.resolve(filePath)] : [])));
   }
 
   /** Concrete Host aliases (no wildcards or negations), in file order. */
@@ -361,7 +388,7 @@ function defaultIdentityFiles(): string[] {
 }
 
 /** The ssh_config `%` tokens that make sense without a live connection. */
-function expandTokens(value: string, host: string, user: string, port: number, alias = host): string {
+export function expandTokens(value: string, host: string, user: string, port: number, alias = host): string {
   return value.replace(/%([%hdurpln])/g, (_m, t: string) => {
     switch (t) {
       case '%':

@@ -41,7 +41,24 @@ function parse(text: string, file: string): { ctx: Context; root: Node | null } 
 }
 
 function keyText(pair: Pair): string {
-  return isScalar(pair.key) ? String(pair.key.value ?? '') : String(pair.key ?? '');
+  // As PyYAML reads keys: `on`/`yes` become the boolean true (Ansible then names it "true"),
+  // but `y` and `n` stay names; anything else is the name as written.
+  if (isScalar(pair.key)) {
+    const { source, value } = pair.key;
+    if (typeof value === 'boolean' && !(typeof source === 'string' && /^[yYnN]$/.test(source))) return String(value);
+    return typeof source === 'string' ? source : String(value ?? '');
+  }
+  return String(pair.key ?? '');
+}
+
+/**
+ * What PyYAML (Ansible's reader) makes of a value: YAML 1.1, except that a plain `y`, `Y`, `n`
+ * or `N` stays a string there.
+ */
+function plainValue(node: Node | null): unknown {
+  if (node === null || node === undefined) return null;
+  if (isScalar(node) && node.type === 'PLAIN' && typeof node.source === 'string' && /^[yYnN]$/.test(node.source)) return node.source;
+  return typeof node === 'object' && 'toJSON' in node ? node.toJSON() : node;
 }
 
 function pairRange(ctx: Context, pair: Pair): SourceRange {
@@ -128,7 +145,7 @@ function readVars(ctx: Context, map: YAMLMap): VariableDeclaration[] {
     const nameRange = rangeOf(ctx, item.key as Node);
     out.push({
       name: keyText(item),
-      value: value && (value as { tag?: string }).tag === '!vault' ? VAULT_VALUE : value && typeof value === 'object' && 'toJSON' in value ? value.toJSON() : value,
+      value: value && (value as { tag?: string }).tag === '!vault' ? VAULT_VALUE : plainValue(value),
       range: pairRange(ctx, item),
       nameRange,
       valueRange: value?.range ? rangeOf(ctx, value) : { start: nameRange.end, end: nameRange.end },
