@@ -27,6 +27,7 @@ import {
   writeOut,
 } from './common';
 import { stdoutClosed } from './brokenPipe';
+import { LOCAL_VALUE_OPTIONS, localValues } from './localValues';
 import { openNamedSessions } from './session';
 import { EXIT, UsageError } from './usage';
 
@@ -43,6 +44,7 @@ export const RUN_OPTIONS = {
   'as-job': { type: 'boolean' },
   'job-name': { type: 'string' },
   'idle-timeout': { type: 'string' },
+  ...LOCAL_VALUE_OPTIONS,
 } as const;
 
 export interface ParsedRun {
@@ -89,6 +91,7 @@ export function parseRunArgs(argv: string[]): ParsedRun {
       timeoutMs: secondsToMs('timeout', values.timeout),
       shell: values.shell as string | undefined,
       convertCrlf: !values['no-crlf-conversion'],
+      ...localValues(values),
     },
   };
 }

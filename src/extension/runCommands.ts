@@ -259,7 +259,7 @@ That is more than remoteInvoke.confirmAbove (${limit}).` },
             else if (event.type === 'output') {
               this.results.line(record, event.host, event.stream, event.line);
               this.outputs.append(event.host, event.line);
-            } else {
+            } else if (event.type === 'result') {
               this.results.ended(record, event);
               this.outputs.hostEnded(event);
               progress.report({ increment: 100 / hosts.length, message: `${record.done}/${hosts.length} done` });
