@@ -157,7 +157,7 @@ export function runProgram(token: string, run: RunProgram): string {
     `{ ${pre}; set -- ${run.args.map(shellQuote).join(' ')};${exports} } 2>/dev/null`,
     `{ { ${start}; } 2>/dev/null; ${body}`,
     ...(heredoc
-      ? [`} ${stdin} 9<<'${delimiter}'`, run.text.endsWith('\n') || !run.text ? run.text.slice(0, -1) : run.text, delimiter, ...inputLines]
+      ? [`} 9<<'${delimiter}' ${stdin}`, run.text.endsWith('\n') || !run.text ? run.text.slice(0, -1) : run.text, delimiter, ...inputLines]
       : [`} ${stdin}`, ...inputLines]),
     `{ __ri_post $? $-;${unsets} } 2>/dev/null; exec 1>&"$__ri_o" 2>&"$__ri_e"; __ri_end ${run.runId}`,
     ...(run.exitAfter ? ['exit "$__ri_s"'] : []),
