@@ -377,3 +377,57 @@ describe('CLI: --json objects, --var, --input (real sshd)', function () {
     assert.match(noEq.stderr, /has no '='/);
   });
 });
+
+describe('a user whose login shell is pwsh (throw-away account, real sshd)', function () {
+  this.timeout(180_000);
+  const user = `ri-pwsh-${process.pid % 100000}`;
+  let bed: TestBed;
+  let sshConfig: SshConfigFile;
+  let pool: SessionPool;
+
+  before(async function () {
+    if (!HAVE_PWSH) {
+      console.log('    (skipped: pwsh is not installed; scripts/setup.sh installs it)');
+      this.skip();
+    }
+    if (process.getuid?.() !== 0) {
+      console.log('    (skipped: making a throw-away user needs root)');
+      this.skip();
+    }
+    const pwshPath = spawnSync('sh', ['-c', 'command -v pwsh'], { encoding: 'utf8' }).stdout.trim();
+    spawnSync('userdel', ['--remove', '--force', user], { stdio: 'ignore' });
+    // Password '*': no password, but not a locked account (sshd without PAM refuses locked ones).
+    const made = spawnSync('useradd', ['--create-home', '--shell', pwshPath, '--password', '*', user], { encoding: 'utf8' });
+    assert.strictEqual(made.status, 0, made.stderr);
+    // The bed's key file lives in its private dir; this account reads its own copy.
+    bed = await startTestBed({ count: 1, extraSshdConfig: `Match User ${user}\n  AuthorizedKeysFile /home/${user}/.ssh/authorized_keys\n` });
+    const sshDir = `/home/${user}/.ssh`;
+    fs.mkdirSync(sshDir, { recursive: true, mode: 0o700 });
+    fs.copyFileSync(`${bed.clientKeyPath}.pub`, path.join(sshDir, 'authorized_keys'));
+    spawnSync('chown', ['-R', `${user}:`, sshDir]);
+    const h = bed.hosts[0];
+    const block = [`Host pwshuser`, `  HostName ${h.address}`, `  Port ${h.port}`, `  User ${user}`, `  IdentityFile ${bed.clientKeyPath}`, `  UserKnownHostsFile ${bed.knownHostsPath}`, '  StrictHostKeyChecking yes', ''];
+    sshConfig = SshConfigFile.fromText(block.join('\n'));
+    pool = new SessionPool();
+  });
+  after(async () => {
+    await pool?.closeAll().catch(() => undefined);
+    await bed?.stop();
+    spawnSync('userdel', ['--remove', '--force', user], { stdio: 'ignore' });
+  });
+  const run = (script: InvokeRequest['script'], extra: Partial<InvokeRequest> = {}) =>
+    collect({ sshConfig, knownHostsFiles: [bed.knownHostsPath], targets: ['pwshuser'], sessions: pool, script, ...extra });
+
+  it('both .ps1 and POSIX scripts run, each in its own session that carries state', async () => {
+    const ps = await run({ text: '$who = [Environment]::UserName; $who; $PSVersionTable.PSVersion.Major -ge 7', fileName: 'who.ps1' });
+    assert.strictEqual(ps.result('pwshuser').status, 'Completed', show(ps));
+    assert.deepStrictEqual(ps.lines('pwshuser'), [user, 'True']);
+    const sh = await run({ text: 'ME=$(id -un); echo "sh:$ME:$1"', fileName: 'who.sh' }, { args: ["it's $x"] });
+    assert.strictEqual(sh.result('pwshuser').status, 'Completed', show(sh));
+    assert.deepStrictEqual(sh.lines('pwshuser'), [`sh:${user}:it's $x`]);
+    const again = await run({ text: '"ps:$who"', fileName: 'who.ps1' });
+    assert.deepStrictEqual(again.lines('pwshuser'), [`ps:${user}`]);
+    const shAgain = await run({ text: 'echo "sh:$ME"', fileName: 'again.sh' });
+    assert.deepStrictEqual(shAgain.lines('pwshuser'), [`sh:${user}`]);
+  });
+});
