@@ -4,6 +4,7 @@ import {
   JobStore,
   LastRunStore,
   reachSettings,
+  planLaunch,
   SessionStore,
   startJob,
   type HostResult,
@@ -65,6 +66,7 @@ export function parseRunArgs(argv: string[]): ParsedRun {
   const asJob = !!values['as-job'];
   if (values['job-name'] !== undefined && !asJob) throw new UsageError('--job-name needs --as-job');
   if (asJob && session) throw new UsageError('give either --session or --as-job, not both');
+  if (asJob && (values.var !== undefined || values.input !== undefined)) throw new UsageError('--var and --input are not available with --as-job');
 
   const targets = hostList(values);
   const sessionRecord = session ? new SessionStore(stateDir()).get(session) : undefined;
@@ -135,7 +137,8 @@ export async function runCommand(argv: string[]): Promise<number> {
     ? openNamedSessions(parsed.session, request.targets, request, parsed.idleTimeoutSeconds)
     : undefined;
   const run = invoke({ ...request, sessions: named?.pool, signal: controller.signal });
-  const render = renderBatch(json, hideComputerName, named && acknowledgeWritten(named.pool));
+  const pwsh = planLaunch(request.script, request).dialect === 'pwsh';
+  const render = renderBatch(json, hideComputerName, named && acknowledgeWritten(named.pool, pwsh));
   for await (const batch of run.batches()) await render(batch);
   const results = await run.results;
   recordLastRun(results);
@@ -179,7 +182,8 @@ async function startJobCommand(parsed: ParsedRun): Promise<number> {
  * Tells a named session's hosts how many lines of each stream are out of this process, so the
  * record a later process resumes from never skips a line this one did not get to print.
  */
-function acknowledgeWritten(pool: SessionPool): (batch: InvokeEvent[]) => void {
+function acknowledgeWritten(pool: SessionPool, pwsh = false): (batch: InvokeEvent[]) => void {
+  const sessionOf = (host: string) => (pwsh ? pool.pwshSession(host) : pool.session(host));
   const written = new Map<string, Record<OutputStream, number>>();
   return (batch) => {
     const touched = new Set<string>();
@@ -192,8 +196,8 @@ function acknowledgeWritten(pool: SessionPool): (batch: InvokeEvent[]) => void {
     }
     for (const host of touched) {
       const counts = written.get(host) as Record<OutputStream, number>;
-      pool.session(host).acknowledge('stdout', counts.stdout);
-      pool.session(host).acknowledge('stderr', counts.stderr);
+      sessionOf(host).acknowledge('stdout', counts.stdout);
+      sessionOf(host).acknowledge('stderr', counts.stderr);
     }
   };
 }

@@ -363,6 +363,31 @@ describe('CLI: --json objects, --var, --input (real sshd)', function () {
     assert.match(objectLine ?? '', /^\{"type":"object","host":"host[12]","value":\{"Hello":"wörld"\}\}$/);
   });
 
+  it('--session NAME: a PowerShell variable set by one CLI process is there for the next; session remove ends it', async function () {
+    if (!HAVE_PWSH) this.skip();
+    const first = await cli(['run', ...common(), '-H', 'host1', '--session', 'ps', '--shell', 'pwsh', '-c', '$fromCli = 7; "set"'], state);
+    assert.strictEqual(first.code, 0, first.stderr);
+    assert.strictEqual(first.stdout, 'host1: set\n');
+    const second = await cli(['run', ...common(), '--session', 'ps', '--shell', 'pwsh', '-c', '$fromCli * 6'], state);
+    assert.strictEqual(second.code, 0, second.stderr);
+    assert.strictEqual(second.stdout, 'host1: 42\n');
+    const removed = await cli(['session', 'remove', 'ps', ...common()], state);
+    assert.strictEqual(removed.code, 0, removed.stderr);
+    const dirs = fs.readdirSync(path.join(bed.homeDir, '.cache', 'remote-invoke'));
+    assert.deepStrictEqual(dirs, [], 'both shells of the session are gone');
+  });
+
+  it('--input - is the CLI\'s own stdin', () => {
+    const r = spawnSync(process.execPath, [path.join(__dirname, '..', '..', 'bin', 'remote-invoke.js'), 'run', ...common(), '-H', 'host1', '--input', '-', '-c', 'sort -r'], {
+      input: 'a\nb\nc\n',
+      encoding: 'utf8',
+      env: { ...process.env, REMOTE_INVOKE_STATE_DIR: state },
+      timeout: 60_000,
+    });
+    assert.strictEqual(r.status, 0, r.stderr);
+    assert.strictEqual(r.stdout, 'host1: c\nhost1: b\nhost1: a\n');
+  });
+
   it('--input FILE and --input - feed every host; bad --var names are one clear usage error', async () => {
     const file = path.join(state, 'input.txt');
     fs.writeFileSync(file, 'x\ny\n');
