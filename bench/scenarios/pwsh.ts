@@ -54,7 +54,8 @@ class LocalPwsh {
     this.child = spawn('pwsh', ['-NoLogo', '-NoProfile', '-NonInteractive', '-Command', '-'], { stdio: 'pipe' });
     this.child.stdout.setEncoding('utf8').on('data', (d: string) => {
       this.buffer += d;
-      const m = /^@@(.*)$/m.exec(this.buffer);
+      // The console host may put terminal mode sequences in front of an answer.
+      const m = /@@([^\n]*)\n/.exec(this.buffer);
       if (m && this.waiter) {
         this.buffer = this.buffer.slice((m.index ?? 0) + m[0].length);
         const w = this.waiter;

@@ -346,6 +346,8 @@ describe('CLI: --json objects, --var, --input (real sshd)', function () {
     state = tmpDir('pwsh-cli');
   });
   after(async () => {
+    // A failed test may leave a named session's shells behind.
+    if (bed) reapRemoteShells(bed.homeDir);
     await bed?.stop();
   });
   const common = () => ['-F', bed.sshConfigPath, '--known-hosts', bed.knownHostsPath];
