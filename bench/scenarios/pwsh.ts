@@ -9,6 +9,8 @@
 // Each bed host's sshd has `Subsystem powershell <pwsh> -sshs -NoLogo -NoProfile` (pwshSubsystem()).
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as v8 from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { invoke, SessionPool } from '../../src/core';
 import type { BenchContext } from '../lib/context';
 import { fmtBytes, fmtMs, fmtRatio, summarize, type Summary } from '../lib/stats';
@@ -88,18 +90,23 @@ function psString(s: string): string {
   return `'${s.replace(/'/g, "''")}'`;
 }
 
-/** The SSH connection hashtables Invoke-Command / New-PSSession take for the bed's first n hosts. */
-function sshConnections(ctx: BenchContext, n: number): string {
+/**
+ * How Invoke-Command / New-PSSession reach the bed's first n hosts: `-HostName a,b,… -Port P
+ * -UserName U -KeyFilePath K -Options @{…}` when they share a port (the issue's form), else one
+ * `-SSHConnection` hashtable per host.
+ */
+function sshTargets(ctx: BenchContext, n: number): string {
   const bed = ctx.bed;
+  const hosts = bed.hosts.slice(0, n);
   const options = `@{ UserKnownHostsFile = ${psString(bed.knownHostsPath)}; StrictHostKeyChecking = 'yes' }`;
-  return (
-    '@(' +
-    bed.hosts
-      .slice(0, n)
-      .map((h) => `@{ HostName = ${psString(h.address)}; Port = ${h.port}; UserName = ${psString(bed.user)}; KeyFilePath = ${psString(bed.clientKeyPath)}; Options = ${options} }`)
-      .join(', ') +
-    ')'
+  if (hosts.every((h) => h.port === hosts[0].port)) {
+    return `-HostName ${hosts.map((h) => psString(h.address)).join(',')} -Port ${hosts[0].port} -UserName ${psString(bed.user)} -KeyFilePath ${psString(bed.clientKeyPath)} -Options ${options}`;
+  }
+  const tables = hosts.map(
+    (h) =>
+      `@{ HostName = ${psString(h.address)}; Port = ${h.port}; UserName = ${psString(bed.user)}; KeyFilePath = ${psString(bed.clientKeyPath)}; ConnectingTimeout = 60000; Options = ${options} }`,
   );
+  return `-SSHConnection @(${tables.join(', ')})`;
 }
 
 async function timed(work: () => Promise<void>): Promise<number> {
@@ -133,12 +140,12 @@ export async function pwshPeer(ctx: BenchContext): Promise<PwshResults> {
       }
       row.ours.cold = summarize(oursCold);
 
-      ctx.log(`  pwsh N=${n}: cold, Invoke-Command -HostName (SSHConnection)`);
+      ctx.log(`  pwsh N=${n}: cold, Invoke-Command -HostName`);
       try {
         const icCold: number[] = [];
         for (let i = 0; i < runs; i++) {
           const answer = await local.ask(
-            `$r = $null; $t = Measure-Command { $r = Invoke-Command -SSHConnection ${sshConnections(ctx, n)} -ScriptBlock { ${COMMAND} } }; "@@$($t.TotalMilliseconds) $(@($r).Count)"`,
+            `$r = $null; $t = Measure-Command { $r = Invoke-Command ${sshTargets(ctx, n)} -ScriptBlock { ${COMMAND} } }; "@@$($t.TotalMilliseconds) $(@($r).Count)"`,
           );
           const [ms, count] = answer.split(' ').map(Number);
           if (count !== n) throw new Error(`Invoke-Command returned ${count} of ${n} results`);
@@ -146,7 +153,7 @@ export async function pwshPeer(ctx: BenchContext): Promise<PwshResults> {
         }
         row.invokeCommand.cold = summarize(icCold);
       } catch (err) {
-        row.invokeCommand.error = (err as Error).message;
+        row.invokeCommand.error = `cold: ${(err as Error).message}`;
       }
 
       ctx.log(`  pwsh N=${n}: warm, Remote Invoke PowerShell sessions`);
@@ -164,7 +171,7 @@ export async function pwshPeer(ctx: BenchContext): Promise<PwshResults> {
 
       ctx.log(`  pwsh N=${n}: warm, New-PSSession once, then Invoke-Command -Session`);
       try {
-        await local.ask(`$s = New-PSSession -SSHConnection ${sshConnections(ctx, n)}; "@@$(@($s).Count)"`);
+        await local.ask(`$s = New-PSSession ${sshTargets(ctx, n)}; "@@$(@($s).Count)"`);
         const icWarm: number[] = [];
         for (let i = 0; i < runs * 3; i++) {
           const answer = await local.ask(`$t = Measure-Command { $r = Invoke-Command -Session $s -ScriptBlock { ${COMMAND} } }; "@@$($t.TotalMilliseconds) $(@($r).Count)"`);
@@ -175,7 +182,7 @@ export async function pwshPeer(ctx: BenchContext): Promise<PwshResults> {
         row.invokeCommand.warm = summarize(icWarm);
         await local.ask('Remove-PSSession $s; "@@done"');
       } catch (err) {
-        row.invokeCommand.error = (err as Error).message;
+        row.invokeCommand.error = [row.invokeCommand.error, `warm: ${(err as Error).message}`].filter(Boolean).join('; ');
       }
 
       ctx.log(`  pwsh N=${n}: floor, ${n} pwsh processes started beforehand`);
@@ -198,8 +205,14 @@ export async function pwshPeer(ctx: BenchContext): Promise<PwshResults> {
   return results;
 }
 
+/** A full collection before reading the heap, so the figure is what sessions hold, not garbage. */
+const collectGarbage: () => void = (() => {
+  v8.setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
+})();
+
 function heap(): number {
-  (globalThis as { gc?: () => void }).gc?.();
+  collectGarbage();
   const m = process.memoryUsage();
   return m.heapUsed + m.external + m.arrayBuffers;
 }
