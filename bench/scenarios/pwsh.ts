@@ -38,6 +38,8 @@ export interface PwshResults {
       invokeCommand: { cold?: Summary; warm?: Summary; error?: string };
       floor?: Summary;
       ratios: { cold?: number; warm?: number; warmVsFloor?: number };
+      /** This size could not be measured. */
+      error?: string;
     }
   >;
   /** Client heap + external bytes per open PowerShell session (N sessions open). */
@@ -127,31 +129,34 @@ export async function pwshPeer(ctx: BenchContext): Promise<PwshResults> {
       const names = ctx.names(n);
       const row: PwshResults['bySize'][string] = { ours: {}, invokeCommand: {}, ratios: {} };
       results.bySize[n] = row;
-      const request = { sshConfig: ctx.sshConfig, targets: names, script };
-      const check = (outcome: { status: string }[]) => {
-        const bad = outcome.filter((r) => r.status !== 'Completed');
-        if (bad.length) throw new Error(`${bad.length} of ${n} hosts did not complete: ${JSON.stringify(bad[0])}`);
-      };
-
-      ctx.log(`  pwsh N=${n}: cold, Remote Invoke (.ps1, a fresh pwsh per host)`);
-      const oursCold: number[] = [];
-      for (let i = 0; i < runs; i++) {
-        oursCold.push(await timed(async () => check(await drain(invoke(request)))));
-      }
-      row.ours.cold = summarize(oursCold);
-
-      ctx.log(`  pwsh N=${n}: cold, Invoke-Command -HostName`);
+      // One size that cannot be measured (a box too busy to start 50 pwsh in time) keeps the others.
       try {
-        const icCold: number[] = [];
+        // Fifty pwsh processes starting at once keep two cores busy for a while: connecting may wait.
+        const request = { sshConfig: ctx.sshConfig, targets: names, script, connectTimeoutMs: 120_000 };
+        const check = (outcome: { status: string }[]) => {
+          const bad = outcome.filter((r) => r.status !== 'Completed');
+          if (bad.length) throw new Error(`${bad.length} of ${n} hosts did not complete: ${JSON.stringify(bad[0])}`);
+        };
+
+        ctx.log(`  pwsh N=${n}: cold, Remote Invoke (.ps1, a fresh pwsh per host)`);
+        const oursCold: number[] = [];
         for (let i = 0; i < runs; i++) {
-          const answer = await local.ask(
-            `$r = $null; $t = Measure-Command { $r = Invoke-Command ${sshTargets(ctx, n)} -ScriptBlock { ${COMMAND} } }; "@@$($t.TotalMilliseconds) $(@($r).Count)"`,
-          );
-          const [ms, count] = answer.split(' ').map(Number);
-          if (count !== n) throw new Error(`Invoke-Command returned ${count} of ${n} results`);
-          icCold.push(ms);
+          oursCold.push(await timed(async () => check(await drain(invoke(request)))));
         }
-        row.invokeCommand.cold = summarize(icCold);
+        row.ours.cold = summarize(oursCold);
+
+        ctx.log(`  pwsh N=${n}: cold, Invoke-Command -HostName`);
+        try {
+          const icCold: number[] = [];
+          for (let i = 0; i < runs; i++) {
+            const answer = await local.ask(
+              `$r = $null; $t = Measure-Command { $r = Invoke-Command ${sshTargets(ctx, n)} -ScriptBlock { ${COMMAND} } }; "@@$($t.TotalMilliseconds) $(@($r).Count)"`,
+            );
+            const [ms, count] = answer.split(' ').map(Number);
+            if (count !== n) throw new Error(`Invoke-Command returned ${count} of ${n} results`);
+            icCold.push(ms);
+          }
+          row.invokeCommand.cold = summarize(icCold);
       } catch (err) {
         row.invokeCommand.error = `cold: ${(err as Error).message}`;
       }
@@ -198,6 +203,10 @@ export async function pwshPeer(ctx: BenchContext): Promise<PwshResults> {
         `  pwsh N=${n}: cold ours ${fmtMs(row.ours.cold.median)} vs Invoke-Command ${fmtMs(row.invokeCommand.cold?.median ?? NaN)} (${fmtRatio(row.ratios.cold ?? NaN)}); ` +
           `warm ours ${fmtMs(row.ours.warm.median)} vs ${fmtMs(row.invokeCommand.warm?.median ?? NaN)} (${fmtRatio(row.ratios.warm ?? NaN)}); floor ${fmtMs(row.floor.median)}`,
       );
+      } catch (err) {
+        row.error = (err as Error).message;
+        ctx.log(`  pwsh N=${n}: FAILED: ${row.error}`);
+      }
     }
   } finally {
     local.close();
@@ -266,6 +275,7 @@ export function pwshMarkdown(r: PwshResults | undefined): string[] {
     out.push(
       `| ${n} | ${m(row.ours.cold)} | ${m(row.invokeCommand.cold)} | ${x(row.ratios.cold)} | ${m(row.ours.warm)} | ${m(row.invokeCommand.warm)} | ${x(row.ratios.warm)} | ${m(row.floor)} | ${x(row.ratios.warmVsFloor)} |`,
     );
+    if (row.error) out.push(`|   | not measured: ${row.error.replace(/\|/g, '/')} | | | | | | | |`);
     if (row.invokeCommand.error) out.push(`|   | Invoke-Command failed: ${row.invokeCommand.error.replace(/\|/g, '/')} | | | | | | | |`);
   }
   out.push('');
