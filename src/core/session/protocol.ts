@@ -205,6 +205,8 @@ export interface ShellDialect {
   readonly bootExec: string;
   helloProgram(token: string, durableDir?: string): string;
   runProgram(token: string, run: RunProgram): string;
+  /** How long the shell may take to say hello (pwsh starts a .NET runtime: seconds on a busy host). */
+  readonly helloTimeoutMs?: number;
   /** Text that asks the shell to stop its running program (Ctrl+C); absent = SIGTERM to its process group. */
   stopProgram?(runId: number): string;
 }

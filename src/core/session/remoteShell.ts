@@ -154,7 +154,8 @@ export class FramedShell extends EventEmitter {
   /** Sends the hello program and waits for its answer. */
   start(signal?: AbortSignal, durableDir?: string): Promise<Hello> {
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => fail(new Error('the remote shell did not start within 20 s')), HELLO_TIMEOUT_MS);
+      const helloTimeoutMs = this.dialect.helloTimeoutMs ?? HELLO_TIMEOUT_MS;
+      const timer = setTimeout(() => fail(new Error(`the remote shell did not start within ${helloTimeoutMs / 1000} s`)), helloTimeoutMs);
       const onAbort = () => fail(new Error('cancelled while starting the remote shell'));
       const onClosed = (why: string) => fail(new Error(`the remote shell ended before it was ready: ${why}`));
       const cleanup = () => {

@@ -68,5 +68,6 @@ export const PWSH_DIALECT: ShellDialect = {
   bootExec: `exec ${PWSH_START_COMMAND}`,
   helloProgram: pwshHelloProgram,
   runProgram: pwshRunProgram,
+  helloTimeoutMs: 90_000,
   stopProgram: (runId) => `S ${runId}\n`,
 };
