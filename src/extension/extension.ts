@@ -10,6 +10,7 @@ import { Jobs } from './jobs';
 import { JobsView, type JobSnapshot } from './jobsView';
 import { hostUri, LastResults } from './lastResults';
 import { LanguageServer } from './languageServer';
+import { ObjectsView, type ObjectsRendered } from './objectsView';
 import { OutputPanels } from './outputPanels';
 import { SecretVault } from './prompts';
 import { outputUri, ResultsStore, type RunRecord } from './results';
@@ -67,6 +68,10 @@ export interface RemoteInvokeApi {
   stateDir(): string;
   /** Jobs whose output documents are open and still polling. */
   receivingJobs(): string[];
+  /** What the Objects table last reported drawing. */
+  objectsRendered(): ObjectsRendered | undefined;
+  /** Sorts/filters the Objects table as a user would. */
+  setObjectsView(view: { sort?: { column: string; descending: boolean } | null; filter?: string }): void;
 }
 
 export function activate(context: vscode.ExtensionContext): RemoteInvokeApi {
@@ -79,8 +84,10 @@ export function activate(context: vscode.ExtensionContext): RemoteInvokeApi {
   const resultsView = new ResultsView(context.extensionUri, results, (host) => outputs.show(host, false));
   const lastResults = new LastResults(results);
   const hostsView = new HostsView(inventory, sessions, context.workspaceState, lastResults);
+  const objects = new ObjectsView();
   const runs = new RunCommands(settings, inventory, sessions, outputs, results, resultsView, () => hostsView.checked(), context.workspaceState, (hosts) =>
     hostsView.describeTargets(hosts),
+    objects,
   );
   const sessionsView = new SessionsView(sessions, outputs, settings);
   const jobs = new Jobs(settings, sessions, runs);
@@ -104,6 +111,7 @@ export function activate(context: vscode.ExtensionContext): RemoteInvokeApi {
     jobs,
     jobsView,
     new LanguageServer(context.extensionUri, settings),
+    objects,
   );
 
   return {
@@ -152,6 +160,8 @@ export function activate(context: vscode.ExtensionContext): RemoteInvokeApi {
     },
     stateDir: () => jobs.stateDir,
     receivingJobs: () => jobs.receiving(),
+    objectsRendered: () => objects.rendered(),
+    setObjectsView: (view) => objects.setView(view),
   };
 
   function runOf(id: number | undefined): RunRecord {
