@@ -6,7 +6,7 @@
 //   BENCH_QUICK=1       smoke mode: N=10 only, fewer iterations, 20 MB throughput; results go to
 //                       bench/results/tmp/quick/ so the committed results are left alone
 //   BENCH_SIZES=10,50   fan-out sizes (default 10,50,100)
-//   BENCH_ONLY=cold,rt  scenarios: cold, warm, rt, throughput, memory, extension, profile
+//   BENCH_ONLY=cold,rt  scenarios: cold, warm, rt, throughput, memory, extension, profile, pwsh
 //   BENCH_TOOLS=engine,ssh2-floor  cold fan-out: only these tools (the rest are reported as skipped)
 //   BENCH_OUT=dir       where to write the results
 //   BENCH_COMMIT=sha    the commit being measured (set by bench/at-commit.sh, which runs a clean export)
@@ -26,6 +26,7 @@ import { coldFanout } from './scenarios/cold';
 import { extension } from './scenarios/extension';
 import { memory } from './scenarios/memory';
 import { profile } from './scenarios/profile';
+import { pwshPeer, pwshSubsystem } from './scenarios/pwsh';
 import { roundTrip } from './scenarios/roundTrip';
 import { throughput } from './scenarios/throughput';
 import { warmFanout } from './scenarios/warm';
@@ -130,7 +131,8 @@ async function main(): Promise<void> {
   for (const p of results.peers) log(`  ${p.label}: ${p.skipped ? `SKIPPED (${p.skipped})` : p.version}`);
 
   log(`starting ${hostCount} sshd hosts`);
-  const bed = await startTestBed({ count: hostCount });
+  // PowerShell remoting over SSH needs its subsystem on every host (the pwsh peer, issue 9).
+  const bed = await startTestBed({ count: hostCount, extraSshdConfig: want('pwsh') ? pwshSubsystem() : undefined });
   const ws = new PeerWorkspace(bed, path.join(o.tmp, 'peers'));
   const ctx = new BenchContext(bed, ws, o);
   const scenario = async <T>(id: string, name: string, run: () => Promise<T>): Promise<T | undefined> => {
@@ -153,6 +155,7 @@ async function main(): Promise<void> {
     results.scenarios.memory = await scenario('memory', '5. memory', () => memory(ctx, childrenDir, results.scenarios.warm?.controlMasters));
     results.scenarios.extension = await scenario('extension', '6. extension', () => extension(ctx, childrenDir));
     results.scenarios.profile = await scenario('profile', 'profile: one cold host, step by step', () => profile(ctx));
+    results.scenarios.pwsh = await scenario('pwsh', '7. PowerShell: Invoke-Command over SSH as a peer', () => pwshPeer(ctx));
   } finally {
     ws.cleanup();
     await bed.stop();

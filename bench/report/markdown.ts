@@ -3,6 +3,7 @@
 // time goes.
 import type { ToolResult } from '../lib/context';
 import { fmtBytes, fmtMs, fmtRatio } from '../lib/stats';
+import { pwshMarkdown } from '../scenarios/pwsh';
 import type { BenchResults } from './results';
 
 function table(header: string[], rows: (string | number | undefined)[][]): string {
@@ -258,6 +259,7 @@ export function markdown(r: BenchResults): string {
   out.push('- **remote-invoke CLI**: `node bin/remote-invoke.js run -F ssh_config -H h1,h2,… -c \'uname -n\' --json -t 32` — node start-up and bundle load included.');
   out.push('- **bare ssh2 loop**: connect (Nagle off, host key compared), `exec`, read to close, 32 in flight — nothing else.');
   out.push('');
+  out.push(...pwshMarkdown(r.scenarios.pwsh));
   return out.join('\n') + '\n';
 }
 

@@ -4,6 +4,7 @@ import type { ColdResults } from '../scenarios/cold';
 import type { ExtensionResults } from '../scenarios/extension';
 import type { MemoryResults } from '../scenarios/memory';
 import type { ProfileResults } from '../scenarios/profile';
+import type { PwshResults } from '../scenarios/pwsh';
 import type { RoundTripResults } from '../scenarios/roundTrip';
 import type { ThroughputResults } from '../scenarios/throughput';
 import type { WarmResults } from '../scenarios/warm';
@@ -42,6 +43,7 @@ export interface BenchResults {
     memory?: MemoryResults;
     extension?: ExtensionResults;
     profile?: ProfileResults;
+    pwsh?: PwshResults;
   };
   /** scenarios that could not run, and why */
   errors: { scenario: string; error: string }[];

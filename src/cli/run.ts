@@ -4,6 +4,7 @@ import {
   JobStore,
   LastRunStore,
   reachSettings,
+  planLaunch,
   SessionStore,
   startJob,
   type HostResult,
@@ -30,6 +31,7 @@ import {
 import { becomeOptions } from './become';
 import { rolloutOptions } from './rollout';
 import { stdoutClosed } from './brokenPipe';
+import { LOCAL_VALUE_OPTIONS, localValues } from './localValues';
 import { openNamedSessions } from './session';
 import { EXIT, UsageError } from './usage';
 
@@ -52,6 +54,7 @@ export const RUN_OPTIONS = {
   become: { type: 'boolean' },
   'become-user': { type: 'string' },
   'max-failures': { type: 'string' },
+  ...LOCAL_VALUE_OPTIONS,
 } as const;
 
 export interface ParsedRun {
@@ -72,6 +75,7 @@ export function parseRunArgs(argv: string[]): ParsedRun {
   const asJob = !!values['as-job'];
   if (values['job-name'] !== undefined && !asJob) throw new UsageError('--job-name needs --as-job');
   if (asJob && session) throw new UsageError('give either --session or --as-job, not both');
+  if (asJob && (values.var !== undefined || values.input !== undefined)) throw new UsageError('--var and --input are not available with --as-job');
 
   const targets = hostList(values);
   const sessionRecord = session ? new SessionStore(stateDir()).get(session) : undefined;
@@ -101,6 +105,7 @@ export function parseRunArgs(argv: string[]): ParsedRun {
       ...rolloutOptions(values, asJob),
       ...becomeOptions(values, { session, asJob }),
       ...(values['forward-agent'] ? { forwardAgent: true } : {}),
+      ...localValues(values),
     },
   };
 }
@@ -145,7 +150,8 @@ export async function runCommand(argv: string[]): Promise<number> {
     ? openNamedSessions(parsed.session, request.targets, request, parsed.idleTimeoutSeconds)
     : undefined;
   const run = invoke({ ...request, sessions: named?.pool, signal: controller.signal });
-  const render = renderBatch(json, hideComputerName, named && acknowledgeWritten(named.pool));
+  const pwsh = planLaunch(request.script, request).dialect === 'pwsh';
+  const render = renderBatch(json, hideComputerName, named && acknowledgeWritten(named.pool, pwsh));
   for await (const batch of run.batches()) await render(batch);
   const results = await run.results;
   recordLastRun(results);
@@ -193,7 +199,8 @@ async function startJobCommand(parsed: ParsedRun): Promise<number> {
  * Tells a named session's hosts how many lines of each stream are out of this process, so the
  * record a later process resumes from never skips a line this one did not get to print.
  */
-function acknowledgeWritten(pool: SessionPool): (batch: InvokeEvent[]) => void {
+function acknowledgeWritten(pool: SessionPool, pwsh = false): (batch: InvokeEvent[]) => void {
+  const sessionOf = (host: string) => (pwsh ? pool.pwshSession(host) : pool.session(host));
   const written = new Map<string, Record<OutputStream, number>>();
   return (batch) => {
     const touched = new Set<string>();
@@ -206,8 +213,8 @@ function acknowledgeWritten(pool: SessionPool): (batch: InvokeEvent[]) => void {
     }
     for (const host of touched) {
       const counts = written.get(host) as Record<OutputStream, number>;
-      pool.session(host).acknowledge('stdout', counts.stdout);
-      pool.session(host).acknowledge('stderr', counts.stderr);
+      sessionOf(host).acknowledge('stdout', counts.stdout);
+      sessionOf(host).acknowledge('stderr', counts.stderr);
     }
   };
 }

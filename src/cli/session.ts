@@ -46,9 +46,16 @@ export function openNamedSessions(name: string, hosts: string[], settings: Conne
       if (shell) record.shells[host] = shell;
       else delete record.shells[host];
     }
+    for (const host of pool.pwshHosts()) {
+      const shell = pool.pwshSession(host).record;
+      record.pwshShells ??= {};
+      if (shell) record.pwshShells[host] = shell;
+      else delete record.pwshShells[host];
+    }
     store.put(name, record);
   };
   for (const host of hosts) pool.session(host, { record: record.shells[host] });
+  for (const [host, shell] of Object.entries(record.pwshShells ?? {})) pool.pwshSession(host, { record: shell });
   pool.on('record', save);
   // Offsets move with every line written out; saving them often keeps a killed CLI's successor
   // from re-reading more than the last half second (it never skips a line).
@@ -146,6 +153,8 @@ export async function sessionCommand(argv: string[]): Promise<number> {
       const record = named();
       // The watchdog of a host out of reach ends its shell after the idle timeout.
       await onEachShell(record, values, out, 'Closed', (shell) => removeCommand(shell.dir), '; its idle timeout will end it');
+      // PowerShell sessions go with them (their state was reported with the host's shell).
+      await onEachShell({ ...record, shells: record.pwshShells ?? {} }, values, () => undefined, 'Closed', (shell) => removeCommand(shell.dir));
       store.remove(record.name);
       return EXIT.ok;
     }

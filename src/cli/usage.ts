@@ -31,6 +31,8 @@ export const FLAG_DOCS: Record<string, { arg?: string; short?: string; text: str
   'idle-timeout': { arg: 'SECONDS', text: 'a detached session or job ends itself after this long unused (default 4 hours)' },
   keep: { text: 'keep the output on the hosts after receiving it' },
   'poll-interval': { arg: 'SECONDS', text: 'how often `job wait` checks the hosts (default 1)' },
+  var: { arg: 'NAME=VALUE', text: 'a local value, repeatable: PowerShell reads $Using:NAME (a copy); POSIX scripts get the environment variable NAME for that run' },
+  input: { arg: 'FILE|-', text: "local data for every host (- = this program's stdin): PowerShell $input, one item per line; POSIX: the script's stdin" },
   help: { short: 'h', text: 'show this help' },
   batch: { arg: 'SIZES', text: 'rolling run: batches of these sizes, e.g. 1,5,25% (the last repeats); a batch starts when the previous one has ended' },
   'max-failures': { arg: 'N|N%', text: 'once more hosts than this have failed or could not run, no new host starts; those left end Skipped (exit 3)' },

@@ -22,6 +22,26 @@ export interface OutputEvent {
   host: string;
   stream: OutputStream;
   line: string;
+  /**
+   * PowerShell runs: the stream a line came from, so a UI can colour it (absent: ordinary output
+   * on stdout, or a POSIX line). `host` Write-Host, `information` Write-Information, `warning`,
+   * `verbose`, `debug` (their text starts WARNING:/VERBOSE:/DEBUG: as PowerShell prints it),
+   * `error` an error record (on stderr).
+   */
+  psStream?: PsStream;
+}
+
+export type PsStream = 'host' | 'information' | 'error' | 'warning' | 'verbose' | 'debug';
+
+/**
+ * One structured object a host produced: every object a PowerShell run writes to its output
+ * (ConvertTo-Json, depth 2), and every stdout line of a POSIX run that is a JSON object. The
+ * formatted text of PowerShell objects still arrives as `output` events.
+ */
+export interface ObjectEvent {
+  type: 'object';
+  host: string;
+  value: unknown;
 }
 
 export interface HostResult {
@@ -44,7 +64,7 @@ export interface HostStartEvent {
   batch?: number;
 }
 
-export type InvokeEvent = HostStartEvent | OutputEvent | HostResult;
+export type InvokeEvent = HostStartEvent | OutputEvent | HostResult | ObjectEvent;
 
 /** A failure that ends one host's run. Carried as a value, never as a bare string. */
 export class HostFailure extends Error {

@@ -10,6 +10,7 @@ import { Jobs } from './jobs';
 import { JobsView, type JobSnapshot } from './jobsView';
 import { hostUri, LastResults } from './lastResults';
 import { LanguageServer } from './languageServer';
+import { ObjectsView, type ObjectsRendered } from './objectsView';
 import { OutputPanels } from './outputPanels';
 import { SecretVault } from './prompts';
 import { outputUri, ResultsStore, type RunRecord } from './results';
@@ -82,6 +83,10 @@ export interface RemoteInvokeApi {
   runStatusText(): string;
   /** The last "run finished" notification's text, if one was shown. */
   lastRunAnnouncement(): string | undefined;
+  /** What the Objects table last reported drawing. */
+  objectsRendered(): ObjectsRendered | undefined;
+  /** Sorts/filters the Objects table as a user would. */
+  setObjectsView(view: { sort?: { column: string; descending: boolean } | null; filter?: string }): void;
 }
 
 export function activate(context: vscode.ExtensionContext): RemoteInvokeApi {
@@ -94,8 +99,10 @@ export function activate(context: vscode.ExtensionContext): RemoteInvokeApi {
   const resultsView = new ResultsView(context.extensionUri, results, (host) => outputs.show(host, false), context.workspaceState);
   const lastResults = new LastResults(results);
   const hostsView = new HostsView(inventory, sessions, context.workspaceState, lastResults);
+  const objects = new ObjectsView();
   const runs = new RunCommands(settings, inventory, sessions, outputs, results, resultsView, () => hostsView.checked(), context.workspaceState, (hosts) =>
     hostsView.describeTargets(hosts),
+    objects,
   );
   const runStatus = new RunStatus(results);
   const sessionsView = new SessionsView(sessions, outputs, settings, () => inventory.hosts().map((h) => h.name));
@@ -124,6 +131,7 @@ export function activate(context: vscode.ExtensionContext): RemoteInvokeApi {
     new RollingRun(runs, context.workspaceState),
     testConnection,
     new LanguageServer(context.extensionUri, settings),
+    objects,
   );
 
   return {
@@ -179,6 +187,8 @@ export function activate(context: vscode.ExtensionContext): RemoteInvokeApi {
     allHostsOutputText: () => outputs.allHostsTranscript(),
     runStatusText: () => runStatus.text,
     lastRunAnnouncement: () => runs.lastAnnouncement,
+    objectsRendered: () => objects.rendered(),
+    setObjectsView: (view) => objects.setView(view),
   };
 
   function runOf(id: number | undefined): RunRecord {

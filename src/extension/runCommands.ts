@@ -1,12 +1,14 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { defaultStateDir, invoke, LastRunStore, type HostResult, type InvokeRun } from '../core';
+import { formatVarAssignments, parseVarAssignments } from '../core/invoke/localValues';
 import { splitCommandLine } from './commandLine';
 import { fleetOptions, type RunExtras } from './fleetRun';
 import { pickHostsWithRootToggle } from './runOptions';
 import type { HostInventory } from './inventory';
 import type { OutputPanels } from './outputPanels';
 import type { ResultsStore, RunRecord, Script } from './results';
+import type { ObjectsView } from './objectsView';
 import type { ResultsView } from './resultsView';
 import type { Sessions } from './sessions';
 import type { Settings } from './settings';
@@ -17,6 +19,8 @@ export interface RunOptions {
   text?: string;
   hosts: string[];
   args?: string[];
+  /** `--var NAME=VALUE`: PowerShell `$Using:NAME`, POSIX environment variable NAME (remembered for the file). */
+  vars?: Record<string, string>;
   /** Run File / Selection as Job: the job's name (default `Job<id>`). */
   name?: string;
   /** Run as root through sudo (default: remoteInvoke.runAsRoot). */
@@ -27,6 +31,7 @@ export interface RunOptions {
 export type ScriptAction<T> = (script: Script, hosts: string[], args: string[], name?: string) => Promise<T>;
 
 const ARGS_KEY = 'remoteInvoke.args:';
+const VARS_KEY = 'remoteInvoke.vars:';
 
 // Untitled documents have no extension: their language stands in for it.
 const EXTENSION_BY_LANGUAGE: Record<string, string> = {
@@ -63,6 +68,7 @@ export class RunCommands implements vscode.Disposable {
     private readonly workspaceState: vscode.Memento,
     /** Names a set of hosts by its groups ("14 hosts: web (12), db1, db2"); default: a count. */
     private readonly describeTargets: (hosts: string[]) => string = (hosts) => `${hosts.length} host${hosts.length === 1 ? '' : 's'}`,
+    private readonly objects?: ObjectsView,
   ) {
     this.disposables = [
       vscode.commands.registerCommand('remoteInvoke.runFile', (arg?: unknown, more?: unknown) => this.runFile(arg, more)),
@@ -91,6 +97,7 @@ export class RunCommands implements vscode.Disposable {
     if (isRunOptions(arg)) {
       this.runAsRootChoice = arg.runAsRoot;
       const script = arg.file !== undefined ? await readScript(toUri(arg.file)) : textScript(arg.text ?? '', undefined);
+      if (arg.vars) await this.rememberVariables(script, arg.vars);
       return each(script, arg.hosts, arg.args ?? [], arg.name);
     }
     // Explorer passes (clicked, selected[]); editor menus pass the document's Uri.
@@ -108,6 +115,7 @@ export class RunCommands implements vscode.Disposable {
       const script = await readScript(uri);
       const args = await this.askArguments(script);
       if (!args) return last;
+      if (!(await this.askVariables(script))) return last;
       last = await each(script, hosts, args);
     }
     return last;
@@ -119,7 +127,9 @@ export class RunCommands implements vscode.Disposable {
       this.runAsRootChoice = arg.runAsRoot;
       const doc = arg.file !== undefined ? await vscode.workspace.openTextDocument(toUri(arg.file)) : undefined;
       const text = arg.text ?? doc?.getText() ?? '';
-      return each(textScript(text, doc), arg.hosts, arg.args ?? [], arg.name);
+      const script = textScript(text, doc);
+      if (arg.vars) await this.rememberVariables(script, arg.vars);
+      return each(script, arg.hosts, arg.args ?? [], arg.name);
     }
     const editor = vscode.window.activeTextEditor;
     if (!editor) {
@@ -223,6 +233,48 @@ That is more than remoteInvoke.confirmAbove (${limit}).` },
     return splitCommandLine(typed);
   }
 
+  private varsKey(script: Script): string {
+    return VARS_KEY + (script.uri?.toString() ?? script.title);
+  }
+
+  /** The variables remembered for a script's file (`$Using:NAME` / environment NAME). */
+  variablesFor(script: Script): Record<string, string> | undefined {
+    const saved = this.workspaceState.get<string[]>(this.varsKey(script), []);
+    return saved.length ? parseVarAssignments(saved) : undefined;
+  }
+
+  private async rememberVariables(script: Script, vars: Record<string, string>): Promise<void> {
+    await this.workspaceState.update(this.varsKey(script), formatVarAssignments(vars));
+  }
+
+  /**
+   * Variables for a file, prefilled with the last ones used for it: asked when the file has some
+   * remembered or is PowerShell that reads `$Using:`. false = cancelled.
+   */
+  private async askVariables(script: Script): Promise<boolean> {
+    if (!this.settings.promptForArguments) return true;
+    const last = this.workspaceState.get<string[]>(this.varsKey(script), []);
+    if (!last.length && !(/\.ps1$/i.test(script.fileName) && /\$using:/i.test(script.text))) return true;
+    const typed = await vscode.window.showInputBox({
+      title: `Variables for ${script.title}`,
+      prompt: 'NAME=VALUE pairs, quoted like arguments: read as $Using:NAME in PowerShell, as environment variable NAME in shell scripts. Empty for none.',
+      value: splitJoin(last),
+      placeHolder: 'no variables',
+      ignoreFocusOut: true,
+      validateInput: (v) => {
+        try {
+          parseVarAssignments(splitCommandLine(v));
+          return undefined;
+        } catch (err) {
+          return (err as Error).message;
+        }
+      },
+    });
+    if (typed === undefined) return false;
+    await this.rememberVariables(script, parseVarAssignments(splitCommandLine(typed)));
+    return true;
+  }
+
   /**
    * Runs the script on the hosts; resolves to one result per host, in the order given. `extras`:
    * a rolling run's batches and budget, and whether to run as root (default: the host pick's
@@ -245,6 +297,7 @@ That is more than remoteInvoke.confirmAbove (${limit}).` },
       script: { text: script.text, fileName: script.fileName },
       targets: hosts,
       args,
+      vars: this.variablesFor(script),
       throttle: this.settings.throttleLimit,
       timeoutMs: this.settings.timeoutMs,
       shell: this.settings.defaultShell,
@@ -276,7 +329,9 @@ That is more than remoteInvoke.confirmAbove (${limit}).` },
             else if (event.type === 'output') {
               this.results.line(record, event.host, event.stream, event.line);
               this.outputs.append(event.host, event.line, record.id);
-            } else {
+            } else if (event.type === 'object') {
+              this.objects?.add(record.id, record.label, event.host, event.value);
+            } else if (event.type === 'result') {
               this.results.ended(record, event);
               this.outputs.hostEnded(event, record.id);
               progress.report({ increment: 100 / hosts.length, message: message() });
@@ -399,4 +454,9 @@ function recordLastRun(results: HostResult[]): void {
   } catch {
     // No writable state folder: the run stands; only `@failed` does not see it.
   }
+}
+
+/** NAME=VALUE strings back as one line the prompt can split again (values with spaces or quotes are quoted). */
+function splitJoin(assignments: string[]): string {
+  return assignments.map((a) => (/^[\w=./:@+-]*$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
 }

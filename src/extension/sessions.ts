@@ -7,6 +7,8 @@ import type { Settings } from './settings';
 
 type DurableRecord = NonNullable<SessionOptions['record']>;
 const RECORDS_KEY = 'remoteInvoke.durableSessions';
+/** The hosts' durable PowerShell sessions, kept beside the POSIX ones. */
+const PWSH_RECORDS_KEY = 'remoteInvoke.durablePwshSessions';
 const SAVE_MS = 500;
 
 /**
@@ -36,6 +38,9 @@ export class Sessions implements vscode.Disposable {
     if (settings.durableSessions) {
       // Sessions a previous window left running: shown as disconnected, reattached by the next run.
       for (const [host, record] of Object.entries(this.records())) this.pool.session(host, { record });
+      for (const [host, record] of Object.entries(this.state_.get<Record<string, DurableRecord>>(PWSH_RECORDS_KEY, {}))) {
+        this.pool.pwshSession(host, { record });
+      }
     }
     const onState = (host: string, state: SessionState) => {
       this.changed.fire({ host, state });
@@ -85,7 +90,12 @@ export class Sessions implements vscode.Disposable {
       const record = this.pool.session(host).record;
       if (record) records[host] = record;
     }
-    return this.state_.update(RECORDS_KEY, records);
+    const pwshRecords: Record<string, DurableRecord> = {};
+    for (const host of this.pool.pwshHosts()) {
+      const record = this.pool.pwshSession(host).record;
+      if (record) pwshRecords[host] = record;
+    }
+    return Promise.all([this.state_.update(RECORDS_KEY, records), this.state_.update(PWSH_RECORDS_KEY, pwshRecords)]).then(() => undefined);
   }
 
   /** How to reach hosts now: prompts are fresh per call, so credentials are asked at most once per run. */

@@ -15,6 +15,8 @@ export interface ScriptLaunch {
   /** Remote file name inside the session's private directory. */
   fileName: string;
   text: string;
+  /** The script runs in the host's PowerShell session (pwsh host loop) instead of the POSIX shell. */
+  dialect?: 'pwsh';
 }
 
 const POSIX_SHELLS = new Set(['sh', 'bash', 'dash', 'zsh', 'ksh', 'mksh', 'ash', 'busybox']);
@@ -85,5 +87,8 @@ export function planLaunch(script: ScriptSource, options: { shell?: string; conv
   const text = options.convertCrlf !== false && posix ? script.text.replace(/\r\n/g, '\n') : script.text;
   const sourceAs = interpreter ? undefined : name === 'bash' ? 'bash' : 'sh';
   const shellPath = sourceAs === 'bash' && argv?.[0].startsWith('/') && path.posix.basename(argv[0]) === 'bash' ? argv[0] : undefined;
-  return { interpreter, sourceAs, shellPath, fileName: remoteFileName(script.fileName, interpreter), text };
+  const launch: ScriptLaunch = { interpreter, sourceAs, shellPath, fileName: remoteFileName(script.fileName, interpreter), text };
+  // Plain `pwsh` (by --shell, shebang or .ps1) runs in the PowerShell host; pwsh with other flags is just an interpreter.
+  if (argv && name === 'pwsh' && (argv.length === 1 || argv.slice(1).every((a) => PWSH_ARGS.includes(a)))) launch.dialect = 'pwsh';
+  return launch;
 }

@@ -116,7 +116,12 @@ async function runOnHost(
 
   const pooled = request.sessions;
   const become = becomeOf(request, settings, host);
-  const session = pooled ? pooled.session(host) : new HostSession(host, { oneShot: true, become });
+  const pwsh = launch.dialect === 'pwsh';
+  const session = pooled
+    ? pwsh
+      ? pooled.pwshSession(host)
+      : pooled.session(host)
+    : new HostSession(host, { oneShot: true, dialect: launch.dialect, become });
   if (pooled && !!become !== !!session.options.become) {
     return result(host, startedAt, 'Failed', {
       error: become ? `the session on ${host} is not a root session; run as root in a separate session` : `the session on ${host} runs as root; this run did not ask for that`,
@@ -124,7 +129,8 @@ async function runOnHost(
   }
   if (session.state === 'broken') {
     const why = session.brokenReason;
-    pooled?.forget(host);
+    if (pwsh) pooled?.forgetPwsh(host);
+    else pooled?.forget(host);
     return result(host, startedAt, 'Failed', {
       error: `the session on ${host} was closed (${why}); a new session will be opened by the next run, or reset it now`,
     });
@@ -142,23 +148,34 @@ async function runOnHost(
         }, request.timeoutMs)
       : undefined;
 
-  const sink: RunSink = {
-    line: (stream, line) => queue.push({ type: 'output', host, stream, line }),
-    drained: () => queue.drained(),
-  };
+  const sink: RunSink & { fatal?: string[] } = pwsh ? pwshSink(host, queue) : posixSink(host, queue);
   try {
     await session.open(settings, hostAbort.signal);
     // The run gets its own stop signals: the host-level timer has done its job once connected.
     clearTimeout(timer);
     const remaining = request.timeoutMs !== undefined ? Math.max(0, request.timeoutMs - (Date.now() - startedAt)) : undefined;
     const outcome = await session.run(
-      { text: launch.text, fileName: launch.fileName, interpreter: launch.interpreter, sourceAs: launch.sourceAs, shellPath: launch.shellPath, args: request.args ?? [] },
+      {
+        text: launch.text,
+        fileName: launch.fileName,
+        interpreter: launch.interpreter,
+        sourceAs: launch.sourceAs,
+        shellPath: launch.shellPath,
+        args: request.args ?? [],
+        vars: request.vars,
+        input: request.input,
+      },
       sink,
       { signal: cancelSignal, timeoutMs: remaining },
     );
-    return outcomeResult(host, startedAt, outcome, !!pooled, !!session.options.durable, request.timeoutMs);
+    const ended = outcomeResult(host, startedAt, outcome, !!pooled, !!session.options.durable, request.timeoutMs);
+    if (ended.status === 'Failed' && !ended.error && sink.fatal?.length) ended.error = sink.fatal.slice(0, 2).join(' ');
+    return ended;
   } catch (err) {
-    const failure = err instanceof HostFailure ? err : new HostFailure('Failed', (err as Error).message);
+    let failure = err instanceof HostFailure ? err : new HostFailure('Failed', (err as Error).message);
+    if (pwsh && /ended before it was ready/.test(failure.message)) {
+      failure = new HostFailure('Failed', `PowerShell (pwsh) could not be started on ${host}; is it installed and on the PATH of SSH sessions? (${failure.message})`);
+    }
     if (timedOut) {
       return result(host, startedAt, 'TimedOut', { error: `timed out after ${request.timeoutMs} ms while connecting` });
     }
@@ -167,6 +184,47 @@ async function runOnHost(
     clearTimeout(timer);
     cancelSignal.removeEventListener('abort', abortHost);
     if (!pooled) session.close();
+  }
+}
+
+/** A PowerShell run's lines keep their stream tag; its objects arrive as object events. */
+function pwshSink(host: string, queue: EventQueue<InvokeEvent>): RunSink & { fatal: string[] } {
+  const fatal: string[] = [];
+  return {
+    fatal,
+    line: (stream, line, tag) => {
+      if (tag === 'object') {
+        const value = parseJson(line);
+        return value === undefined ? true : queue.push({ type: 'object', host, value: value.value });
+      }
+      // The terminating error that ended the run: an error line, and the run's error message.
+      if (tag === 'fatal' && fatal.length < 3) fatal.push(line);
+      const psStream = tag === 'fatal' ? 'error' : tag;
+      return queue.push(psStream ? { type: 'output', host, stream, line, psStream } : { type: 'output', host, stream, line });
+    },
+    drained: () => queue.drained(),
+  };
+}
+
+/** A POSIX run's stdout lines that are JSON objects (jq -c, json.dumps) also arrive as object events. */
+function posixSink(host: string, queue: EventQueue<InvokeEvent>): RunSink {
+  return {
+    line: (stream, line) => {
+      const more = queue.push({ type: 'output', host, stream, line });
+      if (stream !== 'stdout' || line.charCodeAt(0) !== 123 /* { */ || !line.trimEnd().endsWith('}')) return more;
+      const parsed = parseJson(line);
+      if (!parsed || typeof parsed.value !== 'object' || parsed.value === null || Array.isArray(parsed.value)) return more;
+      return queue.push({ type: 'object', host, value: parsed.value }) && more;
+    },
+    drained: () => queue.drained(),
+  };
+}
+
+function parseJson(text: string): { value: unknown } | undefined {
+  try {
+    return { value: JSON.parse(text) };
+  } catch {
+    return undefined;
   }
 }
 

@@ -44,6 +44,10 @@ export interface InvokeRequest extends ConnectionSettings {
   /** Turn CRLF into LF for POSIX shells; default true. */
   convertCrlf?: boolean;
   signal?: AbortSignal;
+  /** `--var NAME=VALUE`: PowerShell `$Using:NAME` (copied in); POSIX: environment variable NAME for this run only. */
+  vars?: Record<string, string>;
+  /** `--input`: local data for every host: PowerShell `$input` (one item per line); POSIX: the script's stdin. Absent = empty stdin. */
+  input?: string;
   /** Run in these persistent sessions (state carries across runs); absent = one connection per host for this run. */
   sessions?: SessionPool;
   /**

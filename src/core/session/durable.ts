@@ -2,7 +2,8 @@ import * as crypto from 'node:crypto';
 import type { Client, ClientChannel } from 'ssh2';
 import type { OutputStream } from '../types';
 import { ChannelTransport, endChannel, FramedShell } from './remoteShell';
-import type { Hello } from './protocol';
+import { POSIX_DIALECT, type Hello, type ShellDialect } from './protocol';
+import { PWSH_DIALECT } from './pwsh/dialect';
 
 // A durable shell runs detached from any SSH channel (setsid, else nohup), reading commands from
 // a FIFO and appending framed output to two spool files in a private directory
@@ -41,9 +42,7 @@ done`;
 
 const BOOT = String.raw`exec 0<>"$1/in" 1>>"$1/out" 2>>"$1/err"
 umask "$2" 2>/dev/null
-cd 2>/dev/null
-case "$SHELL" in */bash) exec "$SHELL" --noprofile --norc;; esac
-exec /bin/sh`;
+cd 2>/dev/null`;
 
 function heredoc(file: string, body: string): string {
   return `cat >"$d/${file}" <<'RI_EOF_${file.toUpperCase()}'\n${body}\nRI_EOF_${file.toUpperCase()}`;
@@ -53,7 +52,7 @@ function heredoc(file: string, body: string): string {
  * Program (fed to /bin/sh on stdin) that makes the session directory and starts the detached
  * shell and its watchdog. Prints `DIR <absolute path>`.
  */
-export function createProgram(id: string, idleTimeoutSeconds: number, keepSpool: boolean): string {
+export function createProgram(id: string, idleTimeoutSeconds: number, keepSpool: boolean, dialect: ShellDialect = POSIX_DIALECT): string {
   return [
     // The session's files are private; the scripts it runs get the login's own umask back (boot).
     'u=$(umask)',
@@ -65,7 +64,7 @@ export function createProgram(id: string, idleTimeoutSeconds: number, keepSpool:
     'mkfifo "$d/in" || exit 92',
     ': >"$d/out"; : >"$d/err"; echo 0 >"$d/busy"',
     ...(keepSpool ? [': >"$d/keep"'] : []),
-    heredoc('boot', BOOT),
+    heredoc('boot', `${BOOT}\n${dialect.bootExec}`),
     heredoc('watchdog', WATCHDOG),
     'if command -v setsid >/dev/null 2>&1; then detach=setsid; else detach=nohup; fi',
     // setsid and nohup exec in place (a background job is never a group leader, so setsid does
@@ -204,6 +203,12 @@ export interface DurableShellRecord {
   nextRunId: number;
   /** A run that was in flight when the record was saved. */
   activeRunId?: number;
+  /** The shell is the PowerShell host loop (absent: a POSIX shell). */
+  dialect?: 'pwsh';
+}
+
+export function dialectOf(record: Pick<DurableShellRecord, 'dialect'>): ShellDialect {
+  return record.dialect === 'pwsh' ? PWSH_DIALECT : POSIX_DIALECT;
 }
 
 export class SessionGoneError extends Error {}
@@ -238,28 +243,32 @@ export class DurableTransport extends ChannelTransport {
 /** Creates a durable shell on the host and attaches to it. */
 export async function createDurableShell(
   client: Client,
-  options: { idleTimeoutSeconds?: number; keepSpool?: boolean; signal?: AbortSignal } = {},
+  options: { idleTimeoutSeconds?: number; keepSpool?: boolean; signal?: AbortSignal; dialect?: ShellDialect } = {},
 ): Promise<{ shell: FramedShell; record: DurableShellRecord }> {
   const id = newSessionId();
+  const dialect = options.dialect ?? POSIX_DIALECT;
   const created = await execProgram(
     client,
-    createProgram(id, options.idleTimeoutSeconds ?? DEFAULT_IDLE_TIMEOUT_SECONDS, !!options.keepSpool),
+    createProgram(id, options.idleTimeoutSeconds ?? DEFAULT_IDLE_TIMEOUT_SECONDS, !!options.keepSpool, dialect),
   );
   const dir = /^DIR (.+)$/m.exec(created.stdout)?.[1];
   if (created.code !== 0 || !dir) {
     throw new Error(`could not create a durable session (exit ${created.code}): ${created.stderr.trim() || created.stdout.trim()}`);
   }
-  const shell = new FramedShell();
+  const shell = new FramedShell(undefined, { dialect });
   const offsets = { stdout: 0, stderr: 0 };
   shell.attach(await DurableTransport.attach(client, { dir }, offsets));
   const hello = await shell.start(options.signal, dir);
-  return { shell, record: { id, dir, token: shell.token, hello, offsets, nextRunId: shell.runCounter } };
+  const record: DurableShellRecord = { id, dir, token: shell.token, hello, offsets, nextRunId: shell.runCounter };
+  if (dialect.name === 'pwsh') record.dialect = 'pwsh';
+  return { shell, record };
 }
 
 /** Reattaches to a durable shell from a saved record, resuming each spool at its offset. */
 export async function reattachDurableShell(client: Client, record: DurableShellRecord, shell?: FramedShell): Promise<FramedShell> {
   const target =
-    shell ?? new FramedShell(record.token, { hello: record.hello, nextRunId: record.nextRunId, offsets: record.offsets });
+    shell ??
+    new FramedShell(record.token, { hello: record.hello, nextRunId: record.nextRunId, offsets: record.offsets, dialect: dialectOf(record) });
   const transport = await DurableTransport.attach(client, record, target.received);
   target.attach(transport);
   return target;

@@ -17,6 +17,7 @@ import {
 } from './durable';
 import { prepareElevation, type BecomeOptions } from './become';
 import type { RunProgram } from './protocol';
+import { PWSH_DIALECT } from './pwsh/dialect';
 import { openDirectShell, type FramedShell, type RunControl, type RunOutcome, type RunSink } from './remoteShell';
 
 export type SessionState = 'none' | 'connecting' | 'connected' | 'busy' | 'disconnected' | 'broken';
@@ -50,6 +51,8 @@ export interface SessionOptions {
   acknowledged?: boolean;
   /** A root session: the shell runs under sudo as this user (see become.ts). Live sessions only, for now. */
   become?: BecomeOptions;
+  /** The session's shell is a PowerShell host loop (pwsh) rather than a POSIX shell. */
+  dialect?: 'pwsh';
 }
 
 export const DEFAULT_SPOOL_LIMIT_BYTES = 8 << 20;
@@ -151,7 +154,8 @@ export class HostSession extends EventEmitter {
 
   private async startShell(client: Client, signal?: AbortSignal): Promise<FramedShell> {
     if (this.options.become) return this.startRootShell(client, this.options.become, signal);
-    if (!this.options.durable) return openDirectShell(client, signal, this.options.oneShot);
+    const dialect = this.options.dialect === 'pwsh' ? PWSH_DIALECT : undefined;
+    if (!this.options.durable) return openDirectShell(client, signal, this.options.oneShot, dialect);
     if (this.record_) {
       if (!this.shell) await this.checkStillThere(client, this.record_);
       return reattachDurableShell(client, this.record_, this.shell?.brokenReason ? undefined : this.shell);
@@ -160,6 +164,7 @@ export class HostSession extends EventEmitter {
       idleTimeoutSeconds: this.options.idleTimeoutSeconds,
       keepSpool: this.options.keepSpool,
       signal,
+      dialect,
     });
     this.record_ = created.record;
     this.emit('record');
@@ -175,7 +180,7 @@ export class HostSession extends EventEmitter {
     const loginUser = (settings.sshConfig ?? SshConfigFile.load()).resolve(this.name).user;
     const credentials = settings.credentials ?? new SharedCredentials(settings.callbacks);
     const elevation = await prepareElevation(client, this.name, loginUser, become, credentials);
-    return openDirectShell(client, signal, this.options.oneShot, elevation);
+    return openDirectShell(client, signal, this.options.oneShot, this.options.dialect === 'pwsh' ? PWSH_DIALECT : undefined, elevation);
   }
 
   /** A record from another process may name a shell that has since ended; say so before running. */
@@ -349,6 +354,8 @@ export class HostSession extends EventEmitter {
  */
 export class SessionPool extends EventEmitter {
   private readonly sessions = new Map<string, HostSession>();
+  /** A host's PowerShell session, beside its POSIX one: `.ps1` runs go there. */
+  private readonly pwshSessions = new Map<string, HostSession>();
 
   constructor(private readonly defaults: SessionOptions = {}) {
     super();
@@ -374,8 +381,34 @@ export class SessionPool extends EventEmitter {
     return session;
   }
 
+  /** The host's PowerShell session (pwsh host loop), created (not yet connected) when there is none. */
+  pwshSession(host: string, options: SessionOptions = {}): HostSession {
+    let session = this.pwshSessions.get(host);
+    if (!session) {
+      session = new HostSession(host, { ...this.defaults, ...options, dialect: 'pwsh' });
+      session.on('record', () => this.emit('record', host));
+      this.pwshSessions.set(host, session);
+    }
+    return session;
+  }
+
+  /** Forgets a host's PowerShell session without touching the remote side. */
+  forgetPwsh(host: string): void {
+    const session = this.pwshSessions.get(host);
+    this.pwshSessions.delete(host);
+    session?.detach();
+  }
+
+  /** Hosts that have a PowerShell session. */
+  pwshHosts(): string[] {
+    return [...this.pwshSessions.keys()];
+  }
+
   /** Ends and forgets a host's session (removing a durable one's remote files); the next run opens a new one. */
   async reset(host: string, settings?: SessionSettings): Promise<void> {
+    const pwsh = this.pwshSessions.get(host);
+    this.pwshSessions.delete(host);
+    await pwsh?.close(settings);
     const session = this.sessions.get(host);
     if (!session) return;
     this.sessions.delete(host);
@@ -385,6 +418,9 @@ export class SessionPool extends EventEmitter {
 
   /** Forgets a host's session without touching the remote side (a broken session is already gone). */
   forget(host: string): void {
+    const pwsh = this.pwshSessions.get(host);
+    this.pwshSessions.delete(host);
+    pwsh?.detach();
     const session = this.sessions.get(host);
     this.sessions.delete(host);
     session?.detach();
@@ -403,11 +439,11 @@ export class SessionPool extends EventEmitter {
 
   /** Detaches every session (durable shells keep running on their hosts). */
   dispose(): void {
-    for (const host of [...this.sessions.keys()]) this.forget(host);
+    for (const host of new Set([...this.sessions.keys(), ...this.pwshSessions.keys()])) this.forget(host);
   }
 
   /** Ends every session, removing durable shells too. */
   async closeAll(): Promise<void> {
-    for (const host of [...this.sessions.keys()]) await this.reset(host);
+    for (const host of new Set([...this.sessions.keys(), ...this.pwshSessions.keys()])) await this.reset(host);
   }
 }

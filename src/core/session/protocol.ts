@@ -89,6 +89,10 @@ export interface RunProgram {
   shellPath?: string;
   /** Ends the shell after the run: a background job's one run (its spool stays for receiving), or a one-shot session's. */
   exitAfter?: boolean;
+  /** `--var NAME=VALUE`: environment variables for this run only (PowerShell: `$Using:NAME`). */
+  vars?: Record<string, string>;
+  /** `--input`: the script's stdin (PowerShell: `$input`, one item per line); absent = empty. */
+  input?: string;
 }
 
 /**
@@ -141,11 +145,21 @@ export function runProgram(token: string, run: RunProgram): string {
       : `. ${file}`;
   const pre = `__ri_pre $- ${shellQuote(run.fileName)}${heredoc ? '' : ` ${shellQuote(run.text)}`}`;
   const start = heredoc ? '__ri_load' : '__ri_trace';
+  const vars = Object.entries(run.vars ?? {});
+  const exports = vars.map(([name, value]) => ` ${name}=${shellQuote(value)}; export ${name};`).join('');
+  const unsets = vars.length ? ` unset ${vars.map(([name]) => name).join(' ')};` : '';
+  // Input is a here-document on stdin, delimited like the script (a line that carries the token).
+  const inputDelimiter = `${token}I${run.runId}`;
+  const input = run.input !== undefined && !run.input.split('\n').includes(inputDelimiter) ? run.input : undefined;
+  const stdin = input !== undefined ? `<<'${inputDelimiter}'` : '</dev/null';
+  const inputLines = input !== undefined ? [input.endsWith('\n') || !input ? input.slice(0, -1) : input, inputDelimiter] : [];
   return [
-    `{ ${pre}; set -- ${run.args.map(shellQuote).join(' ')}; } 2>/dev/null`,
+    `{ ${pre}; set -- ${run.args.map(shellQuote).join(' ')};${exports} } 2>/dev/null`,
     `{ { ${start}; } 2>/dev/null; ${body}`,
-    ...(heredoc ? [`} </dev/null 9<<'${delimiter}'`, run.text.endsWith('\n') || !run.text ? run.text.slice(0, -1) : run.text, delimiter] : ['} </dev/null']),
-    `{ __ri_post $? $-; } 2>/dev/null; exec 1>&"$__ri_o" 2>&"$__ri_e"; __ri_end ${run.runId}`,
+    ...(heredoc
+      ? [`} 9<<'${delimiter}' ${stdin}`, run.text.endsWith('\n') || !run.text ? run.text.slice(0, -1) : run.text, delimiter, ...inputLines]
+      : [`} ${stdin}`, ...inputLines]),
+    `{ __ri_post $? $-;${unsets} } 2>/dev/null; exec 1>&"$__ri_o" 2>&"$__ri_e"; __ri_end ${run.runId}`,
     ...(run.exitAfter ? ['exit "$__ri_s"'] : []),
     '',
   ].join('\n');
@@ -176,4 +190,47 @@ export function parseEndMarker(token: string, line: string): EndMarker | undefin
   if (!line.startsWith(token)) return undefined;
   const m = /^ E (\d+) (\d+)$/.exec(line.slice(token.length));
   return m ? { runId: Number(m[1]), status: Number(m[2]) } : undefined;
+}
+
+/**
+ * How the programs for a session's shell are written: POSIX sh text (this file), or requests to
+ * the PowerShell host loop (pwsh/dialect.ts). Both answer with the same markers, so the framing,
+ * durable transport and pools do not care which one runs.
+ */
+export interface ShellDialect {
+  readonly name: 'posix' | 'pwsh';
+  /** The exec command that starts a live shell; read by the user's login shell, whatever it is. */
+  readonly startCommand: string;
+  /** The durable boot's last line: replaces the boot shell with this dialect's shell. */
+  readonly bootExec: string;
+  helloProgram(token: string, durableDir?: string): string;
+  runProgram(token: string, run: RunProgram): string;
+  /** How long the shell may take to say hello (pwsh starts a .NET runtime: seconds on a busy host). */
+  readonly helloTimeoutMs?: number;
+  /** Text that asks the shell to stop its running program (Ctrl+C); absent = SIGTERM to its process group. */
+  stopProgram?(runId: number): string;
+}
+
+export const POSIX_DIALECT: ShellDialect = {
+  name: 'posix',
+  startCommand: SESSION_SHELL_COMMAND,
+  bootExec: 'case "$SHELL" in */bash) exec "$SHELL" --noprofile --norc;; esac\nexec /bin/sh',
+  helloProgram,
+  runProgram,
+};
+
+/** What a PowerShell host tags a line with (its stream), or `object`: one output object as JSON. */
+export type LineTag = 'object' | 'fatal' | 'host' | 'information' | 'error' | 'warning' | 'verbose' | 'debug';
+const LINE_TAGS = new Set<string>(['fatal', 'host', 'information', 'error', 'warning', 'verbose', 'debug']);
+
+/** `TOKEN O <json>` (an output object) or `TOKEN T <tag> <text>` (a tagged line): output, not framing. */
+export function parsePayloadMarker(token: string, line: string): { tag: LineTag; text: string } | undefined {
+  if (!line.startsWith(token)) return undefined;
+  const kind = line.slice(token.length, token.length + 3);
+  if (kind === ' O ') return { tag: 'object', text: line.slice(token.length + 3) };
+  if (kind !== ' T ') return undefined;
+  const rest = line.slice(token.length + 3);
+  const space = rest.indexOf(' ');
+  const tag = space < 0 ? rest : rest.slice(0, space);
+  return LINE_TAGS.has(tag) ? { tag: tag as LineTag, text: space < 0 ? '' : rest.slice(space + 1) } : undefined;
 }

@@ -3,22 +3,24 @@ import type { Client, ClientChannel } from 'ssh2';
 import { FramedLineReader, type FramedVisitor } from '../output/lineSplitter';
 import type { OutputStream } from '../types';
 import {
-  helloProgram,
   newToken,
   parseEndMarker,
   parseExitMarker,
   parseHello,
-  runProgram,
-  SESSION_SHELL_COMMAND,
+  parsePayloadMarker,
+  POSIX_DIALECT,
   signalGroupCommand,
   type Hello,
+  type LineTag,
   type RunProgram,
+  type ShellDialect,
 } from './protocol';
 import { elevated, type Elevation } from './become';
 
 /** Where a run's lines go. `line` returns false when the consumer wants the producer to pause. */
 export interface RunSink {
-  line(stream: OutputStream, text: string): boolean;
+  /** `tag`: a PowerShell stream's line (warning, verbose…), or `object`: one output object as JSON text. */
+  line(stream: OutputStream, text: string, tag?: LineTag): boolean;
   drained(): Promise<void>;
 }
 
@@ -84,7 +86,7 @@ export class FramedShell extends EventEmitter {
   private readonly visitors: Record<OutputStream, FramedVisitor> = { stdout: this.visitorFor('stdout'), stderr: this.visitorFor('stderr') };
   private nextRunId: number;
   private active: ActiveRun | undefined;
-  private readonly backlog: { stream: OutputStream; line: string }[] = [];
+  private readonly backlog: { stream: OutputStream; line: string; tag?: LineTag }[] = [];
   private readonly exitMarkers = new Set<OutputStream>();
   private helloWaiter: ((hello: Hello) => void) | undefined;
   /** Streams whose hello marker has arrived (both, for a shell reattached from a record). */
@@ -105,13 +107,16 @@ export class FramedShell extends EventEmitter {
    * each chunk left the stream (line count → byte offset), and the offset up to which the
    * consumer has said its lines are safely out.
    */
+  /** Which language the shell's programs are written in (POSIX sh, or the PowerShell host loop). */
+  readonly dialect: ShellDialect;
   private acks: { given: Record<OutputStream, number>; checkpoints: Record<OutputStream, { lines: number; offset: number }[]>; safe: Record<OutputStream, number> } | undefined;
 
   constructor(
     readonly token: string = newToken(),
-    options: { hello?: Hello; nextRunId?: number; offsets?: Record<OutputStream, number> } = {},
+    options: { hello?: Hello; nextRunId?: number; offsets?: Record<OutputStream, number>; dialect?: ShellDialect } = {},
   ) {
     super();
+    this.dialect = options.dialect ?? POSIX_DIALECT;
     const isMarker = (line: string) => line.startsWith(this.token);
     this.readers = { stdout: new FramedLineReader(isMarker), stderr: new FramedLineReader(isMarker) };
     this.hello = options.hello;
@@ -150,7 +155,8 @@ export class FramedShell extends EventEmitter {
   /** Sends the hello program and waits for its answer. */
   start(signal?: AbortSignal, durableDir?: string): Promise<Hello> {
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => fail(new Error('the remote shell did not start within 20 s')), HELLO_TIMEOUT_MS);
+      const helloTimeoutMs = this.dialect.helloTimeoutMs ?? HELLO_TIMEOUT_MS;
+      const timer = setTimeout(() => fail(new Error(`the remote shell did not start within ${helloTimeoutMs / 1000} s`)), helloTimeoutMs);
       const onAbort = () => fail(new Error('cancelled while starting the remote shell'));
       const onClosed = (why: string) => fail(new Error(`the remote shell ended before it was ready: ${why}`));
       const cleanup = () => {
@@ -172,7 +178,7 @@ export class FramedShell extends EventEmitter {
         this.hello = hello;
         resolve(hello);
       };
-      this.transport?.write(helloProgram(this.token, durableDir));
+      this.transport?.write(this.dialect.helloProgram(this.token, durableDir));
     });
   }
 
@@ -230,12 +236,13 @@ export class FramedShell extends EventEmitter {
     };
   }
 
-  private deliver(stream: OutputStream, line: string): void {
+  private deliver(stream: OutputStream, line: string, tag?: LineTag): void {
     const kept = !!this.active || (!!this.hello && this.backlog.length < IDLE_BACKLOG_LINES);
     if (!kept) return;
-    if (this.acks) this.acks.given[stream]++;
-    if (!this.active) this.backlog.push({ stream, line });
-    else if (!this.active.sink.line(stream, line)) this.applyBackpressure(this.active.sink);
+    // Objects are not counted: consumers acknowledge lines (an object's text follows it as lines).
+    if (this.acks && tag !== 'object') this.acks.given[stream]++;
+    if (!this.active) this.backlog.push({ stream, line, tag });
+    else if (!this.active.sink.line(stream, line, tag)) this.applyBackpressure(this.active.sink);
   }
 
   private applyBackpressure(sink: RunSink): void {
@@ -259,6 +266,11 @@ export class FramedShell extends EventEmitter {
       // The shell's last words may still be on the other stream: end once both have said so.
       this.exitMarkers.add(stream);
       if (this.exitMarkers.size === 2) this.onShellEnded({ exitCode: exit.status, signal: null });
+      return;
+    }
+    const payload = parsePayloadMarker(this.token, marker);
+    if (payload) {
+      if (this.helloSeen.has(stream)) this.deliver(stream, payload.text, payload.tag);
       return;
     }
     const end = parseEndMarker(this.token, marker);
@@ -330,7 +342,8 @@ export class FramedShell extends EventEmitter {
       const stop = (why: 'timeout' | 'cancel') => {
         if (stoppedBy) return;
         stoppedBy = why;
-        this.signalGroup('TERM');
+        if (this.dialect.stopProgram) this.transport?.write(this.dialect.stopProgram(runId));
+        else this.signalGroup('TERM');
         killTimer = setTimeout(() => {
           this.brokenReason = `the session was closed because its ${why === 'timeout' ? 'timed-out' : 'cancelled'} run did not stop`;
           this.signalGroup('KILL');
@@ -352,12 +365,12 @@ export class FramedShell extends EventEmitter {
           resolve({ end, stoppedBy });
         },
       };
-      for (const { stream, line } of this.backlog.splice(0)) sink.line(stream, line);
+      for (const { stream, line, tag } of this.backlog.splice(0)) sink.line(stream, line, tag);
       if (control.timeoutMs !== undefined) timer = setTimeout(() => stop('timeout'), control.timeoutMs);
       if (control.signal?.aborted) stop('cancel');
       else control.signal?.addEventListener('abort', onAbort, { once: true });
       if (program.exitAfter) this.ending = true;
-      this.transport?.write(runProgram(this.token, { ...program, runId }));
+      this.transport?.write(this.dialect.runProgram(this.token, { ...program, runId }));
     });
   }
 
@@ -377,7 +390,7 @@ export class FramedShell extends EventEmitter {
         },
       };
       // Lines that arrived between attaching and this call are the run's own.
-      for (const { stream, line } of this.backlog.splice(0)) sink.line(stream, line);
+      for (const { stream, line, tag } of this.backlog.splice(0)) sink.line(stream, line, tag);
     });
   }
 
@@ -472,8 +485,8 @@ export abstract class ChannelTransport extends EventEmitter implements ShellTran
 /** A shell on a live exec channel: it lives exactly as long as the channel. */
 export class DirectTransport extends ChannelTransport {
   /** With an elevation, the shell starts under sudo, which reads the password as the first line of stdin. */
-  static open(client: Client, elevation?: Elevation): Promise<DirectTransport> {
-    const command = elevation ? elevated(elevation, SESSION_SHELL_COMMAND) : SESSION_SHELL_COMMAND;
+  static open(client: Client, dialect: ShellDialect = POSIX_DIALECT, elevation?: Elevation): Promise<DirectTransport> {
+    const command = elevation ? elevated(elevation, dialect.startCommand) : dialect.startCommand;
     return new Promise((resolve, reject) =>
       client.exec(command, (err, channel) => {
         if (err) return reject(err);
@@ -543,9 +556,15 @@ export function execDiscard(client: Client, command: string, onError: () => void
  * `pipelined` returns before the shell has answered, so a one-shot run's text follows the hello
  * in the same round trip; a shell that fails to start then ends the run instead.
  */
-export async function openDirectShell(client: Client, signal?: AbortSignal, pipelined = false, elevation?: Elevation): Promise<FramedShell> {
-  const transport = await DirectTransport.open(client, elevation);
-  const shell = new FramedShell();
+export async function openDirectShell(
+  client: Client,
+  signal?: AbortSignal,
+  pipelined = false,
+  dialect?: ShellDialect,
+  elevation?: Elevation,
+): Promise<FramedShell> {
+  const transport = await DirectTransport.open(client, dialect, elevation);
+  const shell = new FramedShell(undefined, { dialect });
   shell.attach(transport);
   const started = shell.start(signal);
   if (pipelined) started.catch(() => undefined);

@@ -10,6 +10,8 @@ export interface NamedSessionRecord {
   shells: Record<string, DurableShellRecord>;
   /** How the hosts were reached (absent in records from older versions). */
   reach?: ReachRecord;
+  /** Each host's durable PowerShell session (pwsh host loop), beside its POSIX shell. */
+  pwshShells?: Record<string, DurableShellRecord>;
 }
 
 export class SessionStore extends RecordStore<NamedSessionRecord> {

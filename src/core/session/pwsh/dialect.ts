@@ -1,0 +1,73 @@
+import type { RunProgram, ShellDialect } from '../protocol';
+import { PWSH_HOST_SCRIPT } from './hostScript';
+
+// A PowerShell session is a pwsh process running the host loop of hostScript.ts. It is started
+// with -EncodedCommand, whose base64 needs no quoting in sh, fish, tcsh, cmd.exe, powershell.exe
+// or pwsh: the same command works whatever the account's login shell is. The encoded part is a
+// short bootstrap that reads the host loop itself as the first line of stdin (the hello), so the
+// command line stays far below cmd.exe's 8,191 characters.
+
+const PWSH_FLAGS = '-NoLogo -NoProfile -NonInteractive';
+
+const BOOTSTRAP =
+  '$__ri_r = [IO.StreamReader]::new([Console]::OpenStandardInput(), [Text.UTF8Encoding]::new($false)); ' +
+  '$__ri_l = $__ri_r.ReadLine(); ' +
+  'if ($__ri_l) { . ([scriptblock]::Create([Text.Encoding]::UTF8.GetString([Convert]::FromBase64String($__ri_l)))) }';
+
+/** `pwsh -EncodedCommand` takes base64 of UTF-16LE text. */
+export function encodeCommand(text: string): string {
+  return Buffer.from(text, 'utf16le').toString('base64');
+}
+
+/** The exec command that starts a PowerShell session host. */
+export const PWSH_START_COMMAND = `pwsh ${PWSH_FLAGS} -EncodedCommand ${encodeCommand(BOOTSTRAP)}`;
+
+/** A string field of a request line: base64 of its UTF-8 bytes, "." for the empty string. */
+function field(s: string): string {
+  return s === '' ? '.' : Buffer.from(s, 'utf8').toString('base64');
+}
+
+/** A PowerShell single-quoted string literal. */
+function psQuote(s: string): string {
+  return `'${s.replace(/['\u2018\u2019\u201a\u201b]/g, (q) => q + q)}'`;
+}
+
+/** The host loop, preceded by its token and (durable) private directory. One line of base64. */
+export function pwshHelloProgram(token: string, durableDir?: string): string {
+  const prefix = `$__ri_t = ${psQuote(token)}; $__ri_d = ${psQuote(durableDir ?? '')}\n`;
+  return Buffer.from(prefix + PWSH_HOST_SCRIPT, 'utf8').toString('base64') + '\n';
+}
+
+/**
+ * The input items of a run: one per line, as PowerShell's `$input` gets them from a file read
+ * line by line (no trailing empty item for a final newline).
+ */
+export function inputItems(input: string): string[] {
+  const lines = input.replace(/\r\n/g, '\n').split('\n');
+  if (lines[lines.length - 1] === '') lines.pop();
+  return lines;
+}
+
+export function pwshRunProgram(_token: string, run: RunProgram): string {
+  const parts = ['R', String(run.runId), run.exitAfter ? '1' : '0', field(run.fileName), field(run.text)];
+  parts.push(String(run.args.length), ...run.args.map(field));
+  const vars = Object.entries(run.vars ?? {});
+  parts.push(String(vars.length));
+  for (const [name, value] of vars) parts.push(field(name), field(value));
+  if (run.input === undefined) parts.push('-');
+  else {
+    const items = inputItems(run.input);
+    parts.push(String(items.length), ...items.map(field));
+  }
+  return parts.join(' ') + '\n';
+}
+
+export const PWSH_DIALECT: ShellDialect = {
+  name: 'pwsh',
+  startCommand: PWSH_START_COMMAND,
+  bootExec: `exec ${PWSH_START_COMMAND}`,
+  helloProgram: pwshHelloProgram,
+  runProgram: pwshRunProgram,
+  helloTimeoutMs: 90_000,
+  stopProgram: (runId) => `S ${runId}\n`,
+};

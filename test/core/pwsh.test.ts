@@ -1,0 +1,460 @@
+/**
+ * PowerShell for real: `.ps1` files, `-c` text with `--shell pwsh` and PowerShell selections run
+ * in a persistent pwsh host loop on real sshd hosts (no mocks). One scope carries over; the
+ * seed's Invoke-Command examples work as written; errors, exit codes, cancel and timeout behave as
+ * in PowerShell; `--var` and `--input` bring local values in; output objects arrive as JSON; the
+ * session is durable like the POSIX one. POSIX runs get `--var`/`--input` and JSON-line objects.
+ * Skipped (saying so) when pwsh is not installed; CI installs it with scripts/setup.sh.
+ */
+import * as assert from 'assert';
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { invoke, SessionPool, SshConfigFile, type InvokeEvent, type InvokeRequest, type ObjectEvent, type OutputEvent } from '../../src/core';
+import { startTestBed, type TestBed } from '../support/sshd';
+import { cli, ensureBuilt, reapRemoteShells } from './helpers/durable';
+import { collect, delay, INJECTION_ARGS, INJECTION_FILES, show, tmpDir, type Collected } from './helpers/engine';
+
+export const HAVE_PWSH = spawnSync('pwsh', ['-NoLogo', '-NoProfile', '-NonInteractive', '-c', 'exit 0'], { stdio: 'ignore', timeout: 60_000 }).status === 0;
+
+const objects = (c: Collected, host: string) => c.events.flatMap((e) => (e.type === 'object' && e.host === host ? [(e as ObjectEvent).value] : []));
+const tagged = (c: Collected, host: string) =>
+  c.events.flatMap((e) => (e.type === 'output' && e.host === host && e.psStream ? [`${e.psStream}|${e.stream}|${e.line}`] : []));
+const b64Lines = (lines: string[]) => lines.map((l) => Buffer.from(l, 'base64').toString('utf8'));
+
+describe('PowerShell sessions (real pwsh on real sshd)', function () {
+  this.timeout(120_000);
+  let bed: TestBed;
+  let base: Pick<InvokeRequest, 'sshConfig' | 'knownHostsFiles'>;
+  let pool: SessionPool;
+  const hosts = ['host1', 'host2'];
+  const ps1 = (text: string, name = 'script.ps1') => ({ text, fileName: name });
+  const run = (script: InvokeRequest['script'], extra: Partial<InvokeRequest> = {}) =>
+    collect({ ...base, targets: hosts, sessions: pool, script, ...extra });
+
+  before(async function () {
+    if (!HAVE_PWSH) {
+      console.log('    (skipped: pwsh is not installed; scripts/setup.sh installs it)');
+      this.skip();
+    }
+    bed = await startTestBed({ count: 2 });
+    base = { sshConfig: SshConfigFile.load(bed.sshConfigPath), knownHostsFiles: [bed.knownHostsPath] };
+    pool = new SessionPool();
+  });
+  after(async () => {
+    await pool?.closeAll().catch(() => undefined);
+    await bed?.stop();
+  });
+
+  it('Example 4: $p = Get-Process -Id $PID in one run, $p.Id in the next, on every host', async () => {
+    const first = await run(ps1('$p = Get-Process -Id $PID'));
+    assert.deepStrictEqual(first.results.map((r) => r.status), ['Completed', 'Completed'], show(first));
+    const second = await run(ps1('$p.Id\n$PID'));
+    assert.deepStrictEqual(second.results.map((r) => r.status), ['Completed', 'Completed'], show(second));
+    for (const host of hosts) {
+      const [id, pid] = second.lines(host);
+      assert.ok(/^\d+$/.test(id), `${host}: ${second.lines(host)}`);
+      assert.strictEqual(id, pid, 'the process the first run saw is the session itself');
+    }
+    assert.notStrictEqual(second.lines('host1')[0], second.lines('host2')[0], 'one PowerShell per host');
+  });
+
+  it('Examples 11 and 12 as the seed writes them: Param binds by position, $args carries the arguments', async () => {
+    const dir = tmpDir('pwsh-ex11');
+    for (const f of ['a.txt', 'b.txt', 'c.log']) fs.writeFileSync(path.join(dir, f), '');
+    const ex11 = await run(ps1('Param ($param1, $param2)\nGet-ChildItem -Name $param1 -Include $param2\n'), { args: [path.join(dir, '*'), '*.txt'] });
+    for (const host of hosts) assert.deepStrictEqual(ex11.lines(host), ['a.txt', 'b.txt'], show(ex11));
+    const ex12 = await run(ps1('Write-Output $args\n'), { args: ['C:\\Test', '*.txt'] });
+    for (const host of hosts) assert.deepStrictEqual(ex12.lines(host), ['C:\\Test', '*.txt'], show(ex12));
+  });
+
+  it('arguments are exactly the strings given: quotes, $, backticks, spaces, empty strings, newlines', async () => {
+    for (const f of INJECTION_FILES) fs.rmSync(f, { force: true });
+    const c = await run(ps1('"argc=$($args.Count)"\nforeach ($a in $args) { [Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes($a)) }'), {
+      args: INJECTION_ARGS,
+    });
+    for (const host of hosts) {
+      const lines = c.lines(host);
+      assert.strictEqual(lines[0], `argc=${INJECTION_ARGS.length}`, show(c));
+      assert.deepStrictEqual(b64Lines(lines.slice(1)), INJECTION_ARGS);
+    }
+    for (const f of INJECTION_FILES) assert.ok(!fs.existsSync(f), `${f} was created: an argument was parsed`);
+  });
+
+  it('one scope carries over: .ps1 files, -c text with --shell pwsh and selections share variables, functions, modules, $PWD and $env:', async () => {
+    const set = await run(ps1('$shared = "from-file"; function Get-Shared { "fn:$shared" }; Set-Location /tmp; $env:RI_SET = "env-set"; Import-Module Microsoft.PowerShell.Utility'));
+    assert.ok(set.results.every((r) => r.status === 'Completed'), show(set));
+    const c = await run({ text: 'Get-Shared; $PWD.Path; $env:RI_SET; [bool](Get-Module Microsoft.PowerShell.Utility)' }, { shell: 'pwsh' });
+    for (const host of hosts) assert.deepStrictEqual(c.lines(host), ['fn:from-file', '/tmp', 'env-set', 'True'], show(c));
+  });
+
+  it('a .ps1 with a UTF-8 BOM and CRLF line endings runs, its non-ASCII text intact', async () => {
+    const text = '\ufeffparam($who)\r\n$greeting = "grüße, $who ✓"\r\n$greeting\r\n"lines: " + 2\r\n';
+    const c = await run(ps1(text, 'bom-crlf.ps1'), { args: ['wörld'] });
+    for (const host of hosts) assert.deepStrictEqual(c.lines(host), ['grüße, wörld ✓', 'lines: 2'], show(c));
+    const next = await run({ text: '$greeting' }, { shell: 'pwsh' });
+    assert.deepStrictEqual(next.lines('host1'), ['grüße, wörld ✓']);
+  });
+
+  it('exit N ends the run with N and the session survives with its state', async () => {
+    const c = await run(ps1('$beforeExit = 41\n"out"\nexit 7\n"never"'));
+    for (const host of hosts) {
+      assert.strictEqual(c.result(host).status, 'Failed');
+      assert.strictEqual(c.result(host).exitCode, 7);
+      assert.deepStrictEqual(c.lines(host), ['out']);
+    }
+    const zero = await run(ps1('exit 0'));
+    assert.ok(zero.results.every((r) => r.status === 'Completed' && r.exitCode === 0), show(zero));
+    const after = await run(ps1('$beforeExit + 1'));
+    for (const host of hosts) assert.deepStrictEqual(after.lines(host), ['42'], show(after));
+  });
+
+  it('a terminating error ends the run Failed with its message and script line; a non-terminating one goes to stderr and the run continues', async () => {
+    const thrown = await run(ps1('"before"\n\nthrow "disk is full"\n"never"', 'deploy.ps1'));
+    for (const host of hosts) {
+      const r = thrown.result(host);
+      assert.strictEqual(r.status, 'Failed', show(thrown));
+      assert.strictEqual(r.exitCode, 1);
+      assert.match(r.error ?? '', /disk is full/);
+      assert.match(r.error ?? '', /deploy\.ps1:3/);
+      assert.deepStrictEqual(thrown.lines(host), ['before']);
+      assert.ok(thrown.lines(host, 'stderr').some((l) => /^\+ throw "disk is full"/.test(l)), thrown.lines(host, 'stderr').join('\n'));
+    }
+    const stop = await run(ps1('Get-Item /no/such/path -ErrorAction Stop\n"never"'));
+    assert.ok(stop.results.every((r) => r.status === 'Failed' && /no\/such\/path/.test(r.error ?? '')), show(stop));
+    const soft = await run(ps1('Write-Error "soft failure"\nGet-Item /no/such/file\n"continued"'));
+    for (const host of hosts) {
+      assert.strictEqual(soft.result(host).status, 'Completed', show(soft));
+      assert.deepStrictEqual(soft.lines(host), ['continued']);
+      const errors = soft.lines(host, 'stderr');
+      assert.ok(errors.some((l) => /soft failure \(line 1\)/.test(l)), errors.join('\n'));
+      assert.ok(errors.some((l) => /no\/such\/file/.test(l)), errors.join('\n'));
+    }
+  });
+
+  it('Write-Host, Write-Information, Write-Warning, Write-Verbose and Write-Debug arrive tagged by stream, in order with output', async () => {
+    const c = await run(
+      ps1('"first"\nWrite-Host "to host"\nWrite-Information "info"\nWrite-Warning "careful"\nWrite-Verbose "chatty" -Verbose\nWrite-Debug "dbg" -Debug\n"last"'),
+    );
+    for (const host of hosts) {
+      assert.deepStrictEqual(tagged(c, host), [
+        'host|stdout|to host',
+        'information|stdout|info',
+        'warning|stderr|WARNING: careful',
+        'verbose|stderr|VERBOSE: chatty',
+        'debug|stderr|DEBUG: dbg',
+      ]);
+      assert.deepStrictEqual(c.lines(host), ['first', 'to host', 'info', 'last']);
+    }
+  });
+
+  it('cancel in the middle of Start-Sleep 60 stops the pipeline at once; the next run still sees the variables', async () => {
+    await run(ps1('$keep = "still here"'));
+    const controller = new AbortController();
+    const started = Date.now();
+    const c = await collect({ ...base, targets: hosts, sessions: pool, signal: controller.signal, script: ps1('"sleeping"\nStart-Sleep 60\n"woke"') }, (e) => {
+      if (e.type === 'output' && e.line === 'sleeping') setTimeout(() => controller.abort(), 300);
+    });
+    assert.ok(Date.now() - started < 20_000, `cancel took ${Date.now() - started} ms`);
+    assert.deepStrictEqual(c.results.map((r) => r.status), ['Cancelled', 'Cancelled'], show(c));
+    for (const host of hosts) assert.ok(!c.lines(host).includes('woke'));
+    const after = await run(ps1('$keep'));
+    for (const host of hosts) assert.deepStrictEqual(after.lines(host), ['still here'], show(after));
+    assert.ok(after.results.every((r) => r.status === 'Completed'));
+  });
+
+  it('a timeout stops the pipeline as Ctrl+C does; the session and its state survive', async () => {
+    const pidBefore = (await run(ps1('$PID'))).lines('host1')[0];
+    const c = await run(ps1('$timedVar = "set before the sleep"\nStart-Sleep 60'), { timeoutMs: 1500 });
+    assert.deepStrictEqual(c.results.map((r) => r.status), ['TimedOut', 'TimedOut'], show(c));
+    const after = await run(ps1('$timedVar; $PID'));
+    assert.deepStrictEqual(after.lines('host1'), ['set before the sleep', pidBefore], 'same process, same scope');
+  });
+
+  it('Example 9 as --var: $Using:Log reads the local value, copied in; nothing writes back', async () => {
+    // Get-WinEvent is Windows-only: a function of that name, defined in the session, stands in for it.
+    await run(ps1('function Get-WinEvent { param($LogName, $MaxEvents) "LogName=$LogName MaxEvents=$MaxEvents" }'));
+    const c = await run(ps1('Get-WinEvent -LogName $Using:Log -MaxEvents 10\n'), { vars: { Log: 'PowerShellCore/Operational' } });
+    for (const host of hosts) assert.deepStrictEqual(c.lines(host), ['LogName=PowerShellCore/Operational MaxEvents=10'], show(c));
+    const hostile = `it's "$HOME" \`n $(whoami) ${'${x}'}`;
+    const copy = await run(ps1('$Log = "changed remotely"\n$Using:Log\n$Using:Other\n[string]::IsNullOrEmpty($Using:Empty)'), {
+      vars: { Log: hostile, Other: 'two', Empty: '' },
+    });
+    for (const host of hosts) assert.deepStrictEqual(copy.lines(host), [hostile, 'two', 'True'], show(copy));
+    const next = await run(ps1('$Using:Log'), { vars: { Log: 'new value' } });
+    assert.deepStrictEqual(next.lines('host1'), ['new value'], 'each run copies the value in anew');
+    const scoped = await run(ps1('1..2 | ForEach-Object -Parallel { "$using:Log $_" }'), { vars: { Log: 'outer' } });
+    assert.deepStrictEqual(scoped.lines('host1').sort(), ['changed remotely 1', 'changed remotely 2'], 'inside -Parallel, $using: keeps its own meaning');
+  });
+
+  it('--input arrives as $input, one item per line; without --input $input is empty', async () => {
+    const c = await run(ps1('"count=$(@($input).Count)"\n$input | ForEach-Object { "[$_]" }'), { input: 'alpha\r\n\nbeta gamma\n' });
+    // $input is an enumerator: the first pass used it up, as in PowerShell.
+    for (const host of hosts) assert.deepStrictEqual(c.lines(host), ['count=3'], show(c));
+    const each = await run(ps1('foreach ($item in $input) { "[$item]" }'), { input: 'alpha\r\n\nbeta gamma\n' });
+    for (const host of hosts) assert.deepStrictEqual(each.lines(host), ['[alpha]', '[]', '[beta gamma]'], show(each));
+    const none = await run(ps1('"count=$(@($input).Count)"'));
+    for (const host of hosts) assert.deepStrictEqual(none.lines(host), ['count=0']);
+  });
+
+  it('every output object also arrives as JSON; the formatted text still arrives as output lines', async () => {
+    const c = await run(ps1('[pscustomobject]@{ Name = "svc"; Count = 3; Nested = @{ a = 1 } }\n42\n"text"\n$true'));
+    for (const host of hosts) {
+      assert.deepStrictEqual(objects(c, host), [{ Name: 'svc', Count: 3, Nested: { a: 1 } }, 42, 'text', true], show(c));
+      const text = c.lines(host).join('\n');
+      assert.match(text, /Name\s+Count\s+Nested/);
+      assert.match(text, /svc\s+3/);
+    }
+    const culture = await run(ps1('Get-UICulture | Select-Object LCID, Name, DisplayName'));
+    const rows = objects(culture, 'host1') as Record<string, unknown>[];
+    assert.strictEqual(rows.length, 1);
+    assert.deepStrictEqual(Object.keys(rows[0]), ['LCID', 'Name', 'DisplayName']);
+  });
+
+  it('without a session each run gets a fresh PowerShell', async () => {
+    const oneShot = (text: string) => collect({ ...base, targets: ['host1'], script: ps1(text) });
+    const first = await oneShot('$fresh = "set"; $PID');
+    assert.strictEqual(first.result('host1').status, 'Completed', show(first));
+    const second = await oneShot('"fresh=[$fresh]"; $PID');
+    assert.strictEqual(second.lines('host1')[0], 'fresh=[]');
+    assert.notStrictEqual(second.lines('host1')[1], first.lines('host1')[0]);
+  });
+
+  it('100,000 objects stream through with bounded memory', async function () {
+    this.timeout(300_000);
+    const rssBefore = process.memoryUsage().rss;
+    let peak = rssBefore;
+    let objectCount = 0;
+    let lineCount = 0;
+    let last: unknown;
+    const r = invoke({ ...base, targets: ['host1'], sessions: pool, script: ps1('1..100000 | ForEach-Object { [pscustomobject]@{ i = $_ } }') });
+    for await (const batch of r.batches()) {
+      for (const e of batch) {
+        if (e.type === 'object') {
+          objectCount++;
+          last = e.value;
+        } else if (e.type === 'output') lineCount++;
+      }
+      peak = Math.max(peak, process.memoryUsage().rss);
+      // A slow consumer: the host must wait for it rather than the client buffering everything.
+      if (objectCount < 2000) await delay(20);
+    }
+    const [result] = await r.results;
+    assert.strictEqual(result.status, 'Completed', show([result]));
+    assert.strictEqual(objectCount, 100_000);
+    assert.deepStrictEqual(last, { i: 100000 });
+    assert.ok(lineCount >= 100_000, `${lineCount} formatted lines`);
+    assert.ok(peak - rssBefore < 150 * 1024 * 1024, `client memory grew by ${(peak - rssBefore) >> 20} MB`);
+  });
+});
+
+describe('PowerShell sessions: durable (real pwsh on real sshd)', function () {
+  this.timeout(120_000);
+  let bed: TestBed;
+  let base: Pick<InvokeRequest, 'sshConfig' | 'knownHostsFiles'>;
+  let pool: SessionPool;
+
+  before(async function () {
+    if (!HAVE_PWSH) {
+      console.log('    (skipped: pwsh is not installed; scripts/setup.sh installs it)');
+      this.skip();
+    }
+    bed = await startTestBed({ count: 1 });
+    base = { sshConfig: SshConfigFile.load(bed.sshConfigPath), knownHostsFiles: [bed.knownHostsPath] };
+    pool = new SessionPool({ durable: true, reconnectDelayMs: 200 });
+  });
+  after(async () => {
+    await pool?.closeAll().catch(() => undefined);
+    if (bed) reapRemoteShells(bed.homeDir);
+    await bed?.stop();
+  });
+
+  it('survives a dropped link mid-run: every line arrives once, in order, and the scope is kept', async () => {
+    const run = (text: string) => collect({ ...base, targets: ['host1'], sessions: pool, script: { text, fileName: 'd.ps1' } });
+    const set = await run('$durableVar = "kept"; $PID');
+    assert.strictEqual(set.result('host1').status, 'Completed', show(set));
+    let killed = false;
+    const c = await collect(
+      { ...base, targets: ['host1'], sessions: pool, script: { text: '1..40 | ForEach-Object { "n$_"; Start-Sleep -Milliseconds 50 }', fileName: 'd.ps1' } },
+      (e) => {
+        if (!killed && e.type === 'output' && e.line === 'n5') {
+          killed = true;
+          bed.killConnections('host1');
+        }
+      },
+    );
+    assert.ok(killed);
+    assert.strictEqual(c.result('host1').status, 'Completed', show(c));
+    assert.deepStrictEqual(c.lines('host1'), Array.from({ length: 40 }, (_, i) => `n${i + 1}`));
+    const after = await run('$durableVar; $PID');
+    assert.deepStrictEqual(after.lines('host1'), ['kept', set.lines('host1')[0]]);
+  });
+});
+
+describe('--var and --input for POSIX scripts, JSON-line objects (real sshd)', function () {
+  this.timeout(60_000);
+  let bed: TestBed;
+  let base: Pick<InvokeRequest, 'sshConfig' | 'knownHostsFiles'>;
+  let pool: SessionPool;
+
+  before(async () => {
+    bed = await startTestBed({ count: 1 });
+    base = { sshConfig: SshConfigFile.load(bed.sshConfigPath), knownHostsFiles: [bed.knownHostsPath] };
+    pool = new SessionPool();
+  });
+  after(async () => {
+    await pool?.closeAll().catch(() => undefined);
+    await bed?.stop();
+  });
+  const run = (text: string, extra: Partial<InvokeRequest> = {}) => collect({ ...base, targets: ['host1'], sessions: pool, script: { text }, ...extra });
+
+  it('--var NAME=VALUE is the environment variable NAME for that run only', async () => {
+    const value = `it's "$HOME" \`x\` $(id) =`;
+    const c = await run('printf "%s\\n" "$GREETING"; sh -c \'printf "%s\\n" "$GREETING"\'', { vars: { GREETING: value } });
+    assert.deepStrictEqual(c.lines('host1'), [value, value], show(c));
+    const after = await run('printf "[%s]\\n" "${GREETING-unset}"');
+    assert.deepStrictEqual(after.lines('host1'), ['[unset]']);
+  });
+
+  it('--input is the script\'s stdin; without it stdin is empty', async () => {
+    const c = await run('while IFS= read -r l; do echo "<$l>"; done; echo done', { input: 'one\ntwo words\n' });
+    assert.deepStrictEqual(c.lines('host1'), ['<one>', '<two words>', 'done'], show(c));
+    const none = await run('cat; echo "rest=$(wc -c)"');
+    assert.deepStrictEqual(none.lines('host1'), ['rest=0']);
+  });
+
+  it('stdout lines that are JSON objects also arrive as object events', async () => {
+    const c = await run(`echo '{"name":"a","n":1}'; echo 'plain'; echo '[1,2]'; echo '{"broken":'; printf '%s\\n' '{"name":"b","n":2}'`);
+    assert.deepStrictEqual(
+      c.events.filter((e): e is ObjectEvent => e.type === 'object').map((e) => e.value),
+      [
+        { name: 'a', n: 1 },
+        { name: 'b', n: 2 },
+      ],
+    );
+    assert.strictEqual(c.lines('host1').length, 5, 'the lines themselves are still output');
+  });
+});
+
+describe('CLI: --json objects, --var, --input (real sshd)', function () {
+  this.timeout(120_000);
+  let bed: TestBed;
+  let state: string;
+  before(async function () {
+    ensureBuilt();
+    bed = await startTestBed({ count: 2 });
+    state = tmpDir('pwsh-cli');
+  });
+  after(async () => {
+    // A failed test may leave a named session's shells behind.
+    if (bed) reapRemoteShells(bed.homeDir);
+    await bed?.stop();
+  });
+  const common = () => ['-F', bed.sshConfigPath, '--known-hosts', bed.knownHostsPath];
+
+  it('--json prints {"type":"object","host":H,"value":{…}} beside the output lines (PowerShell with --shell pwsh -c)', async function () {
+    if (!HAVE_PWSH) this.skip();
+    const r = await cli(['run', ...common(), '-H', 'host1,host2', '--shell', 'pwsh', '--json', '--var', 'Who=wörld', '-c', '[pscustomobject]@{ Hello = $Using:Who }'], state);
+    assert.strictEqual(r.code, 0, r.stderr);
+    const events = r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as InvokeEvent | { type: 'summary' });
+    for (const host of ['host1', 'host2']) {
+      assert.ok(events.some((e) => e.type === 'object' && (e as ObjectEvent).host === host && JSON.stringify((e as ObjectEvent).value) === '{"Hello":"wörld"}'), r.stdout);
+      assert.ok(events.some((e) => e.type === 'output' && (e as OutputEvent).host === host && /wörld/.test((e as OutputEvent).line)), r.stdout);
+    }
+    const objectLine = r.stdout.split('\n').find((l) => l.includes('"type":"object"'));
+    assert.match(objectLine ?? '', /^\{"type":"object","host":"host[12]","value":\{"Hello":"wörld"\}\}$/);
+  });
+
+  it('--session NAME: a PowerShell variable set by one CLI process is there for the next; session remove ends it', async function () {
+    if (!HAVE_PWSH) this.skip();
+    const first = await cli(['run', ...common(), '-H', 'host1', '--session', 'ps', '--shell', 'pwsh', '-c', '$fromCli = 7; "set"'], state);
+    assert.strictEqual(first.code, 0, first.stderr);
+    assert.strictEqual(first.stdout, 'host1: set\n');
+    const second = await cli(['run', ...common(), '--session', 'ps', '--shell', 'pwsh', '-c', '$fromCli * 6'], state);
+    assert.strictEqual(second.code, 0, second.stderr);
+    assert.strictEqual(second.stdout, 'host1: 42\n');
+    const removed = await cli(['session', 'remove', 'ps', ...common()], state);
+    assert.strictEqual(removed.code, 0, removed.stderr);
+    const dirs = fs.readdirSync(path.join(bed.homeDir, '.cache', 'remote-invoke'));
+    assert.deepStrictEqual(dirs, [], 'both shells of the session are gone');
+  });
+
+  it('--input - is the CLI\'s own stdin', () => {
+    const r = spawnSync(process.execPath, [path.join(__dirname, '..', '..', 'bin', 'remote-invoke.js'), 'run', ...common(), '-H', 'host1', '--input', '-', '-c', 'sort -r'], {
+      input: 'a\nb\nc\n',
+      encoding: 'utf8',
+      env: { ...process.env, REMOTE_INVOKE_STATE_DIR: state },
+      timeout: 60_000,
+    });
+    assert.strictEqual(r.status, 0, r.stderr);
+    assert.strictEqual(r.stdout, 'host1: c\nhost1: b\nhost1: a\n');
+  });
+
+  it('--input FILE and --input - feed every host; bad --var names are one clear usage error', async () => {
+    const file = path.join(state, 'input.txt');
+    fs.writeFileSync(file, 'x\ny\n');
+    const r = await cli(['run', ...common(), '-H', 'host1,host2', '--input', file, '-c', 'wc -l | tr -d " "'], state);
+    assert.strictEqual(r.code, 0, r.stderr);
+    assert.deepStrictEqual(r.stdout.split('\n').filter(Boolean).sort(), ['host1: 2', 'host2: 2']);
+    const bad = await cli(['run', ...common(), '-H', 'host1', '--var', '1abc=x', '-c', 'true'], state);
+    assert.strictEqual(bad.code, 2);
+    assert.match(bad.stderr, /--var name '1abc' is not a valid variable name/);
+    const noEq = await cli(['run', ...common(), '-H', 'host1', '--var', 'NAME', '-c', 'true'], state);
+    assert.strictEqual(noEq.code, 2);
+    assert.match(noEq.stderr, /has no '='/);
+  });
+});
+
+describe('a user whose login shell is pwsh (throw-away account, real sshd)', function () {
+  this.timeout(180_000);
+  const user = `ri-pwsh-${process.pid % 100000}`;
+  let bed: TestBed;
+  let sshConfig: SshConfigFile;
+  let pool: SessionPool;
+
+  before(async function () {
+    if (!HAVE_PWSH) {
+      console.log('    (skipped: pwsh is not installed; scripts/setup.sh installs it)');
+      this.skip();
+    }
+    if (process.getuid?.() !== 0) {
+      console.log('    (skipped: making a throw-away user needs root)');
+      this.skip();
+    }
+    const pwshPath = spawnSync('sh', ['-c', 'command -v pwsh'], { encoding: 'utf8' }).stdout.trim();
+    spawnSync('userdel', ['--remove', '--force', user], { stdio: 'ignore' });
+    // Password '*': no password, but not a locked account (sshd without PAM refuses locked ones).
+    const made = spawnSync('useradd', ['--create-home', '--shell', pwshPath, '--password', '*', user], { encoding: 'utf8' });
+    assert.strictEqual(made.status, 0, made.stderr);
+    // The bed's key file lives in its private dir; this account reads its own copy.
+    bed = await startTestBed({ count: 1, extraSshdConfig: `Match User ${user}\n  AuthorizedKeysFile /home/${user}/.ssh/authorized_keys\n` });
+    const sshDir = `/home/${user}/.ssh`;
+    fs.mkdirSync(sshDir, { recursive: true, mode: 0o700 });
+    fs.copyFileSync(`${bed.clientKeyPath}.pub`, path.join(sshDir, 'authorized_keys'));
+    spawnSync('chown', ['-R', `${user}:`, sshDir]);
+    const h = bed.hosts[0];
+    const block = [`Host pwshuser`, `  HostName ${h.address}`, `  Port ${h.port}`, `  User ${user}`, `  IdentityFile ${bed.clientKeyPath}`, `  UserKnownHostsFile ${bed.knownHostsPath}`, '  StrictHostKeyChecking yes', ''];
+    sshConfig = SshConfigFile.fromText(block.join('\n'));
+    pool = new SessionPool();
+  });
+  after(async () => {
+    await pool?.closeAll().catch(() => undefined);
+    await bed?.stop();
+    spawnSync('userdel', ['--remove', '--force', user], { stdio: 'ignore' });
+  });
+  const run = (script: InvokeRequest['script'], extra: Partial<InvokeRequest> = {}) =>
+    collect({ sshConfig, knownHostsFiles: [bed.knownHostsPath], targets: ['pwshuser'], sessions: pool, script, ...extra });
+
+  it('both .ps1 and POSIX scripts run, each in its own session that carries state', async () => {
+    const ps = await run({ text: '$who = [Environment]::UserName; $who; $PSVersionTable.PSVersion.Major -ge 7', fileName: 'who.ps1' });
+    assert.strictEqual(ps.result('pwshuser').status, 'Completed', show(ps));
+    assert.deepStrictEqual(ps.lines('pwshuser'), [user, 'True']);
+    const sh = await run({ text: 'ME=$(id -un); echo "sh:$ME:$1"', fileName: 'who.sh' }, { args: ["it's $x"] });
+    assert.strictEqual(sh.result('pwshuser').status, 'Completed', show(sh));
+    assert.deepStrictEqual(sh.lines('pwshuser'), [`sh:${user}:it's $x`]);
+    const again = await run({ text: '"ps:$who"', fileName: 'who.ps1' });
+    assert.deepStrictEqual(again.lines('pwshuser'), [`ps:${user}`]);
+    const shAgain = await run({ text: 'echo "sh:$ME"', fileName: 'again.sh' });
+    assert.deepStrictEqual(shAgain.lines('pwshuser'), [`sh:${user}`]);
+  });
+});

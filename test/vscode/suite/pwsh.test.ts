@@ -1,0 +1,69 @@
+import * as assert from 'node:assert';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { HostResult } from '../../../src/core';
+import { api, testBed, waitFor, workspaceFile } from './helpers';
+
+const HAVE_PWSH = spawnSync('pwsh', ['-NoLogo', '-NoProfile', '-NonInteractive', '-c', 'exit 0'], { stdio: 'ignore', timeout: 60_000 }).status === 0;
+
+describe('PowerShell in the extension', function () {
+  this.timeout(180_000);
+  before(async function () {
+    if (!HAVE_PWSH) {
+      console.log('    (skipped: pwsh is not installed; scripts/setup.sh installs it)');
+      this.skip();
+    }
+    await testBed();
+  });
+
+  it('a .ps1 run twice on two hosts: the second run sees the first run\'s variable; the Objects table shows both hosts\' rows', async () => {
+    const ri = await api();
+    const runFile = () =>
+      vscode.commands.executeCommand<HostResult[]>('remoteInvoke.runFile', { file: workspaceFile('count-runs.ps1'), hosts: ['host1', 'host2'] });
+    const first = await runFile();
+    assert.deepStrictEqual(first.map((r) => r.status), ['Completed', 'Completed'], JSON.stringify(first));
+    const second = await runFile();
+    assert.deepStrictEqual(second.map((r) => r.status), ['Completed', 'Completed'], JSON.stringify(second));
+    const runId = ri.run()!.id;
+    const table = await waitFor(
+      'the Objects table with both hosts of the second run',
+      () => {
+        const r = ri.objectsRendered();
+        return r && r.runId === runId && r.total === 2 ? r : undefined;
+      },
+      30_000,
+    );
+    assert.deepStrictEqual(table.columns, ['PSComputerName', 'Runs', 'Culture']);
+    assert.deepStrictEqual(table.rows.map((row) => [row[0], row[1]]).sort(), [
+      ['host1', '2'],
+      ['host2', '2'],
+    ]);
+    ri.setObjectsView({ sort: { column: 'PSComputerName', descending: true } });
+    const sorted = await waitFor('sorted descending', () => {
+      const r = ri.objectsRendered();
+      return r?.sort?.descending ? r : undefined;
+    });
+    assert.deepStrictEqual(sorted.rows.map((row) => row[0]), ['host2', 'host1']);
+    ri.setObjectsView({ filter: 'host1' });
+    const filtered = await waitFor('filtered to host1', () => {
+      const r = ri.objectsRendered();
+      return r?.filter === 'host1' ? r : undefined;
+    });
+    assert.strictEqual(filtered.shown, 1);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ri-objects-'));
+    await vscode.commands.executeCommand('remoteInvoke.exportObjects', 'csv', vscode.Uri.file(path.join(dir, 'o.csv')));
+    const csv = fs.readFileSync(path.join(dir, 'o.csv'), 'utf8').trim().split(/\r\n/);
+    assert.strictEqual(csv[0], 'PSComputerName,Runs,Culture');
+    assert.deepStrictEqual(csv.slice(1).map((l) => l.split(',').slice(0, 2).join(',')).sort(), ['host1,2', 'host2,2']);
+    await vscode.commands.executeCommand('remoteInvoke.exportObjects', 'json', vscode.Uri.file(path.join(dir, 'o.json')));
+    const json = JSON.parse(fs.readFileSync(path.join(dir, 'o.json'), 'utf8')) as { PSComputerName: string; Runs: number }[];
+    assert.deepStrictEqual(json.map((o) => [o.PSComputerName, o.Runs]).sort(), [
+      ['host1', 2],
+      ['host2', 2],
+    ]);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+});
