@@ -1,28 +1,67 @@
-// Results view (webview side). Receives {type:'state', run, runs, grouped} from the extension,
-// draws one row per host (or per group of hosts with identical output) and reports back what it
-// drew, so the extension (and its tests) know the view is really showing the run.
+// Results view (webview side). Receives {type:'state', run, runs, view, expanded} from the
+// extension and draws one compact row per host (or per group of hosts with identical output):
+// status, exit, duration and the first output line, expandable for more. Rows are sorted and
+// filtered here and virtualised: only the rows in sight (plus a margin) are in the DOM, so 2,000
+// hosts draw and scroll like 20. It reports back what it drew (rows in order, counts, how many row
+// elements, how long it took), so the extension and its tests know what the view really shows.
 // @ts-check
 (function () {
   // @ts-ignore acquireVsCodeApi is provided by the webview host
   const vscode = acquireVsCodeApi();
   const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
-  const tbody = /** @type {HTMLTableSectionElement} */ (document.querySelector('#results tbody'));
   const runSelect = /** @type {HTMLSelectElement} */ ($('run'));
   const groupBox = /** @type {HTMLInputElement} */ ($('group'));
   const compareBtn = /** @type {HTMLButtonElement} */ ($('compare'));
   const rerunBtn = /** @type {HTMLButtonElement} */ ($('rerun'));
   const cancelBtn = /** @type {HTMLButtonElement} */ ($('cancel'));
+  const scroller = $('scroller');
+  const spacer = $('spacer');
+  const filters = $('filters');
+
+  const ROW_H = 28;
+  const LINE_H = 18;
+  const OVERSCAN = 10;
+  /** Failed and unreachable hosts first: the order of the status column when sorted ascending. */
+  const RANK = {
+    Failed: 0, AuthFailed: 1, HostKeyRejected: 2, TimedOut: 3, Unreachable: 4, Disconnected: 5, Cancelled: 6, Skipped: 7,
+    Running: 8, Queued: 9, Pending: 10, Completed: 11,
+  };
+  const NOT_FAILED = new Set(['Completed', 'Running', 'Queued', 'Pending']);
+  const rank = (s) => (s in RANK ? RANK[s] : 7.5);
+  const collator = new Intl.Collator(undefined, { numeric: true });
+
   /** @type {Set<string>} */
   const selected = new Set();
+  /** @type {Set<string>} */
+  let expanded = new Set();
   let current = null;
+  let runs = [];
+  let view = { grouped: false, sort: { key: 'status', dir: 'asc' }, filter: [] };
+  /** What the list shows, in order: {kind:'row', row} | {kind:'group', rows}. */
+  let items = [];
+  /** items[i] starts at offsets[i]; offsets[items.length] is the total height. */
+  let offsets = [0];
+  let receivedAt = performance.now();
+  let drawnFrom = -1;
+  let drawnTo = -1;
 
   const post = (m) => vscode.postMessage(m);
 
   function duration(ms) {
     if (ms === null || ms === undefined) return '';
-    if (ms < 1000) return ms + ' ms';
+    if (ms < 1000) return Math.round(ms) + ' ms';
     if (ms < 60000) return (ms / 1000).toFixed(1) + ' s';
     return Math.floor(ms / 60000) + ' min ' + Math.round((ms % 60000) / 1000) + ' s';
+  }
+  function clock(ms) {
+    const s = Math.floor(ms / 1000);
+    const m = Math.floor(s / 60);
+    return m + ':' + String(s % 60).padStart(2, '0');
+  }
+  /** A running host's duration counts up between updates from the extension. */
+  function liveDuration(row) {
+    if (row.state === 'Running' && row.durationMs !== null) return row.durationMs + (performance.now() - receivedAt);
+    return row.durationMs;
   }
 
   function el(tag, props, ...children) {
@@ -36,27 +75,105 @@
     return el('span', { className: 'status s-' + state.toLowerCase(), textContent: state });
   }
 
+  function exitText(row) {
+    return row.exitCode === null ? row.signal || '' : String(row.exitCode);
+  }
+
+  function firstLine(row) {
+    return row.lines.length ? row.lines[0].t : '';
+  }
+
+  // ---- order and filter --------------------------------------------------------------------
+
+  function compareRows(a, b) {
+    const { key, dir } = view.sort;
+    let d = 0;
+    if (key === 'host') d = collator.compare(a.host, b.host);
+    else if (key === 'exit') d = (a.exitCode ?? Number.MAX_SAFE_INTEGER) - (b.exitCode ?? Number.MAX_SAFE_INTEGER);
+    else if (key === 'duration') d = (liveDuration(a) ?? -1) - (liveDuration(b) ?? -1);
+    else d = rank(a.state) - rank(b.state);
+    if (dir === 'desc') d = -d;
+    return d || collator.compare(a.host, b.host);
+  }
+
+  function visibleRows() {
+    const shown = view.filter.length ? new Set(view.filter) : null;
+    return current.rows.filter((r) => !shown || shown.has(r.state)).sort(compareRows);
+  }
+
+  function buildItems() {
+    const rows = visibleRows();
+    if (!view.grouped) return rows.map((row) => ({ kind: 'row', row }));
+    /** @type {Map<string, any[]>} */
+    const groups = new Map();
+    for (const r of rows) {
+      const key = r.group || 'pending:' + r.host;
+      if (!groups.has(key)) groups.set(key, []);
+      groups.get(key).push(r);
+    }
+    return [...groups.values()].map((g) => (g.length === 1 ? { kind: 'row', row: g[0] } : { kind: 'group', rows: g }));
+  }
+
+  function itemHeight(item) {
+    if (item.kind === 'group') return ROW_H + LINE_H;
+    if (!expanded.has(item.row.host)) return ROW_H;
+    const extra = Math.max(1, item.row.lines.length) + (item.row.error ? 1 : 0) + (item.row.lineCount > item.row.lines.length ? 1 : 0);
+    return ROW_H + extra * LINE_H + 8;
+  }
+
+  function layout() {
+    items = buildItems();
+    offsets = new Array(items.length + 1);
+    offsets[0] = 0;
+    for (let i = 0; i < items.length; i++) offsets[i + 1] = offsets[i] + itemHeight(items[i]);
+    spacer.style.height = offsets[items.length] + 'px';
+  }
+
+  /** First item whose bottom is below y (binary search over offsets). */
+  function indexAt(y) {
+    let lo = 0;
+    let hi = items.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (offsets[mid + 1] <= y) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  // ---- drawing -----------------------------------------------------------------------------
+
   function outputCell(row) {
-    const lines = row.firstLines.length ? row.firstLines : row.error ? [row.error] : [];
-    const pre = el('pre', { className: 'first' + (row.firstLines.length ? '' : ' error') });
-    pre.textContent = lines.join('\n');
-    const more = row.lines > row.firstLines.length ? el('div', { className: 'more', textContent: '… ' + row.lines + ' lines' }) : null;
-    if (row.error && row.firstLines.length) pre.title = row.error;
-    return el('td', { className: 'output' }, pre, more);
+    const cell = el('div', { className: 'cell output' });
+    if (row.queuedBehind !== null && row.queuedBehind !== undefined) {
+      cell.append(el('span', { className: 'queued', textContent: 'queued behind run ' + row.queuedBehind }));
+      return cell;
+    }
+    const open = expanded.has(row.host);
+    const lines = open ? row.lines : row.lines.slice(0, 1);
+    const pre = el('pre', { className: 'first' + (open ? ' open' : '') });
+    for (const l of lines) pre.append(el('span', { className: l.s ? 'line stderr' : 'line', textContent: l.t }));
+    if (!lines.length && row.error) pre.append(el('span', { className: 'line error', textContent: row.error }));
+    else if (open && row.error) pre.append(el('span', { className: 'line error', textContent: row.error }));
+    if (!open && row.error) pre.title = row.error;
+    cell.append(pre);
+    if (open && row.lineCount > row.lines.length) cell.append(el('div', { className: 'more', textContent: '… ' + row.lineCount + ' lines: Open output for all of them' }));
+    else if (!open && row.lineCount > 1) cell.append(el('span', { className: 'count', textContent: '+' + (row.lineCount - 1) }));
+    return cell;
   }
 
   function actionCell(host) {
     const open = el('button', { className: 'link', textContent: 'Open output', title: 'Open ' + host + "'s full output as a document" });
     open.addEventListener('click', (e) => {
       e.stopPropagation();
-      post({ type: 'open', host });
+      post({ type: 'open', host, width: window.innerWidth });
     });
     const panel = el('button', { className: 'link', textContent: 'Panel', title: 'Show the output panel of ' + host });
     panel.addEventListener('click', (e) => {
       e.stopPropagation();
       post({ type: 'panel', host });
     });
-    return el('td', { className: 'actions' }, open, panel);
+    return el('div', { className: 'cell actions' }, open, panel);
   }
 
   function selectCell(host, label) {
@@ -67,86 +184,245 @@
       else selected.delete(host);
       updateButtons();
     });
-    return el('td', { className: 'sel' }, box);
+    return el('div', { className: 'cell sel' }, box);
   }
 
-  function groupsOf(rows) {
-    /** @type {Map<string, any[]>} */
-    const groups = new Map();
-    for (const r of rows) {
-      const key = r.group || 'pending:' + r.host;
-      if (!groups.has(key)) groups.set(key, []);
-      groups.get(key).push(r);
+  function drawItem(item, top) {
+    if (item.kind === 'group') {
+      const first = item.rows[0];
+      const hosts = item.rows.map((r) => r.host);
+      const label = item.rows.length + ' hosts, same output';
+      const div = el('div', { className: 'row grid group', role: 'row' },
+        selectCell(first.host, label),
+        el('div', { className: 'cell exp' }),
+        el('div', { className: 'cell host' }, el('div', { textContent: label }), el('div', { className: 'members', textContent: hosts.join(', '), title: hosts.join(', ') })),
+        el('div', { className: 'cell' }, statusBadge(first.state)),
+        el('div', { className: 'cell num', textContent: exitText(first) }),
+        el('div', { className: 'cell num dur', textContent: duration(Math.max(...item.rows.map((r) => liveDuration(r) || 0))) }),
+        outputCell(first),
+        actionCell(first.host));
+      div.style.top = top + 'px';
+      div.style.height = itemHeight(item) + 'px';
+      return div;
     }
-    return [...groups.values()];
+    const row = item.row;
+    const open = expanded.has(row.host);
+    const chevron = el('button', { className: 'link chevron', textContent: open ? '▾' : '▸', title: open ? 'Show one line' : 'Show more lines', ariaExpanded: String(open) });
+    chevron.addEventListener('click', (e) => {
+      e.stopPropagation();
+      toggleExpanded(row.host);
+    });
+    const div = el('div', { className: 'row grid' + (open ? ' expanded' : ''), role: 'row' },
+      selectCell(row.host, row.host),
+      el('div', { className: 'cell exp' }, chevron),
+      el('div', { className: 'cell host', textContent: row.host, title: row.host }),
+      el('div', { className: 'cell' }, statusBadge(row.state)),
+      el('div', { className: 'cell num', textContent: exitText(row) }),
+      el('div', { className: 'cell num dur', textContent: duration(liveDuration(row)) }),
+      outputCell(row),
+      actionCell(row.host));
+    div.dataset.host = row.host;
+    div.style.top = top + 'px';
+    div.style.height = itemHeight(item) + 'px';
+    div.addEventListener('click', () => toggleExpanded(row.host));
+    div.addEventListener('dblclick', () => post({ type: 'open', host: row.host, width: window.innerWidth }));
+    return div;
+  }
+
+  /** Row elements in the DOM by item index; rows still in sight after a scroll are kept, not redrawn. */
+  let drawn = new Map();
+
+  /** Puts the rows in sight (and a margin) into the DOM; nothing else. */
+  function drawWindow(force) {
+    const top = scroller.scrollTop;
+    const from = Math.max(0, indexAt(top) - OVERSCAN);
+    const to = Math.min(items.length, indexAt(top + scroller.clientHeight) + 1 + OVERSCAN);
+    if (!force && from === drawnFrom && to === drawnTo) return;
+    drawnFrom = from;
+    drawnTo = to;
+    if (force) {
+      drawn = new Map();
+      const frag = document.createDocumentFragment();
+      for (let i = from; i < to; i++) {
+        const div = drawItem(items[i], offsets[i]);
+        drawn.set(i, div);
+        frag.append(div);
+      }
+      spacer.replaceChildren(frag);
+      return;
+    }
+    for (const [i, div] of drawn) {
+      if (i < from || i >= to) {
+        div.remove();
+        drawn.delete(i);
+      }
+    }
+    const frag = document.createDocumentFragment();
+    for (let i = from; i < to; i++) {
+      if (drawn.has(i)) continue;
+      const div = drawItem(items[i], offsets[i]);
+      drawn.set(i, div);
+      frag.append(div);
+    }
+    spacer.append(frag);
+  }
+
+  function toggleExpanded(host) {
+    if (expanded.has(host)) expanded.delete(host);
+    else expanded.add(host);
+    post({ type: 'expand', hosts: [...expanded] });
+    draw();
+  }
+
+  function countsOf(rows) {
+    /** @type {Record<string, number>} */
+    const counts = {};
+    for (const r of rows) counts[r.state] = (counts[r.state] || 0) + 1;
+    return counts;
+  }
+
+  function drawFilters(counts) {
+    const states = Object.keys(counts).sort((a, b) => rank(a) - rank(b));
+    const parts = [];
+    const all = el('button', { className: 'chip' + (view.filter.length ? '' : ' on'), textContent: 'All ' + current.rows.length, ariaPressed: String(!view.filter.length) });
+    all.addEventListener('click', () => setView({ filter: [] }));
+    parts.push(all);
+    states.forEach((s) => {
+      const on = view.filter.includes(s);
+      const chip = el('button', { className: 'chip s-' + s.toLowerCase() + (on ? ' on' : ''), ariaPressed: String(on), title: 'Show only ' + s + ' hosts (click again to show all)' });
+      chip.dataset.state = s;
+      chip.append(el('span', { textContent: s + ' ' + counts[s] }));
+      chip.addEventListener('click', () => setView({ filter: on ? view.filter.filter((f) => f !== s) : [...view.filter, s] }));
+      parts.push(el('span', { className: 'sep', textContent: parts.length > 1 ? '·' : '' }), chip);
+    });
+    const failures = states.filter((s) => !NOT_FAILED.has(s));
+    const onlyFailures = el('button', { id: 'only-failures', className: 'secondary', textContent: 'Show only failures', disabled: !failures.length });
+    onlyFailures.addEventListener('click', () => setView({ filter: failures }));
+    filters.replaceChildren(...parts, el('span', { className: 'spacer' }), onlyFailures);
+  }
+
+  function drawHeader() {
+    for (const th of /** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll('.head [data-sort]'))) {
+      const key = th.dataset.sort;
+      const on = view.sort.key === key;
+      th.classList.toggle('sorted', on);
+      th.setAttribute('aria-sort', on ? (view.sort.dir === 'asc' ? 'ascending' : 'descending') : 'none');
+      th.querySelector('.arrow').textContent = on ? (view.sort.dir === 'asc' ? ' ▲' : ' ▼') : '';
+    }
+  }
+
+  function summaryText() {
+    const elapsed = current.active ? ' · ' + clock(current.elapsedMs + (performance.now() - receivedAt)) + ' elapsed' : ' · took ' + duration(current.elapsedMs);
+    return current.label + ' · ' + current.startedAt + ' · ' + current.done + '/' + current.total + ' done' + elapsed;
+  }
+
+  /** Sorts, filters and lays out again, then draws the window; reports what is drawn. */
+  function draw() {
+    const t0 = performance.now();
+    $('empty').hidden = !!current;
+    $('table').hidden = !current;
+    if (!current) {
+      $('summary').textContent = '';
+      filters.replaceChildren();
+      updateButtons();
+      post({ type: 'rendered', state: { runId: -1, grouped: view.grouped, sort: view.sort, filter: view.filter, counts: {}, countsText: '', summary: '', rows: [], groups: [], domRows: 0, renderMs: 0, total: 0, width: window.innerWidth } });
+      return;
+    }
+    const counts = countsOf(current.rows);
+    $('summary').textContent = summaryText();
+    drawFilters(counts);
+    drawHeader();
+    layout();
+    drawWindow(true);
+    updateButtons();
+    void spacer.offsetHeight; // the layout is part of the cost
+    const renderMs = performance.now() - t0;
+    const drawnRows = items.flatMap((it) => (it.kind === 'group' ? it.rows : [it.row]));
+    post({
+      type: 'rendered',
+      state: {
+        runId: current.id,
+        grouped: view.grouped,
+        sort: view.sort,
+        filter: view.filter,
+        counts,
+        countsText: Object.keys(counts).sort((a, b) => rank(a) - rank(b)).map((s) => s + ' ' + counts[s]).join(' · '),
+        summary: $('summary').textContent,
+        rows: drawnRows.map((r) => ({ host: r.host, state: r.state, exitCode: exitText(r), firstLine: firstLine(r), durationMs: r.durationMs, queuedBehind: r.queuedBehind })),
+        groups: items.map((it) => (it.kind === 'group' ? { hosts: it.rows.map((r) => r.host), label: it.rows.length + ' hosts, same output' } : { hosts: [it.row.host], label: it.row.host })),
+        domRows: spacer.childElementCount,
+        renderMs,
+        total: current.rows.length,
+        width: window.innerWidth,
+      },
+    });
+  }
+
+  function setView(change) {
+    view = { ...view, ...change };
+    post({ type: 'view', view });
+    draw();
   }
 
   function render(msg) {
+    receivedAt = performance.now();
     current = msg.run;
-    runSelect.replaceChildren(...msg.runs.map((r) => el('option', { value: String(r.id), textContent: r.label + (r.active ? ' (running)' : ''), selected: current && r.id === current.id })));
-    runSelect.hidden = msg.runs.length === 0;
-    groupBox.checked = msg.grouped;
-    $('empty').hidden = !!current;
-    $('results').hidden = !current;
-    tbody.replaceChildren();
-    /** @type {{host:string,state:string,exitCode:string,firstLine:string}[]} */
-    const drawn = [];
-    /** @type {{hosts:string[],label:string}[]} */
-    const drawnGroups = [];
-    if (!current) {
-      $('summary').textContent = '';
-      updateButtons();
-      post({ type: 'rendered', state: { runId: -1, grouped: msg.grouped, rows: drawn, groups: drawnGroups } });
-      return;
+    runs = msg.runs;
+    view = msg.view;
+    expanded = new Set(msg.expanded);
+    runSelect.replaceChildren(...runs.map((r) => el('option', { value: String(r.id), textContent: r.label + (r.active ? ' (running)' : ''), selected: current && r.id === current.id })));
+    runSelect.hidden = runs.length === 0;
+    groupBox.checked = view.grouped;
+    if (current) {
+      const known = new Set(current.rows.map((r) => r.host));
+      for (const h of [...selected]) if (!known.has(h)) selected.delete(h);
     }
-    const counts = {};
-    for (const r of current.rows) counts[r.state] = (counts[r.state] || 0) + 1;
-    $('summary').textContent =
-      current.label + ' · ' + current.startedAt + ' · ' + current.done + '/' + current.total + ' done' +
-      Object.entries(counts).filter(([s]) => s !== 'Pending' && s !== 'Running').map(([s, n]) => ' · ' + n + ' ' + s).join('');
-    const known = new Set(current.rows.map((r) => r.host));
-    for (const h of [...selected]) if (!known.has(h)) selected.delete(h);
+    draw();
+    vscode.setState({ runId: current ? current.id : undefined });
+  }
 
-    if (msg.grouped) {
-      for (const group of groupsOf(current.rows)) {
-        const first = group[0];
-        const hosts = group.map((r) => r.host);
-        const label = group.length === 1 ? first.host : group.length + ' hosts, same output';
-        const names = el('div', { className: 'members', textContent: hosts.join(', ') });
-        const tr = el('tr', { className: 'group' },
-          selectCell(first.host, label),
-          el('td', { className: 'host' }, el('div', { textContent: label }), group.length > 1 ? names : null),
-          el('td', {}, statusBadge(first.state)),
-          el('td', { className: 'num', textContent: first.exitCode === null ? '' : String(first.exitCode) }),
-          el('td', { className: 'num', textContent: duration(Math.max(...group.map((r) => r.durationMs || 0))) }),
-          outputCell(first),
-          actionCell(first.host));
-        tbody.append(tr);
-        drawnGroups.push({ hosts, label });
-        for (const r of group) drawn.push({ host: r.host, state: r.state, exitCode: r.exitCode === null ? '' : String(r.exitCode), firstLine: r.firstLines[0] || '' });
-      }
-    } else {
-      for (const r of current.rows) {
-        const tr = el('tr', { className: 'row' },
-          selectCell(r.host, r.host),
-          el('td', { className: 'host', textContent: r.host }),
-          el('td', {}, statusBadge(r.state)),
-          el('td', { className: 'num', textContent: r.exitCode === null ? (r.signal || '') : String(r.exitCode) }),
-          el('td', { className: 'num', textContent: duration(r.durationMs) }),
-          outputCell(r),
-          actionCell(r.host));
-        tr.addEventListener('dblclick', () => post({ type: 'open', host: r.host }));
-        tbody.append(tr);
-        drawn.push({ host: r.host, state: r.state, exitCode: r.exitCode === null ? '' : String(r.exitCode), firstLine: r.firstLines[0] || '' });
-      }
+  /** Live numbers between updates: the elapsed time and the running hosts' durations. */
+  function tick() {
+    if (!current || !current.active) return;
+    $('summary').textContent = summaryText();
+    for (const div of /** @type {NodeListOf<HTMLElement>} */ (spacer.querySelectorAll('.row[data-host]'))) {
+      const row = current.rows.find((r) => r.host === div.dataset.host);
+      if (row && row.state === 'Running') div.querySelector('.dur').textContent = duration(liveDuration(row));
     }
-    updateButtons();
-    vscode.setState({ runId: current.id });
-    post({ type: 'rendered', state: { runId: current.id, grouped: msg.grouped, rows: drawn, groups: drawnGroups } });
+  }
+
+  /** Scrolls from top to bottom a page at a time and reports the slowest frame (the tests' measurement). */
+  async function measureScroll() {
+    const frames = [];
+    scroller.scrollTop = 0;
+    // A third of a page per step, as a mouse wheel or trackpad moves it.
+    const page = Math.max(ROW_H, Math.floor(scroller.clientHeight / 3));
+    const max = scroller.scrollHeight - scroller.clientHeight;
+    for (let y = 0; y <= max; y += page) {
+      const t0 = performance.now();
+      scroller.scrollTop = y;
+      drawWindow(false);
+      void spacer.offsetHeight;
+      frames.push(performance.now() - t0);
+      await new Promise((r) => requestAnimationFrame(r));
+    }
+    scroller.scrollTop = 0;
+    drawWindow(false);
+    const sorted = [...frames].sort((a, b) => a - b);
+    post({
+      type: 'scrollMeasured',
+      result: {
+        frames: frames.length,
+        maxFrameMs: sorted[sorted.length - 1] || 0,
+        p95FrameMs: sorted[Math.floor(sorted.length * 0.95)] || 0,
+        meanFrameMs: frames.reduce((a, b) => a + b, 0) / Math.max(1, frames.length),
+        domRows: spacer.childElementCount,
+      },
+    });
   }
 
   function failedHosts() {
-    return current ? current.rows.filter((r) => r.state !== 'Completed' && r.state !== 'Pending' && r.state !== 'Running').map((r) => r.host) : [];
+    return current ? current.rows.filter((r) => !NOT_FAILED.has(r.state)).map((r) => r.host) : [];
   }
 
   function updateButtons() {
@@ -155,13 +431,25 @@
     rerunBtn.disabled = !current || current.active || failedHosts().length === 0;
   }
 
+  for (const th of /** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll('.head [data-sort]'))) {
+    th.addEventListener('click', () => {
+      const key = th.dataset.sort;
+      setView({ sort: { key, dir: view.sort.key === key && view.sort.dir === 'asc' ? 'desc' : 'asc' } });
+    });
+  }
+  scroller.addEventListener('scroll', () => requestAnimationFrame(() => drawWindow(false)), { passive: true });
+  window.addEventListener('resize', () => drawWindow(true));
   runSelect.addEventListener('change', () => post({ type: 'selectRun', id: Number(runSelect.value) }));
-  groupBox.addEventListener('change', () => post({ type: 'group', on: groupBox.checked }));
-  compareBtn.addEventListener('click', () => post({ type: 'compare', hosts: [...selected] }));
+  groupBox.addEventListener('change', () => setView({ grouped: groupBox.checked }));
+  compareBtn.addEventListener('click', () => post({ type: 'compare', hosts: [...selected], width: window.innerWidth }));
   cancelBtn.addEventListener('click', () => post({ type: 'cancel' }));
   rerunBtn.addEventListener('click', () => post({ type: 'rerun', hosts: failedHosts() }));
   window.addEventListener('message', (e) => {
-    if (e.data && e.data.type === 'state') render(e.data);
+    if (!e.data) return;
+    if (e.data.type === 'state') render(e.data);
+    else if (e.data.type === 'measureScroll') void measureScroll();
+    else if (e.data.type === 'setView') setView(e.data.view);
   });
+  setInterval(tick, 500);
   post({ type: 'ready' });
 })();

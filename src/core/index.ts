@@ -61,3 +61,5 @@ export {
   validateHostName,
   InventoryEditError,
 } from './inventory/iniEdit';
+export { PASSWORD_ATTEMPTS, describeAuthAttempts } from './ssh/connect';
+export { hostConfigProblems } from './ssh/configProblems';

@@ -83,8 +83,8 @@ export interface HostKeyInfo {
 
 /** How the engine reaches the user. Every member is optional: absent means "cannot ask". */
 export interface InteractionCallbacks {
-  /** Password for user@host; undefined = none available. */
-  askPassword?(host: string, user: string, prompt: string): Promise<string | undefined>;
+  /** Password for user@host; undefined = none available. `attempt` 1, 2… after a rejected one. */
+  askPassword?(host: string, user: string, prompt: string, attempt?: number): Promise<string | undefined>;
   /** Passphrase for an encrypted private key. */
   askPassphrase?(keyPath: string): Promise<string | undefined>;
   /** Keyboard-interactive prompts; answers in order. */

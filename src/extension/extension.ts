@@ -14,7 +14,7 @@ import { ObjectsView, type ObjectsRendered } from './objectsView';
 import { OutputPanels } from './outputPanels';
 import { SecretVault } from './prompts';
 import { outputUri, ResultsStore, type RunRecord } from './results';
-import { ResultsView, type RenderedState } from './resultsView';
+import { ResultsView, type RenderedState, type ResultsViewState, type ScrollMeasurement } from './resultsView';
 import { RunCommands } from './runCommands';
 import { RunStatus } from './runStatus';
 import { Sessions } from './sessions';
@@ -72,6 +72,21 @@ export interface RemoteInvokeApi {
   objectsRendered(): ObjectsRendered | undefined;
   /** Sorts/filters the Objects table as a user would. */
   setObjectsView(view: { sort?: { column: string; descending: boolean } | null; filter?: string }): void;
+  /** The results view's sort, filter and grouping, set as if chosen there (kept per workspace). */
+  setResultsView(change: Partial<ResultsViewState>): void;
+  resultsViewState(): ResultsViewState;
+  /** Expands rows of the results view, as clicking them does. */
+  expandResults(hosts: string[]): void;
+  /** Scrolls the results list through, a page a frame, and reports the slowest frame. */
+  measureResultsScroll(): Promise<ScrollMeasurement>;
+  /** The "All hosts" output channel's text in this window. */
+  allHostsOutputText(): string;
+  /** The Hosts view's selected rows. */
+  selectedHosts(): string[];
+  /** What the runs' status bar item says. */
+  runStatusText(): string;
+  /** The last "run finished" notification's text, if one was shown. */
+  lastRunAnnouncement(): string | undefined;
 }
 
 export function activate(context: vscode.ExtensionContext): RemoteInvokeApi {
@@ -81,7 +96,7 @@ export function activate(context: vscode.ExtensionContext): RemoteInvokeApi {
   const sessions = new Sessions(settings, inventory, vault, context.workspaceState);
   const outputs = new OutputPanels();
   const results = new ResultsStore(settings, context.workspaceState);
-  const resultsView = new ResultsView(context.extensionUri, results, (host) => outputs.show(host, false));
+  const resultsView = new ResultsView(context.extensionUri, results, (host) => outputs.show(host, false), context.workspaceState);
   const lastResults = new LastResults(results);
   const hostsView = new HostsView(inventory, sessions, context.workspaceState, lastResults);
   const objects = new ObjectsView();
@@ -89,7 +104,9 @@ export function activate(context: vscode.ExtensionContext): RemoteInvokeApi {
     hostsView.describeTargets(hosts),
     objects,
   );
-  const sessionsView = new SessionsView(sessions, outputs, settings);
+  const runStatus = new RunStatus(results);
+  const hostCommands = new HostCommands(inventory);
+  const sessionsView = new SessionsView(sessions, outputs, settings, () => inventory.hosts().map((h) => h.name));
   const jobs = new Jobs(settings, sessions, runs);
   const jobsView = new JobsView(jobs);
 
@@ -102,10 +119,11 @@ export function activate(context: vscode.ExtensionContext): RemoteInvokeApi {
     resultsView,
     lastResults,
     hostsView,
-    new HostCommands(inventory),
+    hostCommands,
+    hostCommands.onDidAddHost((name) => hostsView.reveal(name)),
     new GroupCommands(inventory, hostsView, context.workspaceState),
     runs,
-    new RunStatus(results),
+    runStatus,
     new RemoteTerminals(inventory, sessions),
     sessionsView,
     jobs,
@@ -162,6 +180,14 @@ export function activate(context: vscode.ExtensionContext): RemoteInvokeApi {
     receivingJobs: () => jobs.receiving(),
     objectsRendered: () => objects.rendered(),
     setObjectsView: (view) => objects.setView(view),
+    setResultsView: (change) => resultsView.setView(change),
+    resultsViewState: () => resultsView.viewState(),
+    expandResults: (hosts) => resultsView.setExpanded(hosts),
+    measureResultsScroll: () => resultsView.measureScroll(),
+    allHostsOutputText: () => outputs.allHostsTranscript(),
+    runStatusText: () => runStatus.text,
+    selectedHosts: () => hostsView.selection(),
+    lastRunAnnouncement: () => runs.lastAnnouncement,
   };
 
   function runOf(id: number | undefined): RunRecord {

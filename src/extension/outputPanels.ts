@@ -8,19 +8,37 @@ const FLUSH_BYTES = 64 * 1024;
 const TRANSCRIPT_BYTES = 256 * 1024;
 
 interface Panel {
-  channel: vscode.OutputChannel;
+  name: string;
+  /** Made with the host's first output line, or when shown: a host that only failed to connect needs none. */
+  channel: vscode.OutputChannel | undefined;
+  /** Lines written before the channel exists (header, status line): kept for when it is made. */
+  early: string;
   pending: string[];
   pendingBytes: number;
   transcript: string;
+  /** The run whose block is being written; another run's lines wait until it ends. */
+  owner: number | undefined;
+  /** Blocks of later runs, in the order they began, held until the earlier block ends. */
+  held: Map<number, { text: string[]; ended: boolean }>;
 }
 
+/** Appears in the channel list as "web1 · Remote Invoke": the host first, so the dropdown tells hosts apart. */
+export function channelName(host: string): string {
+  return `${host} · Remote Invoke`;
+}
+export const ALL_HOSTS_CHANNEL = 'All hosts · Remote Invoke';
+
 /**
- * One output channel per computer ("Remote Invoke: web1"), like Invoke-Command's per-computer
- * output. Lines are buffered and appended in batches: with 50 hosts streaming, appending every
- * line would be one message to the UI process per line per host.
+ * One output channel per computer ("web1 · Remote Invoke"), like Invoke-Command's per-computer
+ * output, and "All hosts · Remote Invoke" with every line prefixed by its host. In a computer's
+ * channel each run is one block — its header, its lines, its status line — even when runs
+ * overlap: a later run's block is held back until the earlier one's status line is written.
+ * Lines are buffered and appended in batches: with 50 hosts streaming, appending every line
+ * would be one message to the UI process per line per host.
  */
 export class OutputPanels implements vscode.Disposable {
   private readonly panels = new Map<string, Panel>();
+  private allHosts: Panel | undefined;
   private timer: NodeJS.Timeout | undefined;
   /** Lines written and channel appends made (each append is one message to the UI process). */
   readonly stats = { lines: 0, appends: 0 };
@@ -33,51 +51,122 @@ export class OutputPanels implements vscode.Disposable {
         if (host) this.show(host);
         else void this.pickAndShow();
       }),
+      vscode.commands.registerCommand('remoteInvoke.showAllHostsOutput', () => this.showAll(false)),
     );
+  }
+
+  private newPanel(name: string): Panel {
+    return { name, channel: undefined, early: '', pending: [], pendingBytes: 0, transcript: '', owner: undefined, held: new Map() };
+  }
+
+  private channelOf(p: Panel): vscode.OutputChannel {
+    if (!p.channel) {
+      p.channel = vscode.window.createOutputChannel(p.name, 'remote-invoke-output');
+      if (p.early) p.channel.append(p.early);
+      p.early = '';
+    }
+    return p.channel;
   }
 
   private panel(host: string): Panel {
     let p = this.panels.get(host);
     if (!p) {
-      p = { channel: vscode.window.createOutputChannel(`Remote Invoke: ${host}`, 'remote-invoke-output'), pending: [], pendingBytes: 0, transcript: '' };
+      p = this.newPanel(channelName(host));
       this.panels.set(host, p);
     }
     return p;
   }
 
-  private write(host: string, text: string): void {
-    const p = this.panel(host);
+  private all(): Panel {
+    if (!this.allHosts) {
+      this.allHosts = this.newPanel(ALL_HOSTS_CHANNEL);
+      this.channelOf(this.allHosts);
+    }
+    return this.allHosts;
+  }
+
+  private put(p: Panel, text: string): void {
     p.pending.push(text);
     p.pendingBytes += text.length;
     if (p.pendingBytes >= FLUSH_BYTES) this.flushPanel(p);
     else this.timer ??= setTimeout(() => this.flush(), FLUSH_MS);
   }
 
-  append(host: string, line: string): void {
-    this.stats.lines++;
-    this.write(host, line + '\n');
+  /** Into the host's channel: now when `runId`'s block is the open one (or none is), else held back. */
+  private write(host: string, text: string, runId?: number): void {
+    const p = this.panel(host);
+    if (runId === undefined) return this.put(p, text);
+    p.owner ??= runId;
+    if (p.owner === runId) return this.put(p, text);
+    let block = p.held.get(runId);
+    if (!block) p.held.set(runId, (block = { text: [], ended: false }));
+    block.text.push(text);
   }
 
-  /** The header every host's panel gets when a run starts: time, script and arguments. */
+  /** The run's block in the host's channel is complete: the next held block (if any) is written. */
+  private endBlock(host: string, runId: number): void {
+    const p = this.panel(host);
+    const held = p.held.get(runId);
+    if (held) {
+      held.ended = true; // written in one piece when its turn comes
+      return;
+    }
+    if (p.owner !== runId) return;
+    p.owner = undefined;
+    for (const [next, block] of p.held) {
+      p.held.delete(next);
+      for (const t of block.text) this.put(p, t);
+      if (!block.ended) {
+        p.owner = next;
+        return;
+      }
+    }
+  }
+
+  append(host: string, line: string, runId?: number): void {
+    this.stats.lines++;
+    this.channelOf(this.panel(host));
+    this.write(host, line + '\n', runId);
+    this.put(this.all(), `[${host}] ${line}\n`);
+  }
+
+  /** The header every host's block starts with: time, script and arguments. */
   runStarted(run: RunRecord): void {
     const time = run.startedAt.toLocaleTimeString(undefined, { hour12: false });
     const header = `▶ ${time}  ${run.label}  [run ${run.id}, ${run.info.hosts.length} host${run.info.hosts.length === 1 ? '' : 's'}]\n`;
-    for (const host of run.info.hosts) this.write(host, header);
+    for (const host of run.info.hosts) this.write(host, header, run.id);
+    this.put(this.all(), header);
   }
 
-  /** The footer: status, exit code and duration (and why, when it did not complete). */
-  hostEnded(result: HostResult): void {
+  /** The block's status line: status, exit code and duration (and why, when it did not complete). */
+  hostEnded(result: HostResult, runId?: number): void {
     const parts: string[] = [result.status];
     if (result.exitCode !== null) parts.push(`exit ${result.exitCode}`);
     if (result.signal) parts.push(result.signal);
     parts.push(formatDuration(result.durationMs));
     if (result.error) parts.push(result.error.replace(/\s*\n\s*/g, ' '));
-    this.write(result.host, `■ ${parts.join(' · ')}\n\n`);
+    const line = `■ ${parts.join(' · ')}`;
+    this.write(result.host, `${line}${runId === undefined ? '' : `  [run ${runId}]`}\n\n`, runId);
+    this.put(this.all(), `[${result.host}] ${line}\n`);
+    if (runId !== undefined) this.endBlock(result.host, runId);
+  }
+
+  /** A run is over: any block of it still open (a host that never reported) is closed. */
+  runFinished(run: RunRecord): void {
+    for (const host of run.info.hosts) {
+      const p = this.panels.get(host);
+      if (p && (p.owner === run.id || p.held.has(run.id))) this.endBlock(host, run.id);
+    }
   }
 
   show(host: string, preserveFocus = true): void {
     this.flush();
-    this.panel(host).channel.show(preserveFocus);
+    this.channelOf(this.panel(host)).show(preserveFocus);
+  }
+
+  showAll(preserveFocus = true): void {
+    this.flush();
+    this.channelOf(this.all()).show(preserveFocus);
   }
 
   private async pickAndShow(): Promise<void> {
@@ -92,14 +181,21 @@ export class OutputPanels implements vscode.Disposable {
     return p.transcript + p.pending.join('');
   }
 
+  /** The "All hosts" channel's text in this window (the last 256 KB). */
+  allHostsTranscript(): string {
+    return this.allHosts ? this.allHosts.transcript + this.allHosts.pending.join('') : '';
+  }
+
+  /** Hosts that have an output channel. */
   hosts(): string[] {
-    return [...this.panels.keys()];
+    return [...this.panels].filter(([, p]) => p.channel).map(([host]) => host);
   }
 
   flush(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
     for (const p of this.panels.values()) this.flushPanel(p);
+    if (this.allHosts) this.flushPanel(this.allHosts);
   }
 
   private flushPanel(p: Panel): void {
@@ -107,14 +203,17 @@ export class OutputPanels implements vscode.Disposable {
     const text = p.pending.join('');
     p.pending = [];
     p.pendingBytes = 0;
-    p.channel.append(text);
-    this.stats.appends++;
+    if (p.channel) {
+      p.channel.append(text);
+      this.stats.appends++;
+    } else p.early = (p.early + text).slice(-TRANSCRIPT_BYTES);
     p.transcript = (p.transcript + text).slice(-TRANSCRIPT_BYTES);
   }
 
   dispose(): void {
     clearTimeout(this.timer);
-    for (const p of this.panels.values()) p.channel.dispose();
+    for (const p of this.panels.values()) p.channel?.dispose();
+    this.allHosts?.channel?.dispose();
     for (const d of this.disposables) d.dispose();
   }
 }

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
-import type { HostKeyInfo, InteractionCallbacks } from '../core';
+import { PASSWORD_ATTEMPTS, type HostKeyInfo, type InteractionCallbacks } from '../core';
+import { HostKeyReview } from './hostKeyReview';
 
 const SECRET_PREFIX = 'remoteInvoke.secret/';
 const REMEMBER_ON = new vscode.ThemeIcon('lock');
@@ -17,10 +18,12 @@ export class InteractivePrompts implements InteractionCallbacks {
   /** host (or `tried:<key>`) → the SecretStorage key whose value it was given. */
   private readonly served = new Map<string, string>();
   private readonly servedPassphrases = new Set<string>();
+  /** Unknown host keys of this run, reviewed together. */
+  private readonly hostKeys = new HostKeyReview();
 
   constructor(private readonly secrets: SecretVault) {}
 
-  async askPassword(host: string, user: string, prompt: string): Promise<string | undefined> {
+  async askPassword(host: string, user: string, prompt: string, attempt = 0): Promise<string | undefined> {
     const shared = `password/${user}`;
     const perHost = `password/${user}@${host}`;
     const detail = prompt?.trim() && !/^password:?$/i.test(prompt.trim()) ? prompt.trim() : undefined;
@@ -53,9 +56,10 @@ export class InteractivePrompts implements InteractionCallbacks {
     }
     // A remembered shared password this host refused has most likely changed: a new one kept
     // replaces it; otherwise what is kept is this host's own.
-    return this.promptSecret(failed === shared ? shared : perHost, {
+    // The engine asks once per user and attempt: every host that refused the password gets the new one.
+    return this.promptSecret(failed === perHost ? perHost : shared, {
       title: `Password for ${user}@${host}`,
-      prompt: detail ?? `The password given for ${user} was not accepted by ${host}`,
+      prompt: `Permission denied, try again (attempt ${attempt + 1} of ${PASSWORD_ATTEMPTS})`,
     });
   }
 
@@ -87,22 +91,8 @@ export class InteractivePrompts implements InteractionCallbacks {
     return answers;
   }
 
-  async confirmHostKey(info: HostKeyInfo): Promise<'once' | 'remember' | 'reject'> {
-    const once = 'Accept Once';
-    const remember = 'Accept and Remember';
-    const choice = await vscode.window.showWarningMessage(
-      `The authenticity of host "${info.knownHostsName}" can't be established.`,
-      {
-        modal: true,
-        detail:
-          `${info.keyType} key fingerprint is ${info.fingerprint}.\n\n` +
-          'Check it against the fingerprint the host\'s administrator gives you before you accept. ' +
-          '"Accept and Remember" adds it to known_hosts.',
-      },
-      once,
-      remember,
-    );
-    return choice === remember ? 'remember' : choice === once ? 'once' : 'reject';
+  confirmHostKey(info: HostKeyInfo): Promise<'once' | 'remember' | 'reject'> {
+    return this.hostKeys.ask(info);
   }
 
   /** A stored secret the first time this run asks for it; otherwise ask the user, offering to store the answer. */

@@ -5,6 +5,8 @@ import { joinCommandLine } from './commandLine';
 import type { Settings } from './settings';
 
 export const OUTPUT_SCHEME = 'remote-invoke-output';
+/** The language of output documents, panels and diffs (media/output.tmLanguage.json colours it). */
+export const OUTPUT_LANGUAGE = 'remote-invoke-output';
 const KEPT_RUNS = 20;
 /** Finished runs are kept in workspaceState, so the results view is still there after a window reload. */
 const SAVED_RUNS_KEY = 'remoteInvoke.finishedRuns';
@@ -16,12 +18,15 @@ const SAVED_OUTPUT_BYTES = 64 * 1024;
 const SAVED_RUN_BYTES = 256 * 1024;
 const SAVED_HEAD_LINES = 10;
 
-export type HostRunState = 'Pending' | 'Running' | HostStatus;
+/** Queued: started, but waiting for an earlier run to end on the host's session. */
+export type HostRunState = 'Pending' | 'Queued' | 'Running' | HostStatus;
 
 export class HostRun {
   state: HostRunState = 'Pending';
   result: HostResult | undefined;
   startedAt: number | undefined;
+  /** The earlier run this host waits for: runs on one host's session go one after another. */
+  queuedBehind: number | undefined;
   /** Bounded in memory; past the limit the full output goes to a private temp file (the engine's HostOutputBuffer). */
   readonly output: HostOutputBuffer;
 
@@ -139,18 +144,29 @@ export class ResultsStore implements vscode.Disposable, vscode.TextDocumentConte
     this.nextId = Math.max(0, ...this.runs.map((r) => r.id)) + 1;
   }
 
-  begin(info: RunInfo): RunRecord {
+  begin(info: RunInfo, queues = true): RunRecord {
     const run = new RunRecord(this.nextId++, info, this.settings.outputLimitBytes);
+    // A host still busy with an earlier run of this window: this run waits for it on that session.
+    if (queues) {
+      for (const h of run.hosts.values()) h.queuedBehind = this.busyWith(h.host)?.id;
+    }
     this.runs.push(run);
     while (this.runs.length > KEPT_RUNS && !this.runs[0].active) this.runs.shift()!.dispose();
     this.changed.fire(run);
     return run;
   }
 
+  /** The newest active run in which the host has not ended yet. */
+  private busyWith(host: string): RunRecord | undefined {
+    return this.runs.filter((r) => r.active && r.hosts.get(host) && !r.hosts.get(host)!.result).pop();
+  }
+
   started(run: RunRecord, host: string): void {
     const h = run.host(host);
-    h.state = 'Running';
-    h.startedAt = Date.now();
+    const waiting = h.queuedBehind !== undefined && !!this.get(h.queuedBehind)?.hosts.get(host) && !this.get(h.queuedBehind)!.host(host).result;
+    if (!waiting) h.queuedBehind = undefined;
+    h.state = waiting ? 'Queued' : 'Running';
+    h.startedAt = waiting ? undefined : Date.now();
     this.changed.fire(run);
   }
 
@@ -163,12 +179,25 @@ export class ResultsStore implements vscode.Disposable, vscode.TextDocumentConte
     const h = run.host(result.host);
     h.result = result;
     h.state = result.status;
+    h.queuedBehind = undefined;
     this.changed.fire(run);
     this.docChanged.fire(outputUri(run, result.host));
+    // The run queued behind this one on the host's session starts now.
+    for (const next of this.runs) {
+      const waiting = next.hosts.get(result.host);
+      if (!waiting || waiting.queuedBehind !== run.id) continue;
+      waiting.queuedBehind = undefined;
+      if (waiting.state === 'Queued') {
+        waiting.state = 'Running';
+        waiting.startedAt = Date.now();
+      }
+      this.changed.fire(next);
+    }
   }
 
   finish(run: RunRecord): void {
     run.endedAt = new Date();
+    for (const h of run.hosts.values()) if (!h.result) h.queuedBehind = undefined;
     this.changed.fire(run);
     void this.memento?.update(SAVED_RUNS_KEY, this.runs.filter((r) => !r.active).map(saveRun));
   }

@@ -1,10 +1,26 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
-import { outputUri, type HostRun, type ResultsStore, type RunRecord } from './results';
+import { OUTPUT_LANGUAGE, outputUri, type HostRun, type ResultsStore, type RunRecord } from './results';
 
 export const RESULTS_VIEW_TYPE = 'remoteInvoke.results';
 const UPDATE_MS = 150;
-const FIRST_LINES = 4;
+/** An active run's view is refreshed at least this often (the webview also counts on by itself). */
+const LIVE_MS = 1000;
+/** Lines of an expanded row (the rest is one click away in the output document). */
+const EXPANDED_LINES = 10;
+/** The toolbar's toggle, the sort and the filter, kept per workspace so they survive a reload. */
+const VIEW_STATE_KEY = 'remoteInvoke.resultsView';
+/** Below this width (CSS pixels) the results tab has no room for an editor beside it. */
+const ROOM_FOR_BESIDE_PX = 1100;
+
+export type SortKey = 'status' | 'host' | 'exit' | 'duration';
+export interface ResultsViewState {
+  grouped: boolean;
+  sort: { key: SortKey; dir: 'asc' | 'desc' };
+  /** Statuses shown; empty = all. */
+  filter: string[];
+}
+const DEFAULT_VIEW: ResultsViewState = { grouped: false, sort: { key: 'status', dir: 'asc' }, filter: [] };
 
 /** One row of the results table, as sent to the webview. */
 export interface ResultRow {
@@ -12,10 +28,14 @@ export interface ResultRow {
   state: string;
   exitCode: number | null;
   signal: string | null;
+  /** A running host's time so far (the webview counts on from it). */
   durationMs: number | null;
+  /** Waiting for this earlier run to end on the host's session. */
+  queuedBehind: number | null;
   error: string | null;
-  firstLines: string[];
-  lines: number;
+  /** The first line, or the first lines when the row is expanded; s: 1 = stderr. */
+  lines: { s: 0 | 1; t: string }[];
+  lineCount: number;
   group: string | null;
 }
 
@@ -25,6 +45,8 @@ export interface RunView {
   kind: string;
   startedAt: string;
   active: boolean;
+  /** Since the run began (to its end, once ended). */
+  elapsedMs: number;
   done: number;
   total: number;
   rows: ResultRow[];
@@ -34,20 +56,46 @@ export interface RunView {
 export interface RenderedState {
   runId: number;
   grouped: boolean;
-  rows: { host: string; state: string; exitCode: string; firstLine: string }[];
+  sort: ResultsViewState['sort'];
+  filter: string[];
+  /** Hosts per status, and as the filter bar reads them ("Failed 3 · Unreachable 2 · Completed 37"). */
+  counts: Record<string, number>;
+  countsText: string;
+  summary: string;
+  /** The rows the view shows, in its order (filtered and sorted), drawn or scrolled to. */
+  rows: { host: string; state: string; exitCode: string; firstLine: string; durationMs: number | null; queuedBehind: number | null }[];
   groups: { hosts: string[]; label: string }[];
+  /** Row elements in the DOM: the rows in sight and a margin, not all of them. */
+  domRows: number;
+  /** Sorting, filtering, layout and drawing of this update, in the webview. */
+  renderMs: number;
+  total: number;
+  /** The webview's width in CSS pixels: is there room for an editor beside it? */
+  width: number;
+}
+
+/** What scrolling the whole list a page at a time cost in the webview. */
+export interface ScrollMeasurement {
+  frames: number;
+  maxFrameMs: number;
+  /** 95% of the scroll steps drew within this. */
+  p95FrameMs: number;
+  meanFrameMs: number;
+  domRows: number;
 }
 
 type FromWebview =
   | { type: 'ready' }
-  | { type: 'open'; host: string }
+  | { type: 'open'; host: string; width?: number }
   | { type: 'panel'; host: string }
-  | { type: 'compare'; hosts: string[] }
+  | { type: 'compare'; hosts: string[]; width?: number }
   | { type: 'cancel' }
   | { type: 'rerun'; hosts: string[] }
   | { type: 'selectRun'; id: number }
-  | { type: 'group'; on: boolean }
-  | { type: 'rendered'; state: RenderedState };
+  | { type: 'view'; view: ResultsViewState }
+  | { type: 'expand'; hosts: string[] }
+  | { type: 'rendered'; state: RenderedState }
+  | { type: 'scrollMeasured'; result: ScrollMeasurement };
 
 /**
  * The results of a run in an editor tab: one row per host (status, exit code, duration, first
@@ -57,8 +105,12 @@ type FromWebview =
 export class ResultsView implements vscode.Disposable {
   private panel: vscode.WebviewPanel | undefined;
   private runId: number | undefined;
-  private grouped = false;
+  private view: ResultsViewState;
+  private expanded = new Set<string>();
+  /** The webview's width when it last asked to open something: is there room beside it? */
+  private width = Number.POSITIVE_INFINITY;
   private timer: NodeJS.Timeout | undefined;
+  private liveTimer: NodeJS.Timeout | undefined;
   private lastRendered: RenderedState | undefined;
   private readonly renderedEmitter = new vscode.EventEmitter<RenderedState>();
   readonly onDidRender = this.renderedEmitter.event;
@@ -66,13 +118,18 @@ export class ResultsView implements vscode.Disposable {
   readonly onDidRequestCancel = this.cancelEmitter.event;
   private readonly rerunEmitter = new vscode.EventEmitter<{ runId: number; hosts: string[] }>();
   readonly onDidRequestRerun = this.rerunEmitter.event;
+  private readonly scrollEmitter = new vscode.EventEmitter<ScrollMeasurement>();
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(
     private readonly extensionUri: vscode.Uri,
     private readonly store: ResultsStore,
     private readonly showOutputPanel: (host: string) => void,
+    private readonly memento?: vscode.Memento,
   ) {
+    this.view = { ...DEFAULT_VIEW, ...memento?.get<Partial<ResultsViewState>>(VIEW_STATE_KEY) };
+    // Runs kept from before a reload count: Show Results' key works at once.
+    void vscode.commands.executeCommand('setContext', 'remoteInvoke.hasRuns', store.all().length > 0);
     this.disposables.push(
       store.onDidChangeRun((run) => {
         if (this.panel && run.id === this.runId) this.scheduleUpdate();
@@ -105,8 +162,41 @@ export class ResultsView implements vscode.Disposable {
 
   /** Folds hosts with identical output into one row each (the toolbar's toggle). */
   setGrouped(on: boolean): void {
-    this.grouped = on;
+    this.setView({ grouped: on });
+  }
+
+  /** Sort, filter and grouping, as if chosen in the view; kept in the workspace's state. */
+  setView(change: Partial<ResultsViewState>): void {
+    this.view = { ...this.view, ...change };
+    void this.memento?.update(VIEW_STATE_KEY, this.view);
     this.scheduleUpdate(0);
+  }
+
+  viewState(): ResultsViewState {
+    return this.view;
+  }
+
+  /** Expands rows (more output lines) as a click on them does. */
+  setExpanded(hosts: string[]): void {
+    this.expanded = new Set(hosts);
+    this.scheduleUpdate(0);
+  }
+
+  /** Has the webview scroll the whole list a page at a time, and says how long the slowest frame took. */
+  measureScroll(): Promise<ScrollMeasurement> {
+    if (!this.panel) return Promise.reject(new Error('the results view is not open'));
+    return new Promise((resolve) => {
+      const sub = this.scrollEmitter.event((m) => {
+        sub.dispose();
+        resolve(m);
+      });
+      void this.panel!.webview.postMessage({ type: 'measureScroll' });
+    });
+  }
+
+  /** Whether the results tab is visible and its window focused (else a finished run is announced). */
+  get inSight(): boolean {
+    return !!this.panel?.visible && vscode.window.state.focused;
   }
 
   /** The last state the webview reported drawing. */
@@ -136,14 +226,23 @@ export class ResultsView implements vscode.Disposable {
       case 'ready':
         return this.scheduleUpdate(0);
       case 'rendered':
+        this.width = m.state.width;
         this.lastRendered = m.state;
         this.renderedEmitter.fire(m.state);
         return;
+      case 'scrollMeasured':
+        this.scrollEmitter.fire(m.result);
+        return;
       case 'selectRun':
         this.runId = m.id;
+        this.expanded.clear();
         return this.scheduleUpdate(0);
-      case 'group':
-        this.grouped = m.on;
+      case 'view':
+        this.view = m.view;
+        void this.memento?.update(VIEW_STATE_KEY, this.view);
+        return;
+      case 'expand':
+        this.expanded = new Set(m.hosts);
         return this.scheduleUpdate(0);
       case 'panel':
         return this.showOutputPanel(m.host);
@@ -154,17 +253,28 @@ export class ResultsView implements vscode.Disposable {
         if (run) this.rerunEmitter.fire({ runId: run.id, hosts: m.hosts });
         return;
       case 'open':
+        if (m.width) this.width = m.width;
         if (run) await this.openOutput(run, m.host);
         return;
       case 'compare':
+        if (m.width) this.width = m.width;
         if (run) await this.compare(run, m.hosts);
         return;
     }
   }
 
   async openOutput(run: RunRecord, host: string): Promise<vscode.TextEditor> {
-    const doc = await vscode.workspace.openTextDocument(outputUri(run, host));
-    return vscode.window.showTextDocument(doc, { preview: true, viewColumn: vscode.ViewColumn.Beside });
+    const doc = await outputDocument(run, host);
+    return vscode.window.showTextDocument(doc, { preview: true, viewColumn: this.targetColumn() });
+  }
+
+  /**
+   * Beside the results only when the results tab is wide enough to be halved (or another group
+   * is already open beside it); otherwise in the same group, so the table keeps its columns.
+   */
+  targetColumn(): vscode.ViewColumn {
+    const groups = vscode.window.tabGroups.all.length;
+    return groups > 1 || this.width >= ROOM_FOR_BESIDE_PX ? vscode.ViewColumn.Beside : vscode.ViewColumn.Active;
   }
 
   /** Two hosts' outputs side by side; with one host given, asks for the other. */
@@ -180,8 +290,11 @@ export class ResultsView implements vscode.Disposable {
       )!;
       if (!b) return;
     }
+    // Opened first with the output's language, so the diff is coloured by stream and status.
+    await Promise.all([outputDocument(run, a), outputDocument(run, b)]);
     await vscode.commands.executeCommand('vscode.diff', outputUri(run, a), outputUri(run, b), `${a} ↔ ${b} · ${run.info.title}`, {
       preview: true,
+      viewColumn: this.targetColumn(),
     });
   }
 
@@ -197,10 +310,16 @@ export class ResultsView implements vscode.Disposable {
   private async post(): Promise<void> {
     if (!this.panel) return;
     const run = this.runId !== undefined ? this.store.get(this.runId) : undefined;
+    // While the run shown is active, durations and the elapsed time move on without any event.
+    if (run?.active) {
+      clearTimeout(this.liveTimer);
+      this.liveTimer = setTimeout(() => this.scheduleUpdate(0), LIVE_MS);
+    }
     await this.panel.webview.postMessage({
       type: 'state',
-      grouped: this.grouped,
-      run: run ? toView(run) : null,
+      view: this.view,
+      expanded: [...this.expanded],
+      run: run ? toView(run, this.expanded) : null,
       runs: [...this.store.all()].reverse().map((r) => ({ id: r.id, label: `#${r.id} ${r.label}`, active: r.active })),
     });
   }
@@ -221,19 +340,24 @@ export class ResultsView implements vscode.Disposable {
 <header class="toolbar">
   <select id="run" aria-label="Run"></select>
   <span id="summary" class="summary" role="status"></span>
-  <span class="spacer"></span>
   <label class="toggle"><input type="checkbox" id="group"> Group identical output</label>
   <button id="compare" class="secondary" disabled title="Select one or two hosts to compare their output">Compare</button>
   <button id="rerun" class="secondary" disabled title="Run the same script again on the hosts that did not complete">Run Again on Failed</button>
   <button id="cancel" class="secondary" hidden>Cancel</button>
 </header>
-<main>
-  <table id="results" aria-label="Results per host">
-    <thead><tr><th class="sel"></th><th>Host</th><th>Status</th><th class="num">Exit</th><th class="num">Duration</th><th>Output</th><th class="actions"></th></tr></thead>
-    <tbody></tbody>
-  </table>
-  <p id="empty" class="empty" hidden>No runs in this window yet. Right-click a script and choose <b>Run File on Hosts…</b></p>
-</main>
+<nav id="filters" class="filters" aria-label="Filter by status"></nav>
+<section id="table" role="table" aria-label="Results per host">
+  <div class="head grid" role="row">
+    <span></span><span></span>
+    <span data-sort="host" role="columnheader">Host<span class="arrow"></span></span>
+    <span data-sort="status" role="columnheader">Status<span class="arrow"></span></span>
+    <span data-sort="exit" role="columnheader" class="num">Exit<span class="arrow"></span></span>
+    <span data-sort="duration" role="columnheader" class="num">Duration<span class="arrow"></span></span>
+    <span role="columnheader">Output</span><span></span>
+  </div>
+  <div id="scroller"><div id="spacer"></div></div>
+</section>
+<p id="empty" class="empty" hidden>No runs in this window yet. Right-click a script and choose <b>Run File on Hosts…</b></p>
 <script nonce="${nonce}" src="${media('results.js')}"></script>
 </body>
 </html>`;
@@ -241,15 +365,23 @@ export class ResultsView implements vscode.Disposable {
 
   dispose(): void {
     clearTimeout(this.timer);
+    clearTimeout(this.liveTimer);
     this.panel?.dispose();
     for (const d of this.disposables) d.dispose();
     this.renderedEmitter.dispose();
     this.cancelEmitter.dispose();
     this.rerunEmitter.dispose();
+    this.scrollEmitter.dispose();
   }
 }
 
-function toRow(h: HostRun): ResultRow {
+/** A host's output of a run as a document in the output's own language (coloured by stream and status). */
+export async function outputDocument(run: RunRecord, host: string): Promise<vscode.TextDocument> {
+  const doc = await vscode.workspace.openTextDocument(outputUri(run, host));
+  return doc.languageId === OUTPUT_LANGUAGE ? doc : vscode.languages.setTextDocumentLanguage(doc, OUTPUT_LANGUAGE);
+}
+
+function toRow(h: HostRun, expanded: boolean): ResultRow {
   const r = h.result;
   return {
     host: h.host,
@@ -257,22 +389,24 @@ function toRow(h: HostRun): ResultRow {
     exitCode: r?.exitCode ?? null,
     signal: r?.signal ?? null,
     durationMs: r ? r.durationMs : h.startedAt ? Date.now() - h.startedAt : null,
+    queuedBehind: h.queuedBehind ?? null,
     error: r?.error ?? null,
-    firstLines: h.firstLines(FIRST_LINES),
-    lines: h.output.lineCount,
+    lines: h.output.head.slice(0, expanded ? EXPANDED_LINES : 1).map((l) => ({ s: l.stream === 'stderr' ? 1 : 0, t: l.line })),
+    lineCount: h.output.lineCount,
     group: r ? h.groupKey() : null,
   };
 }
 
-function toView(run: RunRecord): RunView {
+function toView(run: RunRecord, expanded: ReadonlySet<string>): RunView {
   return {
     id: run.id,
     label: run.labelWithTargets,
     kind: run.info.kind,
     startedAt: run.startedAt.toLocaleTimeString(undefined, { hour12: false }),
     active: run.active,
+    elapsedMs: (run.endedAt ?? new Date()).getTime() - run.startedAt.getTime(),
     done: run.done,
     total: run.hosts.size,
-    rows: [...run.hosts.values()].map(toRow),
+    rows: [...run.hosts.values()].map((h) => toRow(h, expanded.has(h.host))),
   };
 }

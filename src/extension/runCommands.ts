@@ -5,7 +5,7 @@ import { formatVarAssignments, parseVarAssignments } from '../core/invoke/localV
 import { splitCommandLine } from './commandLine';
 import type { HostInventory } from './inventory';
 import type { OutputPanels } from './outputPanels';
-import type { ResultsStore, Script } from './results';
+import type { ResultsStore, RunRecord, Script } from './results';
 import type { ObjectsView } from './objectsView';
 import type { ResultsView } from './resultsView';
 import type { Sessions } from './sessions';
@@ -276,10 +276,11 @@ That is more than remoteInvoke.confirmAbove (${limit}).` },
     hosts = [...new Set(hosts)];
     if (!hosts.length) throw new Error('no hosts to run on');
     const targets = this.describeTargets(hosts);
-    const record = this.results.begin({ title: script.title, kind: script.kind, file: script.uri, args, hosts, targets, script });
+    const record = this.results.begin({ title: script.title, kind: script.kind, file: script.uri, args, hosts, targets, script }, this.settings.persistentSessions);
     this.outputs.runStarted(record);
     this.outputs.show(hosts[0]);
     void this.resultsView.show(record.id);
+    void vscode.commands.executeCommand('setContext', 'remoteInvoke.hasRuns', true);
 
     const run = invoke({
       ...this.sessions.connectionSettings(),
@@ -294,6 +295,8 @@ That is more than remoteInvoke.confirmAbove (${limit}).` },
       sessions: this.settings.persistentSessions ? this.sessions.pool : undefined,
     });
     this.runs.set(record.id, run);
+    void vscode.commands.executeCommand('setContext', 'remoteInvoke.runActive', true);
+    let ticker: NodeJS.Timeout | undefined;
     try {
       return await vscode.window.withProgress(
         {
@@ -303,7 +306,10 @@ That is more than remoteInvoke.confirmAbove (${limit}).` },
         },
         async (progress, token) => {
           token.onCancellationRequested(() => run.cancel());
-          progress.report({ message: `0/${hosts.length} done` });
+          // The elapsed time counts on even while no host reports.
+          const message = () => `${record.done}/${hosts.length} done · ${formatElapsed(Date.now() - record.startedAt.getTime())}`;
+          progress.report({ message: message() });
+          ticker = setInterval(() => progress.report({ message: message() }), 1000);
           let handled = 0;
           for await (const event of run) {
             // A burst of output is handled in microtasks; let timers and other extensions in now and then.
@@ -311,13 +317,13 @@ That is more than remoteInvoke.confirmAbove (${limit}).` },
             if (event.type === 'start') this.results.started(record, event.host);
             else if (event.type === 'output') {
               this.results.line(record, event.host, event.stream, event.line);
-              this.outputs.append(event.host, event.line);
+              this.outputs.append(event.host, event.line, record.id);
             } else if (event.type === 'object') {
               this.objects?.add(record.id, record.label, event.host, event.value);
             } else if (event.type === 'result') {
               this.results.ended(record, event);
-              this.outputs.hostEnded(event);
-              progress.report({ increment: 100 / hosts.length, message: `${record.done}/${hosts.length} done` });
+              this.outputs.hostEnded(event, record.id);
+              progress.report({ increment: 100 / hosts.length, message: message() });
             }
           }
           const results = await run.results;
@@ -327,11 +333,38 @@ That is more than remoteInvoke.confirmAbove (${limit}).` },
         },
       );
     } finally {
+      clearInterval(ticker);
       this.runs.delete(record.id);
+      this.outputs.runFinished(record);
       this.outputs.flush();
       this.results.finish(record);
+      void vscode.commands.executeCommand('setContext', 'remoteInvoke.runActive', this.runs.size > 0);
+      this.announce(record.id);
     }
   }
+
+  /**
+   * A run that ends while its results are out of sight (another tab, another window) is said in a
+   * notification: "fleet-check.sh: 37 Completed, 3 Failed, 2 Unreachable", with Show Results and
+   * Run Again on Failed.
+   */
+  private announce(runId: number): void {
+    const record = this.results.get(runId);
+    if (!record || this.resultsView.inSight) return;
+    const failed = failedHosts(record);
+    const show = 'Show Results';
+    const again = 'Run Again on Failed';
+    const text = `${record.info.title}: ${outcomeText(record)}`;
+    const shown = failed.length ? vscode.window.showWarningMessage(text, show, again) : vscode.window.showInformationMessage(text, show);
+    void shown.then((choice) => {
+      if (choice === show) void this.resultsView.show(runId, false);
+      else if (choice === again) void this.rerun(runId, failed);
+    });
+    this.lastAnnouncement = text;
+  }
+
+  /** The text of the last finished-run notification (the extension API, used by the tests). */
+  lastAnnouncement: string | undefined;
 
   /** A changed host key is never something to click through: say so, with both fingerprints. */
   private reportRefusedHostKeys(results: HostResult[]): void {
@@ -358,6 +391,25 @@ That is more than remoteInvoke.confirmAbove (${limit}).` },
     this.cancel();
     for (const d of this.disposables) d.dispose();
   }
+}
+
+/** "37 Completed, 3 Failed, 2 Unreachable": hosts per status, most first. */
+export function outcomeText(record: RunRecord): string {
+  const counts = new Map<string, number>();
+  for (const h of record.hosts.values()) counts.set(h.state, (counts.get(h.state) ?? 0) + 1);
+  return [...counts].sort((a, b) => b[1] - a[1]).map(([state, n]) => `${n} ${state}`).join(', ');
+}
+
+/** Hosts of a run that ended in anything but Completed. */
+export function failedHosts(record: RunRecord): string[] {
+  return [...record.hosts.values()].filter((h) => h.result && h.state !== 'Completed').map((h) => h.host);
+}
+
+/** 0:07, 1:05:09: the time a run has taken so far. */
+export function formatElapsed(ms: number): string {
+  const s = Math.floor(ms / 1000);
+  const hms = [Math.floor(s / 3600), Math.floor(s / 60) % 60, s % 60];
+  return hms[0] ? `${hms[0]}:${String(hms[1]).padStart(2, '0')}:${String(hms[2]).padStart(2, '0')}` : `${hms[1]}:${String(hms[2]).padStart(2, '0')}`;
 }
 
 function isRunOptions(arg: unknown): arg is RunOptions {

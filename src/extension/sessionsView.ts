@@ -84,6 +84,8 @@ export class SessionsView implements vscode.TreeDataProvider<SessionNode>, vscod
     private readonly sessions: Sessions,
     private readonly outputs: OutputPanels,
     private readonly settings: Settings,
+    /** The Hosts view's order (ssh_config order): sessions are listed the same way. */
+    private readonly hostOrder: () => string[] = () => [],
   ) {
     for (const host of sessions.pool.hosts()) if (sessions.state(host) !== 'none') this.seen.add(host);
     this.view = vscode.window.createTreeView(SESSIONS_VIEW_ID, { treeDataProvider: this, canSelectMany: true });
@@ -95,6 +97,8 @@ export class SessionsView implements vscode.TreeDataProvider<SessionNode>, vscod
       vscode.commands.registerCommand('remoteInvoke.reconnectSession', (arg?: unknown, more?: unknown) => this.each(arg, more, (h) => this.reconnect(h))),
       vscode.commands.registerCommand('remoteInvoke.removeSession', (arg?: unknown, more?: unknown) => this.each(arg, more, (h) => this.remove(h))),
       vscode.commands.registerCommand('remoteInvoke.refreshSessions', () => this.queryRemote(true)),
+      vscode.commands.registerCommand('remoteInvoke.disconnectAllSessions', () => this.disconnectAll()),
+      vscode.commands.registerCommand('remoteInvoke.removeAllSessions', (options?: { confirm?: boolean }) => this.removeAll(options?.confirm !== false)),
     );
     this.onVisibility();
   }
@@ -127,7 +131,35 @@ export class SessionsView implements vscode.TreeDataProvider<SessionNode>, vscod
   }
 
   refresh(): void {
+    const has = this.hosts().length > 0;
+    if (has !== this.hasSessions) {
+      this.hasSessions = has;
+      void vscode.commands.executeCommand('setContext', 'remoteInvoke.hasSessions', has);
+    }
     this.changed.fire(undefined);
+  }
+  private hasSessions: boolean | undefined;
+
+  /** Disconnect All (title bar): every durable session that is connected and idle; busy ones are left alone. */
+  async disconnectAll(): Promise<void> {
+    const hosts = this.hosts().filter((h) => this.stateOf(h) === 'Opened' && this.sessions.pool.session(h).options.durable);
+    if (hosts.length) await this.each(undefined, hosts, (h) => this.disconnect(h));
+  }
+
+  /** Remove All (title bar), after one confirmation: ends every remote shell listed and removes its files. */
+  async removeAll(confirm = true): Promise<void> {
+    const hosts = this.hosts();
+    if (!hosts.length) return;
+    if (confirm) {
+      const remove = 'Remove All';
+      const choice = await vscode.window.showWarningMessage(
+        `Remove ${hosts.length} session${hosts.length === 1 ? '' : 's'}?`,
+        { modal: true, detail: 'Each remote shell ends, with its variables and working directory, and its files are removed from the host.' },
+        remove,
+      );
+      if (choice !== remove) return;
+    }
+    await this.each(undefined, hosts, (h) => this.remove(h));
   }
 
   private async each(arg: unknown, more: unknown, action: (host: string) => Promise<unknown>): Promise<void> {
@@ -260,7 +292,9 @@ export class SessionsView implements vscode.TreeDataProvider<SessionNode>, vscod
     const hosts = new Set<string>();
     for (const h of this.sessions.pool.hosts()) if (this.sessions.state(h) !== 'none' || this.seen.has(h)) hosts.add(h);
     for (const h of this.closed.keys()) hosts.add(h);
-    return [...hosts].sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
+    const order = new Map(this.hostOrder().map((h, i) => [h, i]));
+    const rank = (h: string) => order.get(h) ?? Number.MAX_SAFE_INTEGER;
+    return [...hosts].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b, undefined, { numeric: true }));
   }
 
   private stateOf(host: string): SessionViewState {

@@ -130,6 +130,29 @@ describe('authentication (real sshd)', function () {
     assert.strictEqual(a.calls.password.length, 1, `asked: ${a.calls.password.join(', ')}`);
   });
 
+  it('a wrong password shared by two hosts: both are asked again together (attempt 2, then 3), not failed', async () => {
+    const asked: { host: string; attempt: number | undefined }[] = [];
+    const answers = ['wrong one', 'wrong two', PASSWORD];
+    const callbacks: InteractionCallbacks = {
+      askPassword: async (host, _user, _prompt, attempt) => (asked.push({ host, attempt }), answers[asked.length - 1]),
+    };
+    const c = await run(['pw1', 'pw2'], callbacks);
+    assert.deepStrictEqual(c.results.map((r) => r.status), ['Completed', 'Completed'], show(c));
+    assert.deepStrictEqual(asked.map((a) => a.attempt ?? 0), [0, 1, 2], JSON.stringify(asked));
+  });
+
+  it('refused after three passwords: the error names the identity files tried and the ones missing', async () => {
+    const a = passwords('bad 1', 'bad 2', 'bad 3', 'never asked');
+    const c = await run(['keythenpw', 'pw1'], a.callbacks);
+    const withKey = c.result('keythenpw');
+    assert.strictEqual(withKey.status, 'AuthFailed', show(c));
+    assert.match(withKey.error ?? '', new RegExp(`tried: key ${unauthorized.path}, password ×3`));
+    const missing = c.result('pw1');
+    assert.match(missing.error ?? '', /password ×3/);
+    assert.match(missing.error ?? '', new RegExp(`identity files not found: ${path.join(dir, 'no-such-key')}`));
+    assert.strictEqual(a.calls.length, 3);
+  });
+
   it('keyboard-interactive answers the PAM prompt', async () => {
     const prompts: string[] = [];
     const callbacks: InteractionCallbacks = {

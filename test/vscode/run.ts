@@ -1,5 +1,6 @@
-// Runs the extension's tests in a real VS Code (see workbench.ts for how):
-//   1. the mocha suite inside the extension host (out/test/vscode/suite, built by build.mjs);
+// Runs the extension's tests in a real VS Code:
+//   1. the mocha suite inside the extension host (out/test/vscode/suite, built by build.mjs),
+//      through @vscode/test-electron's runTests() (desktop VS Code, else code-server: launcher.ts);
 //   2. the Playwright UI flows in test/vscode/ui/*.ui.ts, driven through the workbench.
 // Exit code: 0 when everything passed. Usage (after setup.sh and the builds):
 //   tsx test/vscode/run.ts [suite|ui]        REMOTE_INVOKE_TEST_GREP=<re> filters suite tests,
@@ -10,8 +11,9 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { downloadAndUnzipVSCode, runTests } from '@vscode/test-electron';
 import { startTestBed } from '../support/sshd';
-import { CACHE, REPO, startCodeServer, startWorkbench, type Workbench } from './workbench';
+import { CACHE, codeServerVersion, REPO, startCodeServer, startWorkbench, type Workbench } from './workbench';
 
 export interface UiFlowContext {
   runDir: string;
@@ -36,28 +38,63 @@ function freshWorkspace(runDir: string, name: string): string {
   return dir;
 }
 
+/**
+ * The mocha suite, loaded by the extension host, through @vscode/test-electron's runTests() — the
+ * entry well-kept extensions use. With a desktop VS Code (REMOTE_INVOKE_VSCODE=<path to code>, or
+ * one runTests() can download) it runs there; where none can be had, the executable is
+ * code-server-launcher.sh, which accepts the same arguments and runs them in code-server +
+ * headless Chromium. REMOTE_INVOKE_VSCODE=code-server skips the download attempt.
+ */
 async function runSuite(runDir: string): Promise<boolean> {
   const entry = path.join(REPO, 'out/test/vscode/suite/index.js');
   if (!fs.existsSync(entry)) throw new Error(`${entry} missing: run node test/vscode/build.mjs`);
   const dir = path.join(runDir, 'suite');
   fs.mkdirSync(dir, { recursive: true });
-  say('suite: starting code-server + chromium');
-  const wb = await startWorkbench({
-    runDir: dir,
-    workspace: freshWorkspace(dir, 'workspace'),
-    extensionDevelopmentPath: REPO,
-    extensionTestsPath: entry,
-    env: process.env.REMOTE_INVOKE_TEST_GREP ? { REMOTE_INVOKE_TEST_GREP: process.env.REMOTE_INVOKE_TEST_GREP } : {},
-    log: (l) => process.stdout.write(`  ${l}\n`),
-  });
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<number>((resolve) => (timer = setTimeout(() => resolve(124), SUITE_TIMEOUT_MS)));
-  const code = await Promise.race([wb.exitCode, timeout]);
-  clearTimeout(timer);
-  if (code !== 0) await wb.page.screenshot({ path: path.join(dir, 'failure.png') }).catch(() => undefined);
-  await wb.close();
-  say(`suite: ${code === 0 ? 'passed' : code === 124 ? `timed out after ${SUITE_TIMEOUT_MS} ms` : 'FAILED'} (exit ${code})`);
-  return code === 0;
+  const executable = await vscodeExecutable();
+  say(`suite: @vscode/test-electron runTests() with ${executable.description}`);
+  try {
+    await runTests({
+      vscodeExecutablePath: executable.path,
+      extensionDevelopmentPath: REPO,
+      extensionTestsPath: entry,
+      launchArgs: [freshWorkspace(dir, 'workspace'), `--user-data-dir=${path.join(dir, 'user-data')}`, `--extensions-dir=${path.join(dir, 'extensions')}`],
+      extensionTestsEnv: {
+        TEST_TIMEOUT_MS: String(SUITE_TIMEOUT_MS),
+        ...(process.env.REMOTE_INVOKE_TEST_GREP ? { REMOTE_INVOKE_TEST_GREP: process.env.REMOTE_INVOKE_TEST_GREP } : {}),
+      },
+    });
+    say('suite: passed');
+    return true;
+  } catch (err) {
+    say(`suite: FAILED (${err instanceof Error ? err.message : err})`);
+    return false;
+  }
+}
+
+/** Desktop VS Code when there is one; otherwise the code-server launcher. */
+async function vscodeExecutable(): Promise<{ path: string; description: string }> {
+  const launcher = { path: path.join(__dirname, 'code-server-launcher.sh'), description: `VS Code ${codeServerVersion()} in headless Chromium` };
+  const wanted = process.env.REMOTE_INVOKE_VSCODE;
+  if (wanted === 'code-server') return launcher;
+  if (wanted) return { path: wanted, description: `desktop VS Code at ${wanted}` };
+  try {
+    // Its own timeout is per request; where the update service cannot be reached it can retry for
+    // minutes, so the whole attempt gets 20 s (a real download keeps going once it has started).
+    let started = false;
+    const desktop = await Promise.race([
+      downloadAndUnzipVSCode({
+        cachePath: path.join(CACHE, 'desktop'),
+        version: 'stable',
+        timeout: 15_000,
+        reporter: { report: (r: { stage: string }) => void (started ||= r.stage === 'downloading'), error: () => undefined },
+      }),
+      new Promise<never>((_, reject) => setTimeout(() => (started ? undefined : reject(new Error('no answer from the VS Code update service in 20 s'))), 20_000).unref()),
+    ]);
+    return { path: desktop, description: `desktop VS Code ${path.basename(path.dirname(desktop))}` };
+  } catch (err) {
+    say(`suite: desktop VS Code cannot be downloaded here (${String(err).split('\n')[0]}); using code-server`);
+    return launcher;
+  }
 }
 
 async function runUiFlows(runDir: string): Promise<boolean> {

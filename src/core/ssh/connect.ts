@@ -14,6 +14,7 @@ function ssh2(): typeof import('ssh2') {
 }
 import type { ResolvedHost, SshConfigFile } from '../inventory/sshConfig';
 import { HostFailure, type InteractionCallbacks, type StrictHostKeyChecking } from '../types';
+import { hostConfigProblems } from './configProblems';
 import { SharedCredentials } from './credentials';
 import {
   fingerprintSha256,
@@ -110,13 +111,27 @@ export function decideHostKey(
 }
 
 function identityAttempts(host: ResolvedHost): string[] {
-  return [...new Set(host.identityFiles)].filter((f) => {
-    try {
-      return fs.statSync(f).isFile();
-    } catch {
-      return false;
-    }
-  });
+  return [...new Set(host.identityFiles)].filter(isFile);
+}
+
+function isFile(f: string): boolean {
+  try {
+    return fs.statSync(f).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** OpenSSH's NumberOfPasswordPrompts default: a wrong password is asked for again, twice. */
+export const PASSWORD_ATTEMPTS = 3;
+
+/** "key ~/.ssh/a, password ×3; identity files not found: ~/.ssh/id_rsa" — what a refused login tried. */
+export function describeAuthAttempts(tried: string[], identityFiles: string[]): string {
+  const counts = new Map<string, number>();
+  for (const t of tried) counts.set(t, (counts.get(t) ?? 0) + 1);
+  const attempts = [...counts].map(([t, n]) => (n > 1 ? `${t} ×${n}` : t)).join(', ') || 'nothing available';
+  const missing = [...new Set(identityFiles)].filter((f) => !isFile(f));
+  return `tried: ${attempts}${missing.length ? `; identity files not found: ${missing.join(', ')}` : ''}`;
 }
 
 /**
@@ -132,6 +147,9 @@ export function connect(host: ResolvedHost, options: ConnectOptions = {}): Promi
   const khName = host.hostKeyAlias ?? knownHostsName(host.hostName, host.port);
   const policy = options.strictHostKeyChecking ?? host.strictHostKeyChecking;
   const where = `${host.user}@${host.hostName}:${host.port}`;
+
+  const problems = hostConfigProblems(host);
+  if (problems.length) return Promise.reject(new HostFailure('Unreachable', `ssh_config for ${host.name} cannot work: ${problems.join('; ')}`));
 
   return new Promise<Client>((resolve, reject) => {
     const client = new (ssh2().Client)();
@@ -255,7 +273,7 @@ export function connect(host: ResolvedHost, options: ConnectOptions = {}): Promi
       if (hostKeyError) return fail(new HostFailure('HostKeyRejected', hostKeyError));
       if (err.level === 'client-authentication') {
         return fail(
-          new HostFailure('AuthFailed', `permission denied for ${where} (tried: ${tried.join(', ') || 'nothing available'})`),
+          new HostFailure('AuthFailed', `permission denied for ${where} (${describeAuthAttempts(tried, host.identityFiles)})`),
         );
       }
       unreachable(`${where}: ${err.message}`);
@@ -264,7 +282,7 @@ export function connect(host: ResolvedHost, options: ConnectOptions = {}): Promi
       if (hostKeyError) return fail(new HostFailure('HostKeyRejected', hostKeyError));
       // A server that hangs up while we authenticate (MaxAuthTries, a PAM error) is refusing us, not unreachable.
       if (tried.length) {
-        return fail(new HostFailure('AuthFailed', `${where} closed the connection during authentication (tried: ${tried.join(', ')})`));
+        return fail(new HostFailure('AuthFailed', `${where} closed the connection during authentication (${describeAuthAttempts(tried, host.identityFiles)})`));
       }
       unreachable(`${where}: connection closed during set-up`);
     });
@@ -367,14 +385,17 @@ function buildAuthSequence(
       },
     });
   }
-  for (let attempt = 0; attempt < 2; attempt++) {
+  let passwordGivenUp = false;
+  for (let attempt = 0; attempt < PASSWORD_ATTEMPTS; attempt++) {
     steps.push({
       method: 'password',
       make: async () => {
+        if (passwordGivenUp) return undefined;
         const password = await askUser(() =>
           credentials.askPassword(host.name, username, `Password for ${username}@${host.hostName}:`, attempt),
         );
-        if (password === undefined) return undefined;
+        // No answer (the user cancelled): not asked again on this connection.
+        if (password === undefined) return (passwordGivenUp = true), undefined;
         tried.push('password');
         return { type: 'password', username, password };
       },

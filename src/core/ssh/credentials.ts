@@ -23,8 +23,10 @@ export class SharedCredentials implements InteractionCallbacks {
   askPassword(host: string, user: string, prompt: string, attempt = 0): Promise<string | undefined> {
     const ask = this.inner.askPassword;
     if (!ask) return Promise.resolve(undefined);
-    const key = attempt === 0 ? `password\0${user}` : `password\0${user}\0${host}\0${attempt}`;
-    return this.memo(key, () => ask.call(this.inner, host, user, prompt));
+    // Hosts that shared a rejected password fail it at about the same time: one new prompt per
+    // attempt serves them all (a host that accepted it never asks again).
+    const key = `password\0${user}\0${attempt}`;
+    return this.memo(key, () => ask.call(this.inner, host, user, prompt, attempt));
   }
 
   askPassphrase(keyPath: string, attempt = 0): Promise<string | undefined> {

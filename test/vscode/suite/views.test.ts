@@ -55,7 +55,8 @@ describe('Results, comparison, cancel, terminal', function () {
       });
       assert.deepStrictEqual(
         rendered.groups.map((g) => [g.label, g.hosts]),
-        [['2 hosts, same output', ['host1', 'host2']], ['down', ['down']]],
+        // failed and unreachable hosts first
+        [['down', ['down']], ['2 hosts, same output', ['host1', 'host2']]],
       );
     } finally {
       ri.setResultsGrouped(false);

@@ -63,8 +63,8 @@ describe('Many hosts streaming', function () {
           `extension-host stalls > 200 ms: ${stalls.join(', ') || 'none'}`,
       );
       assert.strictEqual(lines, 100_000);
-      // Batching: one append per panel per 100 ms at most, not one per line.
-      assert.ok(appends <= 50 * (Math.ceil(elapsed / 100) + 2), `${appends} appends for ${lines} lines`);
+      // Batching: one append per panel (50 hosts and "All hosts") per 100 ms at most, not one per line.
+      assert.ok(appends <= 51 * (Math.ceil(elapsed / 100) + 2), `${appends} appends for ${lines} lines`);
       assert.ok(appends < lines / 20, `${appends} appends for ${lines} lines`);
       // Connecting 50 hosts at once keeps the extension host busy (key exchanges); streaming must not.
       assert.ok(streamingLag < 3000, `the extension host stalled for ${streamingLag} ms while output streamed`);

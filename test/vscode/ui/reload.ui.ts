@@ -20,9 +20,9 @@ const flow: UiFlow = {
       await pickAllHosts(page, 'app2');
       const results = resultsFrame(page);
       for (const h of ['app1', 'app2']) {
-        await results.locator('tr.row', { hasText: h }).locator('.status', { hasText: 'Completed' }).waitFor({ timeout: 30_000 });
+        await results.locator('.row', { hasText: h }).locator('.status', { hasText: 'Completed' }).waitFor({ timeout: 30_000 });
       }
-      const before = plain(await results.locator('tr.row', { hasText: 'app1' }).locator('pre.first').innerText());
+      const before = plain(await results.locator('.row', { hasText: 'app1' }).locator('pre.first').innerText());
       const greeting = /set: (.*)/.exec(before)?.[1];
       assert.ok(greeting, before);
 
@@ -30,8 +30,8 @@ const flow: UiFlow = {
       await extensionReady(page);
       // The finished run is still in the results view (kept in workspaceState): in the tab the
       // workbench restores, or, when it has not kept the tab, in the one Show Results opens.
-      const kept = resultsFrame(page).locator('tr.row', { hasText: 'app1' });
-      const restored = await kept.waitFor({ timeout: 5000 }).then(() => true, () => false);
+      const kept = resultsFrame(page).locator('.row', { hasText: 'app1' });
+      const restored = await kept.waitFor({ timeout: 20_000 }).then(() => true, () => false);
       if (!restored) await runCommandWhenListed(page, 'Remote Invoke: Show Results');
       await kept.locator('.status', { hasText: 'Completed' }).waitFor({ timeout: 15_000 });
       assert.strictEqual(plain(await kept.locator('pre.first').innerText()), before, 'the results view after the reload');
@@ -45,8 +45,11 @@ const flow: UiFlow = {
       await pickAllHosts(page, 'app2');
       for (const h of ['app1', 'app2']) {
         // the row of this run, not of the one kept from before the reload
-        const row = results.locator('tr.row', { hasText: h }).filter({ hasText: 'greeting:' });
+        const row = results.locator('.row', { hasText: h }).filter({ hasText: 'greeting:' });
         await row.locator('.status', { hasText: 'Completed' }).waitFor({ timeout: 30_000 });
+        // Rows are one line; expanded, they show the first lines.
+        await row.locator('.host').click();
+        await row.locator('pre.first .line').nth(1).waitFor({ timeout: 15_000 });
         const text = plain(await row.locator('pre.first').innerText());
         assert.match(text, /greeting: set at .* in session \d+/, `${h}: ${text}`);
         assert.match(text, /cwd: \/tmp/, `${h}: ${text}`);

@@ -51,8 +51,8 @@ const flow: UiFlow = {
 
       // The results view lists both hosts as completed.
       const results = resultsFrame(page);
-      await results.locator('tr.row', { hasText: 'web2' }).locator('.status', { hasText: 'Completed' }).waitFor({ timeout: 15_000 });
-      await results.locator('tr.row', { hasText: 'web1' }).locator('.status', { hasText: 'Completed' }).waitFor();
+      await results.locator('.row', { hasText: 'web2' }).locator('.status', { hasText: 'Completed' }).waitFor({ timeout: 15_000 });
+      await results.locator('.row', { hasText: 'web1' }).locator('.status', { hasText: 'Completed' }).waitFor();
       await page.keyboard.press('Escape'); // close leftover notifications' focus
       await page.waitForTimeout(500);
       await page.screenshot({ path: path.join(SCREENSHOTS, 'run-file-on-hosts.png') });
