@@ -21,7 +21,7 @@ async function withAliases(blocks: string): Promise<() => void> {
 
 async function aliasBlock(name: string, address: string, port: number): Promise<string> {
   const bed = await testBed();
-  return `Host ${name}\n  HostName ${address}\n  Port ${port}\n  User ${bed.user}\n  IdentityFile ${bed.clientKeyPath}\n  UserKnownHostsFile ${bed.knownHostsPath}\n  IdentitiesOnly yes\n  ConnectTimeout 5\n`;
+  return `Host ${name}\n  HostName ${address}\n  Port ${port}\n  User ${bed.user}\n  IdentityFile ${bed.clientKeyPath}\n  UserKnownHostsFile ${bed.knownHostsPath}\n  IdentitiesOnly yes\n  ConnectTimeout 30\n`;
 }
 
 function closedPort(): number {
