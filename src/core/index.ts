@@ -74,3 +74,4 @@ export {
   InventoryEditError,
 } from './inventory/iniEdit';
 export { PASSWORD_ATTEMPTS, describeAuthAttempts } from './ssh/connect';
+export { hostConfigProblems } from './ssh/configProblems';

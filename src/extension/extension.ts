@@ -70,6 +70,10 @@ export interface RemoteInvokeApi {
   stateDir(): string;
   /** Jobs whose output documents are open and still polling. */
   receivingJobs(): string[];
+  /** What the Objects table last reported drawing. */
+  objectsRendered(): ObjectsRendered | undefined;
+  /** Sorts/filters the Objects table as a user would. */
+  setObjectsView(view: { sort?: { column: string; descending: boolean } | null; filter?: string }): void;
   /** The results view's sort, filter and grouping, set as if chosen there (kept per workspace). */
   setResultsView(change: Partial<ResultsViewState>): void;
   resultsViewState(): ResultsViewState;
@@ -79,14 +83,12 @@ export interface RemoteInvokeApi {
   measureResultsScroll(): Promise<ScrollMeasurement>;
   /** The "All hosts" output channel's text in this window. */
   allHostsOutputText(): string;
+  /** The Hosts view's selected rows. */
+  selectedHosts(): string[];
   /** What the runs' status bar item says. */
   runStatusText(): string;
   /** The last "run finished" notification's text, if one was shown. */
   lastRunAnnouncement(): string | undefined;
-  /** What the Objects table last reported drawing. */
-  objectsRendered(): ObjectsRendered | undefined;
-  /** Sorts/filters the Objects table as a user would. */
-  setObjectsView(view: { sort?: { column: string; descending: boolean } | null; filter?: string }): void;
 }
 
 export function activate(context: vscode.ExtensionContext): RemoteInvokeApi {
@@ -105,6 +107,7 @@ export function activate(context: vscode.ExtensionContext): RemoteInvokeApi {
     objects,
   );
   const runStatus = new RunStatus(results);
+  const hostCommands = new HostCommands(inventory);
   const sessionsView = new SessionsView(sessions, outputs, settings, () => inventory.hosts().map((h) => h.name));
   const jobs = new Jobs(settings, sessions, runs);
   const jobsView = new JobsView(jobs);
@@ -120,7 +123,8 @@ export function activate(context: vscode.ExtensionContext): RemoteInvokeApi {
     resultsView,
     lastResults,
     hostsView,
-    new HostCommands(inventory),
+    hostCommands,
+    hostCommands.onDidAddHost((name) => hostsView.reveal(name)),
     new GroupCommands(inventory, hostsView, context.workspaceState),
     runs,
     runStatus,
@@ -180,15 +184,16 @@ export function activate(context: vscode.ExtensionContext): RemoteInvokeApi {
     },
     stateDir: () => jobs.stateDir,
     receivingJobs: () => jobs.receiving(),
+    objectsRendered: () => objects.rendered(),
+    setObjectsView: (view) => objects.setView(view),
     setResultsView: (change) => resultsView.setView(change),
     resultsViewState: () => resultsView.viewState(),
     expandResults: (hosts) => resultsView.setExpanded(hosts),
     measureResultsScroll: () => resultsView.measureScroll(),
     allHostsOutputText: () => outputs.allHostsTranscript(),
     runStatusText: () => runStatus.text,
+    selectedHosts: () => hostsView.selection(),
     lastRunAnnouncement: () => runs.lastAnnouncement,
-    objectsRendered: () => objects.rendered(),
-    setObjectsView: (view) => objects.setView(view),
   };
 
   function runOf(id: number | undefined): RunRecord {

@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import type { HostInventory } from './inventory';
 import { hostNamesFrom } from './sessions';
 import {
-  appendBlock,
+  insertHostBlock,
   locateHost,
   parseHostSpec,
   removeHostBlock,
@@ -28,6 +28,9 @@ export interface AddHostOptions {
  */
 export class HostCommands implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[];
+  private readonly added = new vscode.EventEmitter<string>();
+  /** A host was added (the Hosts view selects it). */
+  readonly onDidAddHost = this.added.event;
 
   constructor(private readonly inventory: HostInventory) {
     this.disposables = [
@@ -91,8 +94,17 @@ export class HostCommands implements vscode.Disposable {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
       await fs.promises.mkdir(path.dirname(this.file), { recursive: true, mode: 0o700 });
     }
-    await writeKeepingMode(this.file, appendBlock(text, renderHostBlock(alias, spec)));
+    // Before any `Host *`: ssh takes the first value it finds, so the new block's settings win.
+    const placed = insertHostBlock(text, renderHostBlock(alias, spec));
+    await writeKeepingMode(this.file, placed.text);
     this.inventory.reload();
+    this.added.fire(alias);
+    void vscode.window
+      .showInformationMessage(
+        `Remote Invoke: added ${alias} to ${this.file}, line ${placed.line + 1}${placed.beforeCatchAll ? ` (before "${placed.beforeCatchAll}", so its settings take effect)` : ''}.`,
+        'Open',
+      )
+      .then((choice) => choice && this.open(this.file, placed.line));
     return alias;
   }
 
@@ -164,6 +176,7 @@ export class HostCommands implements vscode.Disposable {
 
   dispose(): void {
     for (const d of this.disposables) d.dispose();
+    this.added.dispose();
   }
 }
 

@@ -4,9 +4,9 @@ import type { HostKeyInfo } from '../core';
 export type HostKeyAnswer = 'once' | 'remember' | 'reject';
 
 /** Keys asked for within this quiet time of each other are reviewed together. */
-const GATHER_QUIET_MS = 400;
+const GATHER_QUIET_MS = 1000;
 /** …but the first one waits at most this long for company. */
-const GATHER_MAX_MS = 1500;
+const GATHER_MAX_MS = 4000;
 
 export const ACCEPT_ALL = 'Accept All and Remember';
 export const ONE_BY_ONE = 'Review One by One';

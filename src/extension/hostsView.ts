@@ -325,6 +325,29 @@ export class HostsView implements vscode.TreeDataProvider<HostsTreeNode>, vscode
     this.updateMessage();
   }
 
+  /** Selects a host's row (after Add Host), once the tree has it. */
+  async reveal(name: string): Promise<void> {
+    // The tree refetches its rows after the file changed; a reveal racing that refetch is retried.
+    for (let attempt = 0; attempt < 5; attempt++) {
+      if (!this.hostRows.get(name)?.size) this.getChildren();
+      const [node] = this.hostRows.get(name) ?? [];
+      if (node) {
+        try {
+          await this.view.reveal(node, { select: true, focus: false });
+          return;
+        } catch {
+          /* not drawn yet */
+        }
+      }
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    }
+  }
+
+  /** The selected hosts' names (the extension API, used by the tests). */
+  selection(): string[] {
+    return this.view.selection.flatMap((n) => (n.kind === 'host' ? [n.name] : []));
+  }
+
   getParent(node: HostsTreeNode): HostsTreeNode | undefined {
     return node.parent;
   }
@@ -406,7 +429,8 @@ export class HostsView implements vscode.TreeDataProvider<HostsTreeNode>, vscode
     item.resourceUri = hostUri(node.name);
     item.iconPath = host?.problem ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground')) : STATE_ICON[state] ?? UNKNOWN_STATE_ICON;
     const r = host?.resolved;
-    const address = r ? `${r.user}@${r.hostName}:${r.port}` : undefined;
+    // A value that cannot work (Port abc) shows its reason instead of an address like host:NaN.
+    const address = r && !host?.problem ? `${r.user}@${r.hostName}:${r.port}` : host?.problem && `⚠ ${host.problem}`;
     item.description = [last ? describeLastResult(last) : undefined, state === 'none' ? undefined : state, address].filter(Boolean).join(' · ');
     item.tooltip = this.hostTooltip(node.name, host, state);
     const note = this.annotations.get(node.name);

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { loadFleet, SshConfigFile, type Fleet, type FleetGroup, type FleetHost, type ResolvedHost } from '../core';
+import { hostConfigProblems, loadFleet, SshConfigFile, type Fleet, type FleetGroup, type FleetHost, type ResolvedHost } from '../core';
 import type { Settings } from './settings';
 import { configFiles } from './sshConfigEditor';
 
@@ -125,7 +125,10 @@ export class HostInventory implements vscode.Disposable {
     }
     const hosts = fleet.hosts.map((h): InventoryHost => {
       try {
-        return { name: h.name, resolved: fleet.resolve(h.name), fleet: h };
+        const resolved = fleet.resolve(h.name);
+        // A value that cannot work (Port abc) is a warning on the host's row before any run.
+        const problems = hostConfigProblems(resolved);
+        return { name: h.name, resolved, problem: problems.length ? problems.join('; ') : undefined, fleet: h };
       } catch (err) {
         return { name: h.name, problem: (err as Error).message, fleet: h };
       }

@@ -8,7 +8,11 @@ const FLUSH_BYTES = 64 * 1024;
 const TRANSCRIPT_BYTES = 256 * 1024;
 
 interface Panel {
-  channel: vscode.OutputChannel;
+  name: string;
+  /** Made with the host's first output line, or when shown: a host that only failed to connect needs none. */
+  channel: vscode.OutputChannel | undefined;
+  /** Lines written before the channel exists (header, status line): kept for when it is made. */
+  early: string;
   pending: string[];
   pendingBytes: number;
   transcript: string;
@@ -52,7 +56,16 @@ export class OutputPanels implements vscode.Disposable {
   }
 
   private newPanel(name: string): Panel {
-    return { channel: vscode.window.createOutputChannel(name, 'remote-invoke-output'), pending: [], pendingBytes: 0, transcript: '', owner: undefined, held: new Map() };
+    return { name, channel: undefined, early: '', pending: [], pendingBytes: 0, transcript: '', owner: undefined, held: new Map() };
+  }
+
+  private channelOf(p: Panel): vscode.OutputChannel {
+    if (!p.channel) {
+      p.channel = vscode.window.createOutputChannel(p.name, 'remote-invoke-output');
+      if (p.early) p.channel.append(p.early);
+      p.early = '';
+    }
+    return p.channel;
   }
 
   private panel(host: string): Panel {
@@ -65,7 +78,11 @@ export class OutputPanels implements vscode.Disposable {
   }
 
   private all(): Panel {
-    return (this.allHosts ??= this.newPanel(ALL_HOSTS_CHANNEL));
+    if (!this.allHosts) {
+      this.allHosts = this.newPanel(ALL_HOSTS_CHANNEL);
+      this.channelOf(this.allHosts);
+    }
+    return this.allHosts;
   }
 
   private put(p: Panel, text: string): void {
@@ -108,6 +125,7 @@ export class OutputPanels implements vscode.Disposable {
 
   append(host: string, line: string, runId?: number): void {
     this.stats.lines++;
+    this.channelOf(this.panel(host));
     this.write(host, line + '\n', runId);
     this.put(this.all(), `[${host}] ${line}\n`);
   }
@@ -143,12 +161,12 @@ export class OutputPanels implements vscode.Disposable {
 
   show(host: string, preserveFocus = true): void {
     this.flush();
-    this.panel(host).channel.show(preserveFocus);
+    this.channelOf(this.panel(host)).show(preserveFocus);
   }
 
   showAll(preserveFocus = true): void {
     this.flush();
-    this.all().channel.show(preserveFocus);
+    this.channelOf(this.all()).show(preserveFocus);
   }
 
   private async pickAndShow(): Promise<void> {
@@ -168,8 +186,9 @@ export class OutputPanels implements vscode.Disposable {
     return this.allHosts ? this.allHosts.transcript + this.allHosts.pending.join('') : '';
   }
 
+  /** Hosts that have an output channel. */
   hosts(): string[] {
-    return [...this.panels.keys()];
+    return [...this.panels].filter(([, p]) => p.channel).map(([host]) => host);
   }
 
   flush(): void {
@@ -184,15 +203,17 @@ export class OutputPanels implements vscode.Disposable {
     const text = p.pending.join('');
     p.pending = [];
     p.pendingBytes = 0;
-    p.channel.append(text);
-    this.stats.appends++;
+    if (p.channel) {
+      p.channel.append(text);
+      this.stats.appends++;
+    } else p.early = (p.early + text).slice(-TRANSCRIPT_BYTES);
     p.transcript = (p.transcript + text).slice(-TRANSCRIPT_BYTES);
   }
 
   dispose(): void {
     clearTimeout(this.timer);
-    for (const p of this.panels.values()) p.channel.dispose();
-    this.allHosts?.channel.dispose();
+    for (const p of this.panels.values()) p.channel?.dispose();
+    this.allHosts?.channel?.dispose();
     for (const d of this.disposables) d.dispose();
   }
 }

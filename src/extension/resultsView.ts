@@ -80,6 +80,8 @@ export interface RenderedState {
 export interface ScrollMeasurement {
   frames: number;
   maxFrameMs: number;
+  /** 95% of the scroll steps drew within this. */
+  p95FrameMs: number;
   meanFrameMs: number;
   domRows: number;
 }
@@ -128,6 +130,8 @@ export class ResultsView implements vscode.Disposable {
     private readonly memento?: vscode.Memento,
   ) {
     this.view = { ...DEFAULT_VIEW, ...memento?.get<Partial<ResultsViewState>>(VIEW_STATE_KEY) };
+    // Runs kept from before a reload count: Show Results' key works at once.
+    void vscode.commands.executeCommand('setContext', 'remoteInvoke.hasRuns', store.all().length > 0);
     this.disposables.push(
       store.onDidChangeRun((run) => {
         if (this.panel && run.id === this.runId) this.scheduleUpdate();

@@ -367,8 +367,8 @@ That is more than remoteInvoke.confirmAbove (${limit}).` },
     const show = 'Show Results';
     const again = 'Run Again on Failed';
     const text = `${record.info.title}: ${outcomeText(record)}`;
-    const notify = failed.length ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
-    void notify(text, ...(failed.length ? [show, again] : [show])).then((choice) => {
+    const shown = failed.length ? vscode.window.showWarningMessage(text, show, again) : vscode.window.showInformationMessage(text, show);
+    void shown.then((choice) => {
       if (choice === show) void this.resultsView.show(runId, false);
       else if (choice === again) void this.rerun(runId, failed);
     });

@@ -98,7 +98,7 @@ export class SessionsView implements vscode.TreeDataProvider<SessionNode>, vscod
       vscode.commands.registerCommand('remoteInvoke.removeSession', (arg?: unknown, more?: unknown) => this.each(arg, more, (h) => this.remove(h))),
       vscode.commands.registerCommand('remoteInvoke.refreshSessions', () => this.queryRemote(true)),
       vscode.commands.registerCommand('remoteInvoke.disconnectAllSessions', () => this.disconnectAll()),
-      vscode.commands.registerCommand('remoteInvoke.removeAllSessions', () => this.removeAll()),
+      vscode.commands.registerCommand('remoteInvoke.removeAllSessions', (options?: { confirm?: boolean }) => this.removeAll(options?.confirm !== false)),
     );
     this.onVisibility();
   }
@@ -131,9 +131,14 @@ export class SessionsView implements vscode.TreeDataProvider<SessionNode>, vscod
   }
 
   refresh(): void {
-    void vscode.commands.executeCommand('setContext', 'remoteInvoke.hasSessions', this.hosts().length > 0);
+    const has = this.hosts().length > 0;
+    if (has !== this.hasSessions) {
+      this.hasSessions = has;
+      void vscode.commands.executeCommand('setContext', 'remoteInvoke.hasSessions', has);
+    }
     this.changed.fire(undefined);
   }
+  private hasSessions: boolean | undefined;
 
   /** Disconnect All (title bar): every durable session that is connected and idle; busy ones are left alone. */
   async disconnectAll(): Promise<void> {

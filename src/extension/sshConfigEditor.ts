@@ -124,6 +124,38 @@ export function appendBlock(text: string, block: string): string {
 
 const HOST_LINE = /^[ \t]*(host|match)(?:[ \t]*=[ \t]*|[ \t]+)(.*)$/i;
 
+/** `Host *` (or `Host * !x`) and `Match all`: blocks that apply to every host. */
+function isCatchAll(keyword: string, rest: string): boolean {
+  const patterns = hostPatterns(rest);
+  return keyword.toLowerCase() === 'host' ? patterns.includes('*') : patterns.length === 1 && patterns[0].toLowerCase() === 'all';
+}
+
+/**
+ * `text` with `block` added where it takes effect: before the first catch-all block (`Host *`,
+ * `Match all`) and the comment lines directly above it — ssh uses the first value it finds, so
+ * a block after `Host *` would lose to it — or else at the end. The rest is kept byte for byte.
+ * `line` is the 0-based line the new block starts on.
+ */
+export function insertHostBlock(text: string, block: string): { text: string; line: number; beforeCatchAll: string | undefined } {
+  const eol = text.includes('\r\n') ? '\r\n' : '\n';
+  const lines = text.split(/\r?\n/);
+  let at = lines.findIndex((l) => {
+    const m = HOST_LINE.exec(l);
+    return !!m && isCatchAll(m[1], m[2]);
+  });
+  if (at < 0) {
+    const appended = appendBlock(text, block);
+    return { text: appended, line: appended.slice(0, appended.length - block.length).split(/\r?\n/).length - 1, beforeCatchAll: undefined };
+  }
+  const catchAll = lines[at].trim();
+  while (at > 0 && /^[ \t]*#/.test(lines[at - 1])) at--;
+  const body = (eol === '\r\n' ? block.replace(/\n/g, '\r\n') : block).replace(/(\r?\n)*$/, '');
+  const needsBlankBefore = at > 0 && lines[at - 1].trim() !== '';
+  const inserted = [...(needsBlankBefore ? [''] : []), ...body.split(/\r?\n/), ''];
+  const out = [...lines.slice(0, at), ...inserted, ...lines.slice(at)];
+  return { text: out.join(eol), line: at + (needsBlankBefore ? 1 : 0), beforeCatchAll: catchAll };
+}
+
 export interface HostBlock {
   /** 0-based line of the `Host` line. */
   line: number;

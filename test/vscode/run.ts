@@ -78,7 +78,18 @@ async function vscodeExecutable(): Promise<{ path: string; description: string }
   if (wanted === 'code-server') return launcher;
   if (wanted) return { path: wanted, description: `desktop VS Code at ${wanted}` };
   try {
-    const desktop = await downloadAndUnzipVSCode({ cachePath: path.join(CACHE, 'desktop'), version: 'stable', timeout: 15_000 });
+    // Its own timeout is per request; where the update service cannot be reached it can retry for
+    // minutes, so the whole attempt gets 20 s (a real download keeps going once it has started).
+    let started = false;
+    const desktop = await Promise.race([
+      downloadAndUnzipVSCode({
+        cachePath: path.join(CACHE, 'desktop'),
+        version: 'stable',
+        timeout: 15_000,
+        reporter: { report: (r: { stage: string }) => void (started ||= r.stage === 'downloading'), error: () => undefined },
+      }),
+      new Promise<never>((_, reject) => setTimeout(() => (started ? undefined : reject(new Error('no answer from the VS Code update service in 20 s'))), 20_000).unref()),
+    ]);
     return { path: desktop, description: `desktop VS Code ${path.basename(path.dirname(desktop))}` };
   } catch (err) {
     say(`suite: desktop VS Code cannot be downloaded here (${String(err).split('\n')[0]}); using code-server`);

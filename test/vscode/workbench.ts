@@ -23,7 +23,7 @@ const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 /* The few playwright-core shapes used here. playwright-core lives in the test cache (installed by
    setup.sh), not in the repo's dependencies, so its own typings are not available to `tsc`. */
 export interface Page {
-  goto(url: string): Promise<unknown>;
+  goto(url: string, options?: { timeout?: number }): Promise<unknown>;
   reload(): Promise<unknown>;
   on(event: string, listener: (arg: any) => void): void;
   exposeFunction(name: string, fn: (...args: any[]) => unknown): Promise<void>;
@@ -256,7 +256,7 @@ export async function startWorkbench(opts: WorkbenchOptions): Promise<Workbench>
       log(type === 'log' || type === 'info' ? text : `[${type}] ${text}`);
     });
     await page.exposeFunction('codeAutomationExit', (code: number) => reportExit(code));
-    await page.goto(url);
+    await page.goto(url, { timeout: 90_000 }); // a loaded machine serves the workbench slowly
     return { page, port, exitCode, close };
   } catch (err) {
     await close();

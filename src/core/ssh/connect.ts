@@ -14,6 +14,7 @@ function ssh2(): typeof import('ssh2') {
 }
 import type { ResolvedHost, SshConfigFile } from '../inventory/sshConfig';
 import { HostFailure, type InteractionCallbacks, type StrictHostKeyChecking } from '../types';
+import { hostConfigProblems } from './configProblems';
 import { SharedCredentials } from './credentials';
 import {
   fingerprintSha256,
@@ -158,6 +159,9 @@ export function connect(host: ResolvedHost, options: ConnectOptions = {}): Promi
   const khName = host.hostKeyAlias ?? knownHostsName(host.hostName, host.port);
   const policy = options.strictHostKeyChecking ?? host.strictHostKeyChecking;
   const where = `${host.user}@${host.hostName}:${host.port}`;
+
+  const problems = hostConfigProblems(host);
+  if (problems.length) return Promise.reject(new HostFailure('Unreachable', `ssh_config for ${host.name} cannot work: ${problems.join('; ')}`));
 
   return new Promise<Client>((resolve, reject) => {
     const client = new (ssh2().Client)();

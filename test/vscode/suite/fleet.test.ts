@@ -21,7 +21,7 @@ async function withAliases(blocks: string): Promise<() => void> {
 
 async function aliasBlock(name: string, address: string, port: number): Promise<string> {
   const bed = await testBed();
-  return `Host ${name}\n  HostName ${address}\n  Port ${port}\n  User ${bed.user}\n  IdentityFile ${bed.clientKeyPath}\n  UserKnownHostsFile ${bed.knownHostsPath}\n  IdentitiesOnly yes\n  ConnectTimeout 5\n`;
+  return `Host ${name}\n  HostName ${address}\n  Port ${port}\n  User ${bed.user}\n  IdentityFile ${bed.clientKeyPath}\n  UserKnownHostsFile ${bed.knownHostsPath}\n  IdentitiesOnly yes\n  ConnectTimeout 30\n`;
 }
 
 function closedPort(): number {
@@ -53,7 +53,8 @@ describe('Fleet scale (issue 13)', function () {
     try {
       await waitFor('fleet60 in the inventory', () => ri.hosts().some((h) => h.name === 'fleet60'), 5000);
       const results = await vscode.commands.executeCommand<HostResult[]>('remoteInvoke.runSelection', {
-        text: `set -- $SSH_CONNECTION\necho "checked port $4"\nif [ "$4" = "${failing.port}" ]; then echo "disk /var 97% full" >&2; exit 3; fi\n`,
+        // $3 of SSH_CONNECTION: the address the host was reached at
+        text: `set -- $SSH_CONNECTION\necho "checked $3"\nif [ "$3" = "${failing.address}" ]; then echo "disk /var 97% full" >&2; (exit 3); fi\n`,
         hosts: names,
       });
       const by = (s: string) => results.filter((r) => r.status === s).length;
@@ -69,7 +70,7 @@ describe('Fleet scale (issue 13)', function () {
       // Default order: Failed, then Unreachable, then Completed; by name within each.
       const expected = [...names.slice(40, 52), ...names.slice(52), ...names.slice(0, 40)];
       assert.deepStrictEqual(rendered.rows.map((r) => r.host), expected);
-      assert.strictEqual(rendered.rows[0].firstLine, `checked port ${failing.port}`);
+      assert.strictEqual(rendered.rows[0].firstLine, `checked ${failing.address}`);
       assert.match(rendered.summary, /60\/60 done/);
       // Virtualised even at 60: only the rows in sight (and a margin) are elements.
       assert.ok(rendered.domRows < 60, `${rendered.domRows} row elements for 60 rows`);
@@ -107,22 +108,20 @@ describe('Fleet scale (issue 13)', function () {
   });
 
   it('2,000 hosts: the results view renders and scrolls without a stall (virtualised rows)', async () => {
-    const bed = await testBed();
     const ri = await api();
     const down = closedPort();
     const config = vscode.workspace.getConfiguration('remoteInvoke');
-    const names = Array.from({ length: 2000 }, (_, i) => `big${String(i + 1).padStart(4, '0')}`);
-    // 20 real hosts, the rest refuse connections: a real run at fleet size that ends in seconds.
-    const restore = await withAliases((await Promise.all(names.map((n, i) => (i < 20 ? aliasBlock(n, bed.hosts[i % 2].address, bed.hosts[i % 2].port) : aliasBlock(n, '127.0.0.1', down))))).join('\n'));
+    // host1 and host2 run; 1,998 more targets (user@address:port, as the CLI takes them) refuse
+    // connections: a real run at fleet size that ends in seconds.
+    const names = ['host1', 'host2', ...Array.from({ length: 1998 }, (_, i) => `n${String(i + 1).padStart(4, '0')}@127.0.0.1:${down}`)];
     await config.update('throttleLimit', 256, vscode.ConfigurationTarget.Global);
     await config.update('persistentSessions', false, vscode.ConfigurationTarget.Global);
     try {
-      await waitFor('big2000 in the inventory', () => ri.hosts().some((h) => h.name === 'big2000'), 10_000);
       const started = Date.now();
       const results = await vscode.commands.executeCommand<HostResult[]>('remoteInvoke.runSelection', { text: 'echo "up $(uname -s)"\n', hosts: names });
       const runMs = Date.now() - started;
       assert.strictEqual(results.length, 2000);
-      assert.strictEqual(results.filter((r) => r.status === 'Completed').length, 20);
+      assert.deepStrictEqual(results.slice(0, 2).map((r) => [r.host, r.status, r.error]), [['host1', 'Completed', null], ['host2', 'Completed', null]]);
       const runId = ri.run()!.id;
       // A fresh full render of the finished run (sort change = sort, filter, layout, draw).
       ri.setResultsView({ sort: { key: 'host', dir: 'asc' } });
@@ -134,14 +133,17 @@ describe('Fleet scale (issue 13)', function () {
       const scroll = await ri.measureResultsScroll();
       console.log(
         `      2,000 hosts: run ${runMs} ms; render ${rendered.renderMs.toFixed(1)} ms with ${rendered.domRows} row elements; ` +
-          `scroll ${scroll.frames} pages, slowest ${scroll.maxFrameMs.toFixed(1)} ms, mean ${scroll.meanFrameMs.toFixed(1)} ms`,
+          `scroll ${scroll.frames} steps, p95 ${scroll.p95FrameMs.toFixed(1)} ms, mean ${scroll.meanFrameMs.toFixed(1)} ms, slowest ${scroll.maxFrameMs.toFixed(1)} ms`,
       );
       assert.ok(rendered.domRows <= 120, `${rendered.domRows} row elements: the rows are not virtualised`);
       assert.ok(rendered.renderMs < 300, `rendering 2,000 rows took ${rendered.renderMs} ms`);
-      assert.ok(scroll.frames >= 20, `${scroll.frames} pages scrolled`);
-      assert.ok(scroll.maxFrameMs < 50, `the slowest scroll frame took ${scroll.maxFrameMs} ms`);
+      assert.ok(scroll.frames >= 60, `${scroll.frames} steps scrolled`);
+      // A visible stall is 100 ms or more; the machine is shared, so one odd frame (GC) may be slow.
+      assert.ok(scroll.p95FrameMs < 50, `95% of scroll steps within ${scroll.p95FrameMs} ms`);
+      assert.ok(scroll.meanFrameMs < 30, `scroll steps took ${scroll.meanFrameMs} ms on average`);
+      // Hosts that only failed to connect get no output channel of their own until shown.
+      assert.ok(ri.outputPanels().length < 100, `${ri.outputPanels().length} panels`);
     } finally {
-      restore();
       await config.update('throttleLimit', undefined, vscode.ConfigurationTarget.Global);
       await config.update('persistentSessions', undefined, vscode.ConfigurationTarget.Global);
     }
@@ -236,7 +238,7 @@ describe('Fleet scale (issue 13)', function () {
 
   it('a run that ends out of sight is announced: "x: 1 Completed, 1 Unreachable"', async () => {
     const ri = await api();
-    const done = vscode.commands.executeCommand<HostResult[]>('remoteInvoke.runSelection', { text: 'sleep 1\n', hosts: ['host1', 'down'] });
+    const done = vscode.commands.executeCommand<HostResult[]>('remoteInvoke.runSelection', { text: 'sleep 4\n', hosts: ['host1', 'down'] });
     await waitFor('results open', () => vscode.window.tabGroups.all.some((g) => g.tabs.some((t) => t.label === 'Remote Invoke Results')));
     // The results closed: they are out of sight when the run ends.
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
@@ -244,6 +246,67 @@ describe('Fleet scale (issue 13)', function () {
     await waitFor('the announcement', () => ri.lastRunAnnouncement());
     assert.strictEqual(ri.lastRunAnnouncement(), 'script text: 1 Completed, 1 Unreachable');
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
+  it('Add Host writes the new block before Host *, selects the new host and says where it went', async () => {
+    const bed = await testBed();
+    const ri = await api();
+    const before = fs.readFileSync(bed.sshConfigPath, 'utf8');
+    const withCatchAll = before + '\n# defaults for every host\nHost *\n  User nobody-by-default\n  Port 2299\n';
+    fs.writeFileSync(bed.sshConfigPath, withCatchAll);
+    await vscode.commands.executeCommand('workbench.view.extension.remoteInvoke');
+    try {
+      const alias = await vscode.commands.executeCommand<string>('remoteInvoke.addHost', { spec: 'deploy@10.9.8.7:2200', alias: 'web10' });
+      assert.strictEqual(alias, 'web10');
+      const after = fs.readFileSync(bed.sshConfigPath, 'utf8');
+      const newBlock = after.indexOf('Host web10');
+      assert.ok(newBlock > 0 && newBlock < after.indexOf('# defaults for every host'), after);
+      assert.ok(after.includes(before), 'the rest of the file is kept');
+      // Its own User and Port win over Host *'s: ssh takes the first value it finds.
+      const web10 = await waitFor('web10 in the tree', () => ri.hosts().find((h) => h.name === 'web10'));
+      assert.ok(web10.tooltip.includes('deploy@10.9.8.7:2200'), web10.tooltip);
+      await waitFor('web10 selected', () => ri.selectedHosts().includes('web10'), 5000);
+    } finally {
+      fs.writeFileSync(bed.sshConfigPath, before);
+    }
+    await waitFor('web10 gone', () => !ri.hosts().some((h) => h.name === 'web10'), 5000);
+  });
+
+  it('an ssh_config value that cannot work (Port abc) is a warning on the host\'s row before any run, and the run says why', async () => {
+    const bed = await testBed();
+    const ri = await api();
+    const restore = await withAliases(`Host web26\n  HostName 127.0.0.1\n  User ${bed.user}\n  Port abc\n`);
+    try {
+      const row = await waitFor('web26 with a warning', () => ri.hosts().find((h) => h.name === 'web26' && /Port is not a number/.test(h.description)), 5000);
+      assert.ok(!row.description.includes('NaN'), row.description);
+      assert.match(row.tooltip, /Port is not a number from 1 to 65535/);
+      const [result] = await vscode.commands.executeCommand<HostResult[]>('remoteInvoke.runSelection', { text: 'true\n', hosts: ['web26'] });
+      assert.strictEqual(result.status, 'Unreachable');
+      assert.match(result.error ?? '', /ssh_config for web26 cannot work: Port is not a number/);
+      assert.doesNotMatch(result.error ?? '', /RangeError|NaN/);
+    } finally {
+      restore();
+    }
+  });
+
+  it('Sessions view: in the Hosts view\'s order; Disconnect All and Remove All from its title bar', async () => {
+    const ri = await api();
+    // host2 before host1 in time; the view still lists them in ssh_config order
+    await vscode.commands.executeCommand('remoteInvoke.runSelection', { text: 'true\n', hosts: ['host2'] });
+    await vscode.commands.executeCommand('remoteInvoke.runSelection', { text: 'true\n', hosts: ['host1'] });
+    const order = ri.hosts().map((h) => h.name);
+    const listed = ri.sessions().map((s) => s.host);
+    // hosts no longer in ssh_config (left by earlier tests) come last
+    const rank = (h: string) => (order.includes(h) ? order.indexOf(h) : order.length);
+    assert.deepStrictEqual(listed, [...listed].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b, undefined, { numeric: true })));
+    assert.ok(listed.includes('host1') && listed.includes('host2'));
+    const pkg = vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON;
+    const titleBar = pkg.contributes.menus['view/title'].filter((m: { when: string }) => /view == remoteInvoke\.sessions/.test(m.when)).map((m: { command: string }) => m.command);
+    assert.ok(titleBar.includes('remoteInvoke.disconnectAllSessions') && titleBar.includes('remoteInvoke.removeAllSessions'), titleBar.join());
+    await vscode.commands.executeCommand('remoteInvoke.disconnectAllSessions');
+    await waitFor('both disconnected', () => ['host1', 'host2'].every((h) => ri.sessionState(h) === 'disconnected'), 10_000);
+    await vscode.commands.executeCommand('remoteInvoke.removeAllSessions', { confirm: false });
+    await waitFor('no sessions left', () => ri.sessions().length === 0 && ri.sessionState('host1') === 'none', 15_000);
   });
 
   it('keybindings: registered for existing commands, with when clauses, not colliding with VS Code\'s defaults', async () => {
@@ -255,7 +318,7 @@ describe('Fleet scale (issue 13)', function () {
     assert.strictEqual(byCommand['remoteInvoke.runSelection'].key, 'ctrl+alt+e');
     assert.match(byCommand['remoteInvoke.runSelection'].when!, /editorHasSelection/);
     assert.strictEqual(byCommand['remoteInvoke.cancelRun'].key, 'ctrl+alt+.');
-    assert.strictEqual(byCommand['remoteInvoke.cancelRun'].when, 'remoteInvoke.runActive');
+    assert.match(byCommand['remoteInvoke.cancelRun'].when!, /^remoteInvoke\.runActive\b/);
     assert.ok(byCommand['remoteInvoke.showResults']);
     const registered = new Set(await vscode.commands.getCommands(true));
     for (const b of bindings) {
@@ -273,10 +336,17 @@ describe('Fleet scale (issue 13)', function () {
     }, 10_000);
     const defaults = [...doc.getText().matchAll(/\{\s*"key":\s*"([^"]+)",\s*"command":\s*"([^"]+)"(?:,\s*"when":\s*"((?:[^"\\]|\\.)*)")?/g)].map((m) => ({ key: m[1], command: m[2], when: m[3] ?? '' }));
     assert.ok(defaults.length > 200, `${defaults.length} default keybindings read`);
-    // A default on the same key collides unless its when clause excludes ours (ours need a focused editor).
-    const excludes = (theirs: string, ours: string) => /editorTextFocus/.test(ours) && /!editorFocus|!editorTextFocus/.test(theirs);
+    // A default on the same key collides unless its when clause excludes ours: ours need a focused
+    // editor, so a default that needs the editor unfocused, or the terminal focused, does not.
+    const required = (when: string) => when.split('&&').map((t) => t.trim()).filter((t) => /^[\w.]+$/.test(t));
+    const excludes = (theirs: string, ours: string) =>
+      theirs.split('||').every(
+        (alt) =>
+          (/editorTextFocus/.test(ours) && /!editorFocus|!editorTextFocus|(^|[^!\w])terminalFocus/.test(alt)) ||
+          required(alt).some((key) => ours.includes(`!${key}`)),
+      );
     for (const b of bindings) {
-      const clashes = defaults.filter((d) => d.key === b.key && !excludes(d.when, b.when!));
+      const clashes = defaults.filter((d) => d.key === b.key && !d.command.startsWith('remoteInvoke.') && !excludes(d.when, b.when!));
       assert.deepStrictEqual(clashes, [], `${b.key} (${b.command}) collides with VS Code's defaults`);
     }
     await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
@@ -303,7 +373,8 @@ describe('Fleet scale (issue 13)', function () {
     const [hosts, sessions, jobs] = pkg.contributes.views.remoteInvoke;
     assert.ok(hosts.initialSize > sessions.initialSize && hosts.initialSize > jobs.initialSize);
     assert.deepStrictEqual([sessions.visibility, jobs.visibility], ['collapsed', 'collapsed']);
-    for (const w of pkg.contributes.viewsWelcome) assert.ok(!w.contents.includes('`'), `${w.view}: ${w.contents}`);
+    // Welcome views render links, nothing else of Markdown: no backticks or asterisks to show literally.
+    for (const w of pkg.contributes.viewsWelcome) assert.ok(!/[`*]/.test(w.contents), `${w.view}: ${w.contents}`);
     for (const [name, setting] of Object.entries<{ scope?: string; description?: string; markdownDescription?: string }>(pkg.contributes.configuration.properties)) {
       assert.ok(!setting.scope || !/^machine/.test(setting.scope), `${name} is ${setting.scope}-scoped: not in the User tab of a remote window`);
       assert.ok(setting.description || setting.markdownDescription, `${name} has a description`);

@@ -1,7 +1,8 @@
-// UI flow: host keys. host1's key is unknown (StrictHostKeyChecking ask): the modal shows its
-// SHA256 fingerprint, "Accept and Remember" records it in known_hosts and the run completes.
-// host2's known_hosts entry holds another key: the host is refused, and the error shows both
-// fingerprints with no button that would connect anyway.
+// UI flow: host keys. Six hosts' keys are unknown (StrictHostKeyChecking ask): one review lists
+// them all by alias with their SHA256 fingerprints (addresses in the detail), its default button
+// does not accept, and "Accept All and Remember" records all six in known_hosts. host2's
+// known_hosts entry holds another key: the host is refused, and the error shows both fingerprints
+// with no button that would connect anyway.
 import * as assert from 'node:assert';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -19,14 +20,24 @@ function fingerprint(pub: string): string {
 }
 
 const flow: UiFlow = {
-  name: 'host keys: unknown → fingerprint prompt, accept and remember; changed → refused',
+  name: 'host keys: six unknown → one review (alias + fingerprint, no accepting default), accept all; changed → refused',
   async run(ctx) {
     const bed = await startTestBed({ count: 2 });
     try {
       const [h1, h2] = bed.hosts;
-      fs.writeFileSync(bed.sshConfigPath, fs.readFileSync(bed.sshConfigPath, 'utf8').replace(/StrictHostKeyChecking yes/g, 'StrictHostKeyChecking ask'));
-      // host1 unknown; host2 recorded with host1's key, so host2's real key is a changed key.
+      // host1 and five more aliases have unknown keys (each alias is its own known_hosts name);
+      // host2's known_hosts entry holds another key: a changed key.
+      const aliases = ['app1', 'app2', 'app3', 'app4', 'app5'];
+      const base = fs.readFileSync(bed.sshConfigPath, 'utf8').replace(/StrictHostKeyChecking yes/g, 'StrictHostKeyChecking ask');
+      const extra = aliases
+        .map((a, i) => {
+          const h = bed.hosts[i % 2];
+          return `Host ${a}\n  HostName ${h.address}\n  Port ${h.port}\n  User ${bed.user}\n  IdentityFile ${bed.clientKeyPath}\n  IdentitiesOnly yes\n  UserKnownHostsFile ${bed.knownHostsPath}\n  StrictHostKeyChecking ask\n  HostKeyAlias ${a}.keys\n`;
+        })
+        .join('\n');
+      fs.writeFileSync(bed.sshConfigPath, base + '\n' + extra);
       fs.writeFileSync(bed.knownHostsPath, `[${h2.address}]:${h2.port} ${h1.hostKeyPub}\n`);
+      const keyOf = (name: string) => (name === 'host1' ? h1 : bed.hosts[aliases.indexOf(name) % 2]).hostKeyPub;
 
       const shots = UPDATE ? path.join(REPO, 'media/screenshots') : path.join(ctx.runDir, 'screenshots');
       fs.mkdirSync(shots, { recursive: true });
@@ -34,21 +45,29 @@ const flow: UiFlow = {
       await extensionReady(page);
       await useTheme(page, 'Dark Modern');
       await explorerContextMenu(page, 'hello.sh', 'Run File on Hosts…');
-      await pickAllHosts(page, 'host2');
+      await pickAllHosts(page, 'host1');
       await giveArguments(page, 'hello.sh', '');
 
-      // Unknown key: the fingerprint, and the three choices.
+      // One review for the six unknown keys: each host by its alias, with its fingerprint; the address in the detail.
       const dialog = page.locator('.monaco-dialog-box');
-      await dialog.locator('.dialog-message-text', { hasText: "can't be established" }).waitFor({ timeout: 30_000 });
+      await dialog.locator('.dialog-message-text', { hasText: '6 hosts have host keys that are not known yet' }).waitFor({ timeout: 60_000 });
       const detail = plain(await dialog.locator('.dialog-message-detail').innerText());
-      assert.ok(detail.includes(fingerprint(h1.hostKeyPub)), `fingerprint ${fingerprint(h1.hostKeyPub)} in: ${detail}`);
+      for (const name of ['host1', ...aliases]) {
+        assert.match(detail, new RegExp(`^${name} — \\S+ ${fingerprint(keyOf(name)).replace(/[+/]/g, '\\$&')}$`, 'm'), `${name} and its fingerprint in: ${detail}`);
+      }
+      assert.ok(detail.includes(`at [${h1.address}]:${h1.port}`), `host1's address in the detail: ${detail}`);
+      assert.ok(detail.includes('at app3.keys'), detail);
+      assert.ok(!detail.includes('host2'), 'a changed key is not offered for review');
       const buttons = (await dialog.locator('.dialog-buttons .monaco-button').allInnerTexts()).map((t: string) => t.trim());
-      assert.deepStrictEqual([...buttons].sort(), ['Accept Once', 'Accept and Remember', 'Cancel'].sort());
-      await page.screenshot({ path: path.join(shots, 'host-key-unknown.png') });
-      await dialog.locator('.dialog-buttons .monaco-button', { hasText: 'Accept and Remember' }).click();
+      assert.deepStrictEqual([...buttons].sort(), ['Accept All and Remember', 'Cancel', 'Review One by One'].sort());
+      // The default button (the one Enter presses: focused when the dialog opens) never accepts.
+      const focused = plain(await page.evaluate<string>('document.activeElement ? document.activeElement.innerText || document.activeElement.textContent || "" : ""'));
+      assert.ok(!/accept/i.test(focused), `focused button: ${focused}`);
+      await page.screenshot({ path: path.join(shots, 'host-key-review.png') });
+      await dialog.locator('.dialog-buttons .monaco-button', { hasText: 'Accept All and Remember' }).click();
 
       // Changed key: refused, both fingerprints, nothing to click through.
-      await dialog.locator('.dialog-message-text', { hasText: 'has CHANGED' }).waitFor({ timeout: 30_000 });
+      await dialog.locator('.dialog-message-text', { hasText: 'has CHANGED' }).waitFor({ timeout: 60_000 });
       const changed = plain(await dialog.locator('.dialog-message-detail').innerText());
       assert.ok(changed.includes(fingerprint(h1.hostKeyPub)), 'the known key');
       assert.ok(changed.includes(fingerprint(h2.hostKeyPub)), 'the offered key');
@@ -57,12 +76,15 @@ const flow: UiFlow = {
       await page.screenshot({ path: path.join(shots, 'host-key-changed.png') });
       await page.keyboard.press('Escape');
 
-      // host1 ran and its key is now remembered; host2 did not run.
+      // The six ran and their keys are remembered; host2 did not run.
       const results = resultsFrame(page);
-      await results.locator('.row', { hasText: 'host1' }).locator('.status', { hasText: 'Completed' }).waitFor({ timeout: 15_000 });
+      for (const name of ['host1', ...aliases]) {
+        await results.locator('.row', { hasText: name }).locator('.status', { hasText: 'Completed' }).waitFor({ timeout: 30_000 });
+      }
       await results.locator('.row', { hasText: 'host2' }).locator('.status', { hasText: 'HostKeyRejected' }).waitFor();
-      const knownHosts = fs.readFileSync(bed.knownHostsPath, 'utf8');
-      assert.ok(knownHosts.includes(h1.hostKeyPub.split(/\s+/)[1]) && knownHosts.split('\n').filter(Boolean).length === 2, knownHosts);
+      const knownHosts = fs.readFileSync(bed.knownHostsPath, 'utf8').split('\n').filter(Boolean);
+      assert.strictEqual(knownHosts.length, 7, knownHosts.join('\n'));
+      for (const a of aliases) assert.ok(knownHosts.some((l) => l.startsWith(`${a}.keys `)), `${a} remembered`);
     } finally {
       await bed.stop();
     }

@@ -1,5 +1,6 @@
 // UI flow: password authentication. Two hosts share one account: the password is asked once for
-// the run, not once per host. Kept in SecretStorage (the lock button of the prompt), it is not
+// the run, not once per host; a wrong one is asked again once, for both hosts ("Permission denied,
+// try again (attempt 2 of 3)"). Kept in SecretStorage (the lock button of the prompt), it is not
 // asked again after the sessions are reset.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -12,7 +13,7 @@ const USER = `ri_vsc_${process.pid}`;
 const PASSWORD = 'open sesame 42';
 
 const flow: UiFlow = {
-  name: 'password asked once for two hosts, remembered in SecretStorage',
+  name: 'password asked once for two hosts, a wrong one retried for both, remembered in SecretStorage',
   async run(ctx) {
     if (process.getuid?.() !== 0) {
       ctx.log('skipped: a throw-away account needs root');
@@ -45,6 +46,11 @@ const flow: UiFlow = {
       await runHello();
       const quickInput = page.locator('.quick-input-widget');
       await quickInput.locator('.quick-input-title', { hasText: `Password for ${USER}@` }).waitFor({ timeout: 30_000 });
+      // A wrong password first: both hosts refuse it, and one new prompt says so.
+      await page.keyboard.type('not the password');
+      await page.keyboard.press('Enter');
+      await quickInput.locator('.quick-input-message', { hasText: 'Permission denied, try again (attempt 2 of 3)' }).waitFor({ timeout: 30_000 });
+      await page.screenshot({ path: path.join(ctx.runDir, 'password-retry.png') });
       await quickInput.getByRole('button', { name: /Keep in VS Code's secret storage/ }).click();
       await page.keyboard.type(PASSWORD);
       await page.keyboard.press('Enter');

@@ -31,7 +31,7 @@ const flow: UiFlow = {
       // The finished run is still in the results view (kept in workspaceState): in the tab the
       // workbench restores, or, when it has not kept the tab, in the one Show Results opens.
       const kept = resultsFrame(page).locator('.row', { hasText: 'app1' });
-      const restored = await kept.waitFor({ timeout: 5000 }).then(() => true, () => false);
+      const restored = await kept.waitFor({ timeout: 20_000 }).then(() => true, () => false);
       if (!restored) await runCommandWhenListed(page, 'Remote Invoke: Show Results');
       await kept.locator('.status', { hasText: 'Completed' }).waitFor({ timeout: 15_000 });
       assert.strictEqual(plain(await kept.locator('pre.first').innerText()), before, 'the results view after the reload');
@@ -47,6 +47,9 @@ const flow: UiFlow = {
         // the row of this run, not of the one kept from before the reload
         const row = results.locator('.row', { hasText: h }).filter({ hasText: 'greeting:' });
         await row.locator('.status', { hasText: 'Completed' }).waitFor({ timeout: 30_000 });
+        // Rows are one line; expanded, they show the first lines.
+        await row.locator('.host').click();
+        await row.locator('pre.first .line').nth(1).waitFor({ timeout: 15_000 });
         const text = plain(await row.locator('pre.first').innerText());
         assert.match(text, /greeting: set at .* in session \d+/, `${h}: ${text}`);
         assert.match(text, /cwd: \/tmp/, `${h}: ${text}`);

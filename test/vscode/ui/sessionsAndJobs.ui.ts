@@ -47,6 +47,11 @@ const flow: UiFlow = {
       if ((await hostsHeader.getAttribute('aria-expanded')) === 'true') await hostsHeader.click();
       const sessions = sidebarView(page, 'Sessions');
       const jobs = sidebarView(page, 'Jobs');
+      // They start collapsed (empty on a first open): open them as a user does.
+      for (const pane of [sessions, jobs]) {
+        const header = pane.locator('.pane-header');
+        if ((await header.getAttribute('aria-expanded')) !== 'true') await header.click();
+      }
       const sessionRow = (host: string) => sessions.locator('.monaco-list-row', { hasText: host });
       await sessionRow('web1').locator('.label-description', { hasText: /^Opened · idle/ }).waitFor({ timeout: 15_000 });
       await inlineAction(page, sessionRow('web2'), 'Disconnect Session');

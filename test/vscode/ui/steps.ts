@@ -3,7 +3,7 @@ import type { Page } from '../workbench';
 
 /** Waits until the extension's contributions are registered: menus are snapshots taken when they open. */
 export async function extensionReady(page: Page): Promise<void> {
-  await page.locator('.activitybar a.action-label[aria-label^="Remote Invoke"]').waitFor({ timeout: 30_000 });
+  await page.locator('.activitybar a.action-label[aria-label^="Remote Invoke"]').waitFor({ timeout: 90_000 });
 }
 
 /** The web Extension Development Host ignores a theme from settings: pick it as a user would. */
