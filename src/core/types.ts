@@ -10,6 +10,9 @@ export const HOST_STATUSES = [
   'Cancelled',
   // A durable session's run whose host stayed unreachable after reconnecting; its output can still be received.
   'Disconnected',
+  // The script never ran: the login did not start the session shell (no hello), e.g. a nologin,
+  // sftp-only or forced-command account. Never Completed, never Failed.
+  'NotStarted',
 ] as const;
 export type HostStatus = (typeof HOST_STATUSES)[number];
 
@@ -50,6 +53,8 @@ export interface HostResult {
   signal: string | null;
   durationMs: number;
   error: string | null;
+  /** One line the user should see although the run went well, e.g. that the session's state was reset. */
+  notice?: string;
 }
 
 /** A host begins (connecting) — lets a UI show progress before output arrives. */
