@@ -120,7 +120,7 @@ export function exitCodeFor(results: { status: string }[]): number {
 export function describeResult(r: HostResult): string {
   const what = r.signal ? `signal ${r.signal}` : r.exitCode !== null ? `exit ${r.exitCode}` : '';
   const detail = [r.batch ? `batch ${r.batch}` : '', what, `${r.durationMs} ms`].filter(Boolean).join(', ');
-  return `${r.host}: ${r.status} (${detail})${r.error ? ` — ${r.error}` : ''}`;
+  return `${r.host}: ${r.status} (${detail})${r.error ? ` — ${r.error}` : ''}${r.notice ? `\n${r.host}: note: ${r.notice}` : ''}`;
 }
 
 function summary(results: HostResult[], durationMs: number, exitCode: number, rollout: RolloutReport) {

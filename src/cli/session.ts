@@ -36,8 +36,12 @@ export const SESSION_OPTIONS = { ...CONNECTION_OPTIONS, 'idle-timeout': { type: 
  */
 export function openNamedSessions(name: string, hosts: string[], settings: ConnectionSettings, idleTimeoutSeconds?: number) {
   const store = new SessionStore(stateDir());
-  const record: NamedSessionRecord = store.get(name) ?? { name, createdAt: new Date().toISOString(), hosts: [], shells: {} };
-  for (const host of hosts) if (!record.hosts.includes(host)) record.hosts.push(host);
+  const existing = store.get(name);
+  const record: NamedSessionRecord = existing ?? { name, createdAt: new Date().toISOString(), hosts: [], shells: {} };
+  const known = new Set(record.hosts);
+  const wanted = [...record.hosts];
+  for (const host of hosts) if (!wanted.includes(host)) wanted.push(host);
+  record.hosts = [...wanted];
   record.reach = captureReach(settings, hosts, record.reach);
   const pool = new SessionPool({ durable: true, idleTimeoutSeconds, acknowledged: true });
   const save = () => {
@@ -52,7 +56,10 @@ export function openNamedSessions(name: string, hosts: string[], settings: Conne
       if (shell) record.pwshShells[host] = shell;
       else delete record.pwshShells[host];
     }
-    store.put(name, record);
+    // A host that never had a shell here (unreachable, its key rejected) leaves no "Closed" entry
+    // behind, and a session that never opened anywhere is not recorded at all.
+    const kept = wanted.filter((host) => known.has(host) || record.shells[host] || record.pwshShells?.[host]);
+    if (kept.length || existing) store.put(name, { ...record, hosts: kept });
   };
   for (const host of hosts) pool.session(host, { record: record.shells[host] });
   for (const [host, shell] of Object.entries(record.pwshShells ?? {})) pool.pwshSession(host, { record: shell });
@@ -220,7 +227,7 @@ async function receiveSession(record: NamedSessionRecord, values: Record<string,
         drained: async () => {},
       });
       if (!outcome) continue;
-      const exitCode = outcome.end.kind === 'connection-lost' ? null : outcome.end.exitCode;
+      const exitCode = 'exitCode' in outcome.end ? outcome.end.exitCode : null;
       results.push({
         type: 'result',
         host,

@@ -12,6 +12,9 @@ export const HOST_STATUSES = [
   'Disconnected',
   // Not started: a rolling run's failure budget (--max-failures) was spent before its turn.
   'Skipped',
+  // The script never ran: the login did not start the session shell (no hello), e.g. a nologin,
+  // sftp-only or forced-command account. Never Completed, never Failed.
+  'NotStarted',
 ] as const;
 export type HostStatus = (typeof HOST_STATUSES)[number];
 
@@ -54,6 +57,8 @@ export interface HostResult {
   error: string | null;
   /** A rolling run's batch (1-based) this host was in; absent without --batch. */
   batch?: number;
+  /** One line the user should see although the run went well, e.g. that the session's state was reset. */
+  notice?: string;
 }
 
 /** A host begins (connecting) — lets a UI show progress before output arrives. */

@@ -218,7 +218,7 @@ export class SessionsView implements vscode.TreeDataProvider<SessionNode>, vscod
         (outcome) => {
           if (!outcome) return;
           const end = outcome.end;
-          const exitCode = end.kind === 'connection-lost' ? null : end.exitCode;
+          const exitCode = 'exitCode' in end ? end.exitCode : null;
           this.outputs.hostEnded({
             type: 'result',
             host,

@@ -142,36 +142,36 @@ describe('persistent sessions (real sshd)', function () {
     });
   });
 
-  describe('a run that ends its shell breaks only that session', () => {
-    for (const [how, script] of [
-      ['exit 3', 'echo bye; exit 3'],
-      ['kill -KILL $$', 'echo bye; kill -KILL $$'],
-    ] as const) {
-      it(`${how}: the next run says so clearly, the one after opens a new session`, async () => {
-        const pool = newPool();
-        const setup = await run(pool, 'kept=yes; echo $$', ['host1', 'host2']);
-        const oldPid = setup.lines('host1')[0];
-        const c1 = await run(pool, script, ['host1']);
-        const r1 = c1.result('host1');
-        assert.strictEqual(r1.status, 'Failed', show(c1));
-        assert.deepStrictEqual(c1.lines('host1'), ['bye']);
-        assert.match(r1.error ?? '', /session/i, `the result should say the session ended: ${r1.error}`);
+  describe('exit ends the run, not the session; a shell that dies is replaced by the next run', () => {
+    it('exit 3: that run fails with 3, the session keeps its shell and its state', async () => {
+      const pool = newPool();
+      const setup = await run(pool, 'kept=yes; echo $$', ['host1']);
+      const c1 = await run(pool, 'echo bye; exit 3', ['host1']);
+      assert.strictEqual(c1.result('host1').status, 'Failed', show(c1));
+      assert.strictEqual(c1.result('host1').exitCode, 3);
+      assert.deepStrictEqual(c1.lines('host1'), ['bye']);
+      const c2 = await run(pool, 'echo "kept=${kept-gone}"; echo $$', ['host1']);
+      assert.strictEqual(c2.result('host1').status, 'Completed', show(c2));
+      assert.deepStrictEqual(c2.lines('host1'), ['kept=yes', setup.lines('host1')[0]], 'same shell process, same state');
+    });
 
-        const c2 = await run(pool, 'echo "kept=${kept-gone}"', ['host1', 'host2']);
-        const r2 = c2.result('host1');
-        assert.strictEqual(r2.status, 'Failed', show(c2));
-        assert.match(r2.error ?? '', /session/i);
-        assert.match(r2.error ?? '', /closed|ended|broken|exited|killed/i, r2.error ?? '');
-        assert.deepStrictEqual(c2.lines('host1'), [], 'nothing ran on the broken session');
-        assert.strictEqual(c2.result('host2').status, 'Completed');
-        assert.deepStrictEqual(c2.lines('host2'), ['kept=yes'], 'the other host keeps its session');
-
-        const c3 = await run(pool, 'echo "kept=${kept-gone}"; echo $$', ['host1']);
-        assert.strictEqual(c3.result('host1').status, 'Completed', show(c3));
-        assert.strictEqual(c3.lines('host1')[0], 'kept=gone', 'a new session starts empty');
-        assert.notStrictEqual(c3.lines('host1')[1], oldPid);
-      });
-    }
+    it('kill -KILL $$: the next run opens a new session, runs, and says the state was reset; other hosts keep theirs', async () => {
+      const pool = newPool();
+      const setup = await run(pool, 'kept=yes; echo $$', ['host1', 'host2']);
+      const oldPid = setup.lines('host1')[0];
+      const c1 = await run(pool, 'echo bye; kill -KILL $$', ['host1']);
+      assert.strictEqual(c1.result('host1').status, 'Failed', show(c1));
+      assert.deepStrictEqual(c1.lines('host1'), ['bye']);
+      assert.match(c1.result('host1').error ?? '', /session/i);
+      const c2 = await run(pool, 'echo "kept=${kept-gone}"; echo $$', ['host1', 'host2']);
+      assert.strictEqual(c2.result('host1').status, 'Completed', show(c2));
+      assert.strictEqual(c2.lines('host1')[0], 'kept=gone', 'a new session starts empty');
+      assert.notStrictEqual(c2.lines('host1')[1], oldPid);
+      assert.match(c2.result('host1').notice ?? '', /state was reset/);
+      assert.deepStrictEqual(c2.lines('host2')[0], 'kept=yes', 'the other host keeps its session');
+      const c3 = await run(pool, 'true', ['host1']);
+      assert.strictEqual(c3.result('host1').notice, undefined, 'the notice is said once');
+    });
   });
 
   describe('timeouts and cancellation inside a session', () => {

@@ -80,6 +80,17 @@ export interface TestBedOptions {
    * `Match` blocks go at the end.
    */
   extraSshdConfig?: string;
+  /**
+   * Log in as a throw-away account (useradd as root, removed by stop()) whose login shell is this
+   * path (e.g. '/bin/dash', '/usr/bin/zsh', '/usr/sbin/nologin'). Default: the current user.
+   */
+  loginShell?: string;
+  /** Files written into the shared remote HOME before the servers start (e.g. { '.zshenv': 'echo hi' }). */
+  rcFiles?: Record<string, string>;
+  /** `ForceCommand` for every host (e.g. 'internal-sftp', 'echo restricted'). */
+  forceCommand?: string;
+  /** More variables for the remote environment (sshd `SetEnv`, next to HOME), e.g. a PATH of busybox applets. */
+  env?: Record<string, string>;
 }
 
 const SSHD = '/usr/sbin/sshd';
@@ -349,7 +360,14 @@ class BedImpl implements TestBed {
   user = os.userInfo().username;
   private stopped = false;
 
-  constructor(readonly dir: string, private readonly opts: Required<Omit<TestBedOptions, 'extraSshdConfig'>> & { extraSshdConfig: string }) {
+  /** the throw-away account made for `loginShell`, removed by stopSync() */
+  account: string | undefined;
+
+  constructor(
+    readonly dir: string,
+    private readonly opts: Required<Omit<TestBedOptions, 'extraSshdConfig' | 'loginShell' | 'rcFiles' | 'forceCommand' | 'env'>> &
+      { extraSshdConfig: string } & Pick<TestBedOptions, 'loginShell' | 'rcFiles' | 'forceCommand' | 'env'>,
+  ) {
     this.sshConfigPath = path.join(dir, 'ssh_config');
     this.knownHostsPath = path.join(dir, 'known_hosts');
     this.clientKeyPath = path.join(dir, 'client_ed25519');
@@ -386,7 +404,8 @@ class BedImpl implements TestBed {
       `KbdInteractiveAuthentication ${auth}`,
       `MaxStartups ${o.maxStartups}`,
       `MaxSessions ${o.maxSessions}`,
-      `SetEnv HOME=${q(this.homeDir)}`,
+      `SetEnv HOME=${q(this.homeDir)}${Object.entries(o.env ?? {}).map(([k, v]) => ` ${k}=${q(v)}`).join('')}`,
+      o.forceCommand ? `ForceCommand ${o.forceCommand}` : '',
       'PrintMotd no',
       'PrintLastLog no',
       'UseDNS no',
@@ -473,7 +492,7 @@ class BedImpl implements TestBed {
         `Host ${h.name}`,
         `  HostName ${h.address}`,
         `  Port ${h.port}`,
-        `  User ${this.user}`,
+        `  User ${this.account ?? this.user}`,
         `  IdentityFile ${q(this.clientKeyPath)}`,
         `  UserKnownHostsFile ${q(this.knownHostsPath)}`,
         '  StrictHostKeyChecking yes',
@@ -534,6 +553,10 @@ class BedImpl implements TestBed {
       h.pid = undefined;
     }
     waitDeadSync(pids);
+    if (this.account) {
+      killUserProcesses(this.account);
+      removePasswordUser(this.account);
+    }
     try {
       fs.rmSync(this.dir, { recursive: true, force: true });
     } catch {
@@ -568,6 +591,10 @@ export async function startTestBed(opts: TestBedOptions): Promise<TestBed> {
     passwordAuth: opts.passwordAuth ?? false,
     singleAddress: opts.singleAddress ?? false,
     extraSshdConfig: opts.extraSshdConfig ?? '',
+    loginShell: opts.loginShell,
+    rcFiles: opts.rcFiles,
+    forceCommand: opts.forceCommand,
+    env: opts.env,
   });
   installExitHook();
   liveBeds.add(bed);
@@ -578,6 +605,8 @@ export async function startTestBed(opts: TestBedOptions): Promise<TestBed> {
     fs.chmodSync(bed.homeDir, 0o1777); // HOME for every remote user
     fs.mkdirSync(path.join(dir, 'hosts'));
     if (opts.passwordAuth) fs.symlinkSync(SSHD, path.join(dir, PAM_SSHD_NAME));
+    for (const [name, text] of Object.entries(opts.rcFiles ?? {})) fs.writeFileSync(path.join(bed.homeDir, name), text, { mode: 0o644 });
+    if (opts.loginShell) bed.account = makeShellUser(opts.loginShell, bed.homeDir);
 
     // addresses: 127.A.B.C with A random per bed, one port; else ports on 127.0.0.1
     const octet = opts.singleAddress ? undefined : await pickOctet();
@@ -655,5 +684,40 @@ export function removePasswordUser(name: string): void {
     execFileSync('userdel', ['--remove', '--force', name], { stdio: 'pipe' });
   } catch {
     /* e.g. mail spool missing: userdel still removed the account */
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// throw-away accounts with a given login shell (root only)
+
+/**
+ * A new account (random name) whose login shell is `shell`, with no password but not locked
+ * (`*`), so that sshd's public-key login works without PAM. Removed again by the bed's stop().
+ */
+export function makeShellUser(shell: string, home = '/nonexistent'): string {
+  if (process.getuid?.() !== 0) throw new Error('a loginShell test account needs root (useradd)');
+  if (!fs.existsSync(shell)) throw new Error(`login shell ${shell} is not installed`);
+  const name = `ri-sh-${Math.random().toString(36).slice(2, 10)}`;
+  execFileSync('useradd', ['--no-create-home', '--home-dir', home, '--shell', shell, name], { stdio: 'pipe' });
+  execFileSync('usermod', ['-p', '*', name], { stdio: 'pipe' });
+  return name;
+}
+
+/** SIGKILL whatever an account left running (durable shells, watchdogs) before it is removed. */
+function killUserProcesses(name: string): void {
+  let uid: number;
+  try {
+    uid = Number(execFileSync('id', ['-u', name]).toString().trim());
+  } catch {
+    return;
+  }
+  for (const e of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      const status = fs.readFileSync(`/proc/${e}/status`, 'utf8');
+      if (new RegExp(`^Uid:\\s+${uid}\\s`, 'm').test(status)) killQuiet(Number(e));
+    } catch {
+      /* gone */
+    }
   }
 }

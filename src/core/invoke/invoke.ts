@@ -117,23 +117,21 @@ async function runOnHost(
   const pooled = request.sessions;
   const become = becomeOf(request, settings, host);
   const pwsh = launch.dialect === 'pwsh';
-  const session = pooled
-    ? pwsh
-      ? pooled.pwshSession(host)
-      : pooled.session(host)
-    : new HostSession(host, { oneShot: true, dialect: launch.dialect, become });
+  const sessionFor = () =>
+    pooled ? (pwsh ? pooled.pwshSession(host) : pooled.session(host)) : new HostSession(host, { oneShot: true, dialect: launch.dialect, become });
+  let session = sessionFor();
   if (pooled && !!become !== !!session.options.become) {
     return result(host, startedAt, 'Failed', {
       error: become ? `the session on ${host} is not a root session; run as root in a separate session` : `the session on ${host} runs as root; this run did not ask for that`,
     });
   }
-  if (session.state === 'broken') {
-    const why = session.brokenReason;
-    if (pwsh) pooled?.forgetPwsh(host);
-    else pooled?.forget(host);
-    return result(host, startedAt, 'Failed', {
-      error: `the session on ${host} was closed (${why}); a new session will be opened by the next run, or reset it now`,
-    });
+  // A session whose shell really died (killed) is replaced, and this run says the state was reset.
+  let notice: string | undefined;
+  if (pooled && session.state === 'broken') {
+    notice = `the previous session on ${host} had ended (${session.brokenReason}); this run opened a new one, so the session's state was reset`;
+    if (pwsh) pooled.forgetPwsh(host);
+    else pooled.forget(host);
+    session = sessionFor();
   }
 
   const hostAbort = new AbortController();
@@ -150,7 +148,8 @@ async function runOnHost(
 
   const sink: RunSink & { fatal?: string[] } = pwsh ? pwshSink(host, queue) : posixSink(host, queue);
   try {
-    await session.open(settings, hostAbort.signal);
+    await session.open(settings, hostAbort.signal, { renew: true });
+    notice ??= session.takeNotice();
     // The run gets its own stop signals: the host-level timer has done its job once connected.
     clearTimeout(timer);
     const remaining = request.timeoutMs !== undefined ? Math.max(0, request.timeoutMs - (Date.now() - startedAt)) : undefined;
@@ -170,16 +169,17 @@ async function runOnHost(
     );
     const ended = outcomeResult(host, startedAt, outcome, !!pooled, !!session.options.durable, request.timeoutMs);
     if (ended.status === 'Failed' && !ended.error && sink.fatal?.length) ended.error = sink.fatal.slice(0, 2).join(' ');
-    return ended;
+    notice ??= outcome.end.kind === 'exited' ? outcome.end.notice : undefined;
+    return notice ? { ...ended, notice } : ended;
   } catch (err) {
     let failure = err instanceof HostFailure ? err : new HostFailure('Failed', (err as Error).message);
-    if (pwsh && /ended before it was ready/.test(failure.message)) {
+    if (pwsh && (failure.status === 'NotStarted' || /ended before it was ready/.test(failure.message))) {
       failure = new HostFailure('Failed', `PowerShell (pwsh) could not be started on ${host}; is it installed and on the PATH of SSH sessions? (${failure.message})`);
     }
     if (timedOut) {
       return result(host, startedAt, 'TimedOut', { error: `timed out after ${request.timeoutMs} ms while connecting` });
     }
-    return result(host, startedAt, failure.status, { error: failure.message });
+    return result(host, startedAt, failure.status, { error: failure.message, ...(notice ? { notice } : {}) });
   } finally {
     clearTimeout(timer);
     cancelSignal.removeEventListener('abort', abortHost);
@@ -237,7 +237,8 @@ function outcomeResult(
   timeoutMs: number | undefined,
 ): HostResult {
   const { end, stoppedBy } = outcome;
-  const exitCode = end.kind === 'connection-lost' ? null : end.exitCode;
+  if (end.kind === 'not-started') return result(host, startedAt, 'NotStarted', { error: end.reason });
+  const exitCode = 'exitCode' in end ? end.exitCode : null;
   const signal = end.kind === 'shell-ended' ? end.signal : null;
   if (stoppedBy === 'timeout') {
     return result(host, startedAt, 'TimedOut', {
@@ -259,7 +260,7 @@ function outcomeResult(
   const status: HostStatus = exitCode === 0 ? 'Completed' : 'Failed';
   const error =
     end.kind === 'shell-ended' && pooled
-      ? `the script ended its session shell (${signal ?? `exit code ${exitCode}`}); the session is closed`
+      ? `the session's shell ended during the run (${signal ?? `exit code ${exitCode}`}); the next run opens a new session`
       : signal
         ? `killed by ${signal}`
         : null;

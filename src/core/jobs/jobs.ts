@@ -14,6 +14,7 @@ import {
   removeCommand,
   queryStatus,
   spoolCommand,
+  SpoolStart,
   type DurableShellRecord,
   type RemoteStatus,
 } from '../session/durable';
@@ -250,7 +251,9 @@ async function readSpool(
   });
   const offsets = { ...from };
   let exitCode: number | undefined;
-  for (const [stream, bytes] of [['stdout', result.out], ['stderr', result.err]] as const) {
+  for (const [stream, raw] of [['stdout', result.out], ['stderr', result.err]] as const) {
+    // A login's rc output comes before the start marker: it is neither output nor spool bytes.
+    const bytes = new SpoolStart().take(raw);
     const complete = bytes.subarray(0, bytes.lastIndexOf(10) + 1);
     offsets[stream] += complete.length;
     const reader = new FramedLineReader((line) => line.startsWith(shell.token));

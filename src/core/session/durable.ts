@@ -1,7 +1,7 @@
 import * as crypto from 'node:crypto';
 import type { Client, ClientChannel } from 'ssh2';
 import type { OutputStream } from '../types';
-import { ChannelTransport, endChannel, FramedShell } from './remoteShell';
+import { ChannelTransport, endChannel, FramedShell, ShellNotStartedError } from './remoteShell';
 import { POSIX_DIALECT, type Hello, type ShellDialect } from './protocol';
 import { PWSH_DIALECT } from './pwsh/dialect';
 
@@ -14,6 +14,9 @@ import { PWSH_DIALECT } from './pwsh/dialect';
 // Only /bin/sh, mkfifo, tail and sleep are needed on the host: no tmux, no bash.
 
 export const DEFAULT_IDLE_TIMEOUT_SECONDS = 4 * 60 * 60;
+
+/** Exit code of the create program when the host lacks a tool it needs (its output names it). */
+const CREATE_MISSING_TOOL = 93;
 
 /** Exit codes of the attach command that mean "this session no longer exists". */
 const ATTACH_NO_SESSION = 44;
@@ -54,6 +57,9 @@ function heredoc(file: string, body: string): string {
  */
 export function createProgram(id: string, idleTimeoutSeconds: number, keepSpool: boolean, dialect: ShellDialect = POSIX_DIALECT): string {
   return [
+    // Every tool is looked for before anything is made, so a host without one is left as it was.
+    `for t in mkfifo tail sleep; do command -v $t >/dev/null 2>&1 || { echo "MISSING $t"; exit ${CREATE_MISSING_TOOL}; }; done`,
+    `command -v setsid >/dev/null 2>&1 || command -v nohup >/dev/null 2>&1 || { echo "MISSING setsid or nohup"; exit ${CREATE_MISSING_TOOL}; }`,
     // The session's files are private; the scripts it runs get the login's own umask back (boot).
     'u=$(umask)',
     'umask 077',
@@ -61,7 +67,7 @@ export function createProgram(id: string, idleTimeoutSeconds: number, keepSpool:
     'mkdir -p "$b" && chmod 700 "$b" || exit 90',
     `d="$b/${id}"`,
     'mkdir "$d" || exit 91',
-    'mkfifo "$d/in" || exit 92',
+    'mkfifo "$d/in" || { rm -rf "$d"; exit 92; }',
     ': >"$d/out"; : >"$d/err"; echo 0 >"$d/busy"',
     ...(keepSpool ? [': >"$d/keep"'] : []),
     heredoc('boot', `${BOOT}\n${dialect.bootExec}`),
@@ -70,7 +76,7 @@ export function createProgram(id: string, idleTimeoutSeconds: number, keepSpool:
     // setsid and nohup exec in place (a background job is never a group leader, so setsid does
     // not fork): $! is the shell's pid, recorded before any client can attach.
     '$detach /bin/sh "$d/boot" "$d" "$u" </dev/null >/dev/null 2>&1 & echo $! >"$d/pid"',
-    `$detach /bin/sh "$d/watchdog" "$d" ${Math.max(1, Math.round(idleTimeoutSeconds))} </dev/null >/dev/null 2>&1 &`,
+    `$detach /bin/sh "$d/watchdog" "$d" ${Math.max(1, Math.round(idleTimeoutSeconds))} </dev/null >/dev/null 2>&1 & echo $! >"$d/wpid"`,
     'printf "DIR %s\\n" "$d"',
     '',
   ].join('\n');
@@ -80,11 +86,13 @@ export function createProgram(id: string, idleTimeoutSeconds: number, keepSpool:
  * Exec command that attaches: stdin → FIFO, spools from the given offsets → stdout/stderr.
  * Ends with 44 when the session is gone, 45 when its shell died without its exit trap.
  */
-export function attachCommand(dir: string, offsets: Record<OutputStream, number>): string {
+export function attachCommand(dir: string, offsets: Record<OutputStream, number>, startMarker = SPOOL_START): string {
   const program = [
     // The channel's stderr carries the err spool byte for byte: the attach shell's own
-    // diagnostics must never reach it, or the client's offsets would drift.
-    'exec 4>&2 2>/dev/null',
+    // diagnostics must never reach it, or the client's offsets would drift. What the login
+    // printed before this program ran (a chatty ~/.zshenv, .bashrc errors) comes before the
+    // start marker on each stream and is dropped by the client (SpoolStart).
+    `exec 4>&2 2>/dev/null; echo ${startMarker}; echo ${startMarker} >&4`,
     'umask 077',
     `d="${dir}"`,
     `[ -p "$d/in" ] || exit ${ATTACH_NO_SESSION}`,
@@ -93,8 +101,12 @@ export function attachCommand(dir: string, offsets: Record<OutputStream, number>
     // A shell that has ended: deliver what its spools still hold, then say so.
     `alive || { tail -c +${offsets.stdout + 1} "$d/out"; tail -c +${offsets.stderr + 1} "$d/err" 1>&4; exit ${ATTACH_DUMPED}; }`,
     'echo $$ >"$d/attached"',
-    `tail -c +${offsets.stdout + 1} -f "$d/out" & o=$!`,
-    `tail -c +${offsets.stderr + 1} -f "$d/err" 1>&4 & e=$!`,
+    // GNU tail follows with inotify. Others (busybox polls once a second, and its -s takes whole
+    // seconds) are replaced by a 50 ms loop: cat from an fd kept at the offset, then sleep.
+    'if tail --version >/dev/null 2>&1 || ! command -v dd >/dev/null; then follow() { exec tail -c +$(($2 + 1)) -f "$1"; }; ' +
+      'else follow() { exec 3<"$1"; dd bs=1 skip=$2 count=0 <&3 2>/dev/null; while :; do cat <&3; sleep 0.05 || sleep 1; done; }; fi',
+    `follow "$d/out" ${offsets.stdout} & o=$!`,
+    `follow "$d/err" ${offsets.stderr} 1>&4 & e=$!`,
     // If the shell dies while attached, end this whole attachment (SIGTERM to our own process
     // group) a second later, once the readers have passed on its last words.
     '( while [ -d "$d" ] && alive; do sleep 1; done; sleep 1; kill -TERM 0 ) & m=$!',
@@ -105,9 +117,36 @@ export function attachCommand(dir: string, offsets: Record<OutputStream, number>
   return `/bin/sh -c '${program}'`;
 }
 
-/** Both spools from the given offsets to their current ends, without following: stdout, stderr. */
-export function spoolCommand(dir: string, offsets: Record<OutputStream, number>): string {
-  return `/bin/sh -c 'd="${dir}"; [ -d "$d" ] || exit ${ATTACH_NO_SESSION}; tail -c +${offsets.stdout + 1} "$d/out"; tail -c +${offsets.stderr + 1} "$d/err" >&2; exit 0'`;
+/** Both spools from the given offsets to their current ends, without following: stdout, stderr (each after a start marker, see SpoolStart). */
+export function spoolCommand(dir: string, offsets: Record<OutputStream, number>, startMarker = SPOOL_START): string {
+  return `/bin/sh -c 'd="${dir}"; [ -d "$d" ] || exit ${ATTACH_NO_SESSION}; echo ${startMarker}; echo ${startMarker} >&2; tail -c +${offsets.stdout + 1} "$d/out"; tail -c +${offsets.stderr + 1} "$d/err" >&2; exit 0'`;
+}
+
+/** The line our spool readers print before any spool byte; a login's own output comes before it. */
+const SPOOL_START = 'RI-SPOOL-START-9f3c1e';
+
+/**
+ * Drops what a stream carries before the spool start marker line, so that a login's rc output
+ * is never taken for spool bytes (it would shift every offset after it).
+ */
+export class SpoolStart {
+  private pending: Buffer | undefined = Buffer.alloc(0);
+
+  constructor(private readonly marker = SPOOL_START) {}
+
+  /** The spool bytes in this chunk (empty while the marker has not been seen). */
+  take(chunk: Buffer): Buffer {
+    if (!this.pending) return chunk;
+    const seen = Buffer.concat([this.pending, chunk]);
+    const at = seen.indexOf(this.marker + '\n');
+    if (at < 0 || (at > 0 && seen[at - 1] !== 10)) {
+      // Keep only what could still be the start of the marker line.
+      this.pending = seen.subarray(Math.max(0, seen.length - this.marker.length - 1));
+      return Buffer.alloc(0);
+    }
+    this.pending = undefined;
+    return seen.subarray(at + this.marker.length + 1);
+  }
 }
 
 export type RemoteStatus =
@@ -154,9 +193,12 @@ export function trimCommand(dir: string, offsets: Record<OutputStream, number>):
   );
 }
 
-/** Removes a session: kills its shell's group and deletes its directory. */
+/** Removes a session: kills its shell's group and its watchdog, and deletes its directory. */
 export function removeCommand(dir: string): string {
-  return `/bin/sh -c 'd="${dir}"; p=$(cat "$d/pid" 2>/dev/null); [ -n "$p" ] && { kill -KILL -"$p" 2>/dev/null || kill -KILL "$p" 2>/dev/null; }; rm -rf "$d"; exit 0'`;
+  return (
+    `/bin/sh -c 'd="${dir}"; p=$(cat "$d/pid" 2>/dev/null); [ -n "$p" ] && { kill -KILL -"$p" 2>/dev/null || kill -KILL "$p" 2>/dev/null; }; ` +
+    `w=$(cat "$d/wpid" 2>/dev/null); [ -n "$w" ] && { kill -KILL -"$w" 2>/dev/null || kill -KILL "$w" 2>/dev/null; }; rm -rf "$d"; exit 0'`
+  );
 }
 
 /** Runs a short program on /bin/sh's stdin and collects its output. */
@@ -216,6 +258,12 @@ export class SessionGoneError extends Error {}
 /** One attachment to a durable shell: an exec channel plus the spool readers behind it. */
 export class DurableTransport extends ChannelTransport {
   private closing = false;
+  private readonly starts: Record<OutputStream, SpoolStart> = { stdout: new SpoolStart(), stderr: new SpoolStart() };
+
+  /** Only spool bytes count: what the login printed before the start markers is dropped here. */
+  protected override received(stream: OutputStream, chunk: Buffer): Buffer {
+    return this.starts[stream].take(chunk);
+  }
 
   static attach(client: Client, record: Pick<DurableShellRecord, 'dir'>, offsets: Record<OutputStream, number>) {
     return new Promise<DurableTransport>((resolve, reject) =>
@@ -252,16 +300,36 @@ export async function createDurableShell(
     createProgram(id, options.idleTimeoutSeconds ?? DEFAULT_IDLE_TIMEOUT_SECONDS, !!options.keepSpool, dialect),
   );
   const dir = /^DIR (.+)$/m.exec(created.stdout)?.[1];
+  const missing = /^MISSING (.+)$/m.exec(created.stdout)?.[1];
+  if (created.code === CREATE_MISSING_TOOL && missing) {
+    throw new ShellNotStartedError(`could not start a durable session: the host has no \`${missing}\` (durable sessions need /bin/sh, mkfifo, tail, sleep, and setsid or nohup)`);
+  }
   if (created.code !== 0 || !dir) {
-    throw new Error(`could not create a durable session (exit ${created.code}): ${created.stderr.trim() || created.stdout.trim()}`);
+    const said = `${created.stdout} ${created.stderr}`.replace(/\s+/g, ' ').trim().slice(0, 600);
+    // The create program always prints DIR or exits 90-92: anything else is the login speaking, not our program.
+    if (created.code === null || created.code < 90 || created.code > 92) {
+      throw new ShellNotStartedError(
+        said
+          ? `the login did not start the remote shell, so nothing ran; the account said: "${said}" (exit ${created.code})`
+          : `the login did not start the remote shell, so nothing ran (exit ${created.code}, without a word); ` +
+              'the account may be limited to sftp or to a forced command, or have no usable shell',
+      );
+    }
+    throw new Error(`could not create a durable session (exit ${created.code}): ${said}`);
   }
   const shell = new FramedShell(undefined, { dialect });
   const offsets = { stdout: 0, stderr: 0 };
-  shell.attach(await DurableTransport.attach(client, { dir }, offsets));
-  const hello = await shell.start(options.signal, dir);
-  const record: DurableShellRecord = { id, dir, token: shell.token, hello, offsets, nextRunId: shell.runCounter };
-  if (dialect.name === 'pwsh') record.dialect = 'pwsh';
-  return { shell, record };
+  try {
+    shell.attach(await DurableTransport.attach(client, { dir }, offsets));
+    const hello = await shell.start(options.signal, dir);
+    const record: DurableShellRecord = { id, dir, token: shell.token, hello, offsets, nextRunId: shell.runCounter };
+    if (dialect.name === 'pwsh') record.dialect = 'pwsh';
+    return { shell, record };
+  } catch (err) {
+    // A failed start leaves nothing behind: no detached shell, no watchdog, no directory.
+    await execCommand(client, removeCommand(dir)).catch(() => undefined);
+    throw err;
+  }
 }
 
 /** Reattaches to a durable shell from a saved record, resuming each spool at its offset. */

@@ -16,9 +16,9 @@ import {
   type DurableShellRecord,
 } from './durable';
 import { prepareElevation, type BecomeOptions } from './become';
-import type { RunProgram } from './protocol';
+import { signalGroupCommand, type Hello, type RunProgram } from './protocol';
 import { PWSH_DIALECT } from './pwsh/dialect';
-import { openDirectShell, type FramedShell, type RunControl, type RunOutcome, type RunSink } from './remoteShell';
+import { openDirectShell, ShellNotStartedError, type FramedShell, type RunControl, type RunOutcome, type RunSink } from './remoteShell';
 
 export type SessionState = 'none' | 'connecting' | 'connected' | 'busy' | 'disconnected' | 'broken';
 
@@ -76,6 +76,8 @@ export class HostSession extends EventEmitter {
   /** A run that ended `Disconnected`: still going on the host, to be collected by `receive()`. */
   private unreceivedRunId: number | undefined;
   private reconnecting: Promise<void> | undefined;
+  /** Said once by the next run: e.g. the durable shell had ended, so a new one (fresh state) was made. */
+  private notice: string | undefined;
 
   constructor(
     readonly name: string,
@@ -108,11 +110,22 @@ export class HostSession extends EventEmitter {
     this.emit('state', this.state);
   }
 
-  /** Connects and starts (or reattaches to) the shell, or returns the one already open. Throws HostFailure. */
-  open(settings: SessionSettings, signal?: AbortSignal): Promise<FramedShell> {
+  /** A notice for the run that just opened this session, once. */
+  takeNotice(): string | undefined {
+    const notice = this.notice;
+    this.notice = undefined;
+    return notice;
+  }
+
+  /**
+   * Connects and starts (or reattaches to) the shell, or returns the one already open. Throws
+   * HostFailure. `renew`: a durable shell that has ended is replaced by a new one (and the next
+   * `takeNotice` says so) instead of failing.
+   */
+  open(settings: SessionSettings, signal?: AbortSignal, options: { renew?: boolean } = {}): Promise<FramedShell> {
     this.settings = settings;
     if (this.shell && !this.shell.brokenReason && !this.shell.detachedReason) return Promise.resolve(this.shell);
-    this.opening ??= this.connectAndStart(settings, signal).finally(() => {
+    this.opening ??= this.connectAndStart(settings, signal, !!options.renew).finally(() => {
       this.opening = undefined;
       this.changed();
     });
@@ -137,10 +150,10 @@ export class HostSession extends EventEmitter {
     return client;
   }
 
-  private async connectAndStart(settings: SessionSettings, signal?: AbortSignal): Promise<FramedShell> {
+  private async connectAndStart(settings: SessionSettings, signal: AbortSignal | undefined, renew: boolean): Promise<FramedShell> {
     const client = await this.connectClient(settings, signal);
     try {
-      const shell = await this.startShell(client, signal);
+      const shell = await this.startShell(client, signal, renew);
       this.client?.end();
       this.client = client;
       if (this.shell !== shell) this.adopt(shell);
@@ -148,18 +161,20 @@ export class HostSession extends EventEmitter {
     } catch (err) {
       client.end();
       if (err instanceof HostFailure) throw err;
+      if (err instanceof ShellNotStartedError && !signal?.aborted) throw new HostFailure('NotStarted', err.message);
       throw new HostFailure(signal?.aborted ? 'Cancelled' : 'Unreachable', (err as Error).message);
     }
   }
 
-  private async startShell(client: Client, signal?: AbortSignal): Promise<FramedShell> {
+  private async startShell(client: Client, signal: AbortSignal | undefined, renew: boolean): Promise<FramedShell> {
     if (this.options.become) return this.startRootShell(client, this.options.become, signal);
     const dialect = this.options.dialect === 'pwsh' ? PWSH_DIALECT : undefined;
     if (!this.options.durable) return openDirectShell(client, signal, this.options.oneShot, dialect);
-    if (this.record_) {
-      if (!this.shell) await this.checkStillThere(client, this.record_);
-      return reattachDurableShell(client, this.record_, this.shell?.brokenReason ? undefined : this.shell);
+    // A shell that ended while we were away (or while attached) is looked at before reattaching.
+    if (this.record_ && (!this.shell || this.shell.brokenReason || this.shell.detachedReason)) {
+      await this.checkStillThere(client, this.record_, renew);
     }
+    if (this.record_) return reattachDurableShell(client, this.record_, this.shell?.brokenReason ? undefined : this.shell);
     const created = await createDurableShell(client, {
       idleTimeoutSeconds: this.options.idleTimeoutSeconds,
       keepSpool: this.options.keepSpool,
@@ -184,7 +199,7 @@ export class HostSession extends EventEmitter {
   }
 
   /** A record from another process may name a shell that has since ended; say so before running. */
-  private async checkStillThere(client: Client, record: DurableShellRecord): Promise<void> {
+  private async checkStillThere(client: Client, record: DurableShellRecord, renew: boolean): Promise<void> {
     const status = await queryStatus(client, record);
     if (status.kind === 'running' || (status.kind === 'dead' && record.activeRunId !== undefined)) return;
     this.record_ = undefined;
@@ -195,11 +210,18 @@ export class HostSession extends EventEmitter {
         : status.kind === 'done'
           ? `its shell exited with code ${status.exitCode}`
           : 'its shell was killed';
+    if (status.kind !== 'gone') await execCommand(client, removeCommand(record.dir)).catch(() => undefined);
+    if (renew) {
+      this.shell = undefined;
+      this.notice = `the durable session on ${this.name} no longer existed (${why}); this run opened a new one, so the session's state was reset`;
+      return;
+    }
     throw new HostFailure('Failed', `the durable session on ${this.name} no longer exists (${why}); the next run opens a new one`);
   }
 
   private adopt(shell: FramedShell): void {
     this.shell = shell;
+    shell.signalFallback = (hello, signal) => void this.signalOnNewConnection(hello, signal);
     if (this.options.acknowledged) shell.trackAcknowledgements();
     shell.on('closed', () => this.changed());
     shell.on('detached', (why: string) => this.onDetached(shell, why));
@@ -240,6 +262,25 @@ export class HostSession extends EventEmitter {
       this.changed();
     });
     this.changed();
+  }
+
+  /**
+   * A server that allows one channel per connection (`MaxSessions 1`) refuses the side channel a
+   * stop signal travels on: a second connection carries it instead.
+   */
+  private async signalOnNewConnection(hello: Hello, signal: 'TERM' | 'KILL'): Promise<void> {
+    const settings = this.settings;
+    if (!settings) return;
+    try {
+      const client = await this.connectClient(settings);
+      try {
+        await execCommand(client, signalGroupCommand(hello, signal));
+      } finally {
+        client.end();
+      }
+    } catch {
+      /* unreachable now: the run's stop timer ends it as lost */
+    }
   }
 
   /** Runs one script after any earlier run on this host has finished. */

@@ -18,39 +18,113 @@ export function shellQuote(s: string): string {
  * The exec command given to sshd, which the user's login shell (of any kind) runs. It is kept
  * free of characters that csh, fish or rc would treat specially inside single quotes, and starts
  * the user's bash when that is the login shell (so scripts without a shebang get their default
- * shell), else /bin/sh.
+ * shell), else /bin/sh. A plain sh is not exec'd: this wrapper stays its parent and keeps the
+ * channel's stdout and stderr open, so the framing can reopen them by path (/proc/PPID/fd/N)
+ * instead of holding copies on fds a script may want (sh redirects only fds 0-9).
  */
 export const SESSION_SHELL_COMMAND =
-  `/bin/sh -c 'case "$SHELL" in */bash) exec "$SHELL" --noprofile --norc;; esac; exec /bin/sh'`;
+  `/bin/sh -c 'case "$SHELL" in */bash) exec "$SHELL" --noprofile --norc;; esac; /bin/sh; exit $?'`;
+
+/**
+ * The framing, defined by `eval` of this text so that a shell restarted after a script's `exit`
+ * (see `__ri_revive`) can define it again from the saved variable `__ri_boot`.
+ *
+ * What a script leaves behind in the shell is its own business (that is the point of a
+ * session), but the framing must survive it: stdout/stderr are restored after each run
+ * (`__ri_restore`), files are written with `>|` (`set -C`), `printf`/`trap` are called through
+ * `command`, and an `xtrace` left on is switched off around the framing and back on for the
+ * script. Shell options that end the shell on a failure (`set -euo pipefail`) are reset after
+ * each run. While a script runs, SIGTERM to the process group kills its children and makes the
+ * shell `return` from it rather than die.
+ *
+ * A script that ends the shell (`exit N`, `set -e` tripping, `exit` in a trap) does not end the
+ * session: the EXIT trap saves the shell's state (variables, exported environment, functions
+ * where the shell can list them, options, aliases, traps, cwd, umask) to the private directory
+ * and `exec`s a fresh shell of the same kind in the same process (same pid, same stdin), which
+ * restores it and ends the run with `TOKEN E <runId> N`. A script's own EXIT trap (`trap … EXIT`
+ * is intercepted) runs first, in a subshell. Only a run marked last (`__ri_last`), an EOF on
+ * stdin or the client's `exit` end the shell, with `TOKEN X <status>`.
+ */
+function bootProgram(durable: boolean): string {
+  const busy = (flag: number) => (durable ? ` echo ${flag} >|"$__ri_d/busy";` : '');
+  const restoreTrace = 'case $__ri_fl in *x*) set -x;; esac;';
+  const makeDir = '[ -d "$__ri_d" ] || mkdir -m 700 "$__ri_d";';
+  return [
+    // bash reads a pipe a byte at a time, so the token is spelt once and both streams share one printf.
+    `__ri_2() { command printf "$@" >&2; command printf "$@"; }`,
+    // __ri_stdin: back to the session's stdin (a durable shell's FIFO is opened read-write, as at boot, so it never sees EOF).
+    `case $__ri_om in b) __ri_restore() { exec 1>&60 2>&61; }; __ri_stdin() { exec 0<&62; };; ` +
+      `p) __ri_restore() { exec 1>>"$__ri_op" 2>>"$__ri_ep"; }; __ri_stdin() { exec 0<${durable ? '>' : ''}"$__ri_ip"; };; ` +
+      `*) __ri_restore() { exec 1>&7 2>&8; }; __ri_stdin() { return 1; };; esac`,
+    // $1 the caller's flags, $2 the run, $3 the file name, $4 (interpreter runs) the script, written with the printf builtin.
+    `__ri_pre() { __ri_fl=$1; set +x; __ri_run=$2; __ri_f="$__ri_d/$3"; ` +
+      `if [ $# -gt 3 ]; then ${makeDir} command printf %s "$4" >|"$__ri_f"; fi; command trap 'return 143' TERM;${busy(1)} __ri_in=1; }`,
+    // A sourced script arrives on fd 9; where /dev/fd cannot be opened it is copied to the file.
+    `__ri_load() { if [ -n "$__ri_fdok" ]; then __ri_f=/dev/fd/9; else ${makeDir} command cat <&9 >|"$__ri_f"; fi; ${restoreTrace} }`,
+    `__ri_trace() { ${restoreTrace} }`,
+    `__ri_post() { __ri_in=; __ri_s=$1; __ri_fl=$2; set +x +e +u; [ -z "$BASH_VERSION" ] || set +o pipefail; command trap : TERM; }`,
+    // `__ri_note` F: the shell was restarted after an `exit` and could not keep its functions (a plain sh).
+    `__ri_end() { __ri_2 '\\n%s E %s %s%s\\n' $__ri_t "$1" "$__ri_s" "$__ri_note"; __ri_note=;${busy(0)} ${restoreTrace} }`,
+    // A script's `trap ACTION EXIT` is kept aside (our EXIT trap runs it); other signals pass through.
+    `__ri_trap() { case \${1-} in -p|-l|'') command trap "$@"; return;; --) shift;; esac; [ $# -ge 2 ] || { command trap "$@"; return; }; ` +
+      `__ri_ta=$1; shift; for __ri_tg; do case $__ri_tg in 0|EXIT|exit|SIGEXIT) if [ "$__ri_ta" = - ]; then __ri_ux=; else __ri_ux=$__ri_ta; fi;; ` +
+      `*) command trap -- "$__ri_ta" "$__ri_tg" || return;; esac; done; }`,
+    // (dash refuses even to parse a function named `trap`, hence the eval.)
+    `if [ -n "$BASH_VERSION" ]; then eval 'trap() { __ri_trap "$@"; }'; else alias trap=__ri_trap; fi`,
+    // The state a restarted shell gets back. bash lists everything but its own read-only variables;
+    // a plain sh cannot list functions (they are lost). Traps come before functions and aliases,
+    // so that they are restored by the `trap` builtin, not by the interceptor.
+    `if [ -n "$BASH_VERSION" ]; then __ri_save() { command printf '%s\\n' 'unset BASH_ENV'; ` +
+      `compgen -v | while IFS= read -r __ri_n; do case $__ri_n in BASH*|EUID|UID|PPID|SHELLOPTS|FUNCNAME|GROUPS|PIPESTATUS|LINENO|RANDOM|SRANDOM|SECONDS|HISTCMD|EPOCH*|DIRSTACK|COMP_WORDBREAKS|_|__ri_n) ;; *) declare -p "$__ri_n";; esac; done; ` +
+      `builtin trap -p; declare -f; shopt -p; set +o; alias -p; command printf 'cd -- %q\\n' "$PWD"; command printf 'umask %s\\n' "$(umask)"; }; ` +
+      `else __ri_save() { set; export -p; readonly -p; command trap; alias | while IFS= read -r __ri_n; do command printf 'alias %s\\n' "$__ri_n"; done; ` +
+      `command printf 'cd "$PWD"\\n'; command printf 'umask '; umask; }; fi`,
+    `__ri_revive() { { __ri_stdin && ${makeDir} } 2>/dev/null || return; __ri_f="$__ri_d/state"; __ri_save >|"$__ri_f" 2>/dev/null || return; ` +
+      `{ command printf '__ri_s=%s\\n' "$1"; command printf '%s\\n' 'command rm -f "$__ri_d/state"' 'eval "$__ri_boot"' '__ri_post $__ri_s "$-"; __ri_restore; [ -n "$BASH_VERSION" ] || __ri_note=" F"; __ri_end $__ri_run' ; } >>"$__ri_f" || return; ` +
+      `if [ -n "$BASH_VERSION" ]; then BASH_ENV=$__ri_f exec -a bash "$BASH" --noprofile --norc; fi; ` +
+      `[ -z "$__ri_fdok" ] || exec /bin/sh -c '. "$1"; . /dev/fd/0' sh "$__ri_f"; }`,
+    // A kept spool (a job) records how the shell ended, even when its script called `exit`. The
+    // files are settled before the markers: a client that has gone already must not leave them.
+    `__ri_onexit() { __ri_x=$?; set +eux; if [ -n "$__ri_ux" ]; then (eval "$__ri_ux"; exit $__ri_x); __ri_x=$?; __ri_ux=; fi; ` +
+      `if [ -n "$__ri_in" ]; then __ri_in=; [ -n "$__ri_last" ] || __ri_revive $__ri_x; fi; __ri_restore 2>/dev/null; ` +
+      `if [ -f "$__ri_d/keep" ]; then echo $__ri_x >"$__ri_d/status"; elif [ -d "$__ri_d" ]; then rm -rf "$__ri_d"; fi; __ri_2 "\\n%s X %s\\n" $__ri_t $__ri_x; }`,
+    `command trap __ri_onexit EXIT`,
+    `command trap : TERM`,
+  ].join('\n');
+}
 
 /**
  * First text sent to a new shell. It names the private directory (a live shell makes it only
  * when a run needs a file, so most sessions never fork for it; a durable shell's was made by the
- * create program), checks that a script can be sourced from `/dev/fd/N`, arranges an exit
- * marker `TOKEN X <status>` on both streams and the directory's removal when the shell ends (a
- * durable job keeps its spool until removed), and answers `TOKEN H <pid> <pgid> <bash|sh> <dir>`.
+ * create program), chooses how the framing gets back to the channel's stdout/stderr, defines the
+ * framing (bootProgram), checks that a script can be sourced from `/dev/fd/N`, and answers
+ * `TOKEN H <pid> <pgid> <bash|sh> <dir>`.
  */
 export function helloProgram(token: string, durableDir?: string): string {
   return [
-    // bash reads a pipe a byte at a time, so the token is spelt once and both streams share one printf.
-    `__ri_t=${token}; __ri_2() { command printf "$@" >&2; command printf "$@"; }`,
+    `__ri_t=${token}`,
     durableDir
       ? `__ri_d=${shellQuote(durableDir)}; echo $$ >"$__ri_d/pid"`
       : // A random name, made with `mkdir -m 700` (which fails on anything already there) when first needed.
         `__ri_d="\${TMPDIR:-/tmp}/remote-invoke.${crypto.randomBytes(8).toString('hex')}"`,
-    // A kept spool (a job) records how the shell ended, even when its script called `exit`. The
-    // files are settled before the markers: a client that has gone already must not leave them.
-    `trap '__ri_x=$?; if [ -f "$__ri_d/keep" ]; then echo $__ri_x >"$__ri_d/status"; elif [ -d "$__ri_d" ]; then rm -rf "$__ri_d"; fi; __ri_2 "\\n%s X %s\\n" $__ri_t $__ri_x' EXIT`,
+    // Where the framing writes, whatever a script did to fds 1 and 2: bash keeps copies on fds
+    // 60/61, out of the way of scripts that use 3-9. A plain sh cannot name fds above 9, so it
+    // reopens the streams by path: a durable shell's spool files, or the channel's pipes as its
+    // parent (the wrapper in SESSION_SHELL_COMMAND) holds them. Only where neither exists does
+    // it fall back to copies on fds 7/8.
+    // stdin is kept the same way, for a shell restarted after a script's `exit` (inside a run, fd 0 is /dev/null).
+    `if [ -n "$BASH_VERSION" ]; then exec 60>&1 61>&2 62<&0; __ri_om=b; ` +
+      (durableDir ? `elif :; then __ri_op=$__ri_d/out __ri_ep=$__ri_d/err __ri_ip=$__ri_d/in __ri_om=p; ` : '') +
+      `elif [ /proc/$PPID/fd/0 -ef /proc/$$/fd/0 ] && [ /proc/$PPID/fd/1 -ef /proc/$$/fd/1 ] && [ /proc/$PPID/fd/2 -ef /proc/$$/fd/2 ]; then ` +
+      `__ri_op=/proc/$PPID/fd/1 __ri_ep=/proc/$PPID/fd/2 __ri_ip=/proc/$PPID/fd/0 __ri_om=p; ` +
+      `else exec 7>&1 8>&2; __ri_om=7; fi`,
+    `__ri_boot=${shellQuote(bootProgram(!!durableDir))}`,
+    `eval "$__ri_boot"`,
     // Scripts are sourced from a here-document on fd 9 through /dev/fd/9 where the host can open
     // that path (bash's own test emulates /dev/fd/N, so the probe sources it for real).
     `if [ -d /dev/fd ] && [ -r /dev/fd/5 ]; then . /dev/fd/5; fi 2>/dev/null 5<<'__ri_P'`,
     '__ri_fdok=1',
     '__ri_P',
-    `trap : TERM`,
-    // The framing writes through copies of stdout/stderr that a script's `exec >…` does not
-    // move: on fds 60/61 in bash, out of the way of scripts that use 3-9; 7/8 in a plain sh.
-    `if [ -n "$BASH_VERSION" ]; then exec 60>&1 61>&2; __ri_o=60 __ri_e=61; else exec 7>&1 8>&2; __ri_o=7 __ri_e=8; fi`,
-    ...framingFunctions(!!durableDir),
     // The process group to signal, read without a fork where /proc exists (ps costs ~15 ms).
     `if read -r __ri_pg 2>/dev/null </proc/$$/stat; then __ri_pg=\${__ri_pg##*) }; set -- $__ri_pg; __ri_pg=$3; set --; ` +
       `else __ri_pg=$(ps -o pgid= -p $$ 2>/dev/null) || __ri_pg=$$; fi`,
@@ -96,41 +170,12 @@ export interface RunProgram {
 }
 
 /**
- * The framing around every run, defined once per shell so that each run's text stays short
- * (bash reads a pipe a byte at a time, so every byte of framing is a system call).
- *
- * What a script leaves behind in the shell is its own business (that is the point of a
- * session), but the framing must survive it: stdout/stderr are restored from the copies the
- * hello saved (fds 60/61 in bash), files are written with `>|` (`set -C`), `printf` is called
- * through `command` (a function named printf), and an `xtrace` left on is switched off around
- * the framing and back on for the script. Shell options that end the shell on a failure
- * (`set -euo pipefail`, the usual bash header) are reset after each run; variables, functions,
- * exported environment and cwd carry over. While a script runs, SIGTERM to the process group
- * kills its children and makes the shell `return` from it rather than die.
- */
-function framingFunctions(durable: boolean): string[] {
-  const busy = (flag: number) => (durable ? ` echo ${flag} >|"$__ri_d/busy";` : '');
-  const restoreTrace = 'case $__ri_fl in *x*) set -x;; esac;';
-  const makeDir = '[ -d "$__ri_d" ] || mkdir -m 700 "$__ri_d";';
-  return [
-    // $1 the caller's flags, $2 the file name, $3 (interpreter runs) the script, written with the printf builtin.
-    `__ri_pre() { __ri_fl=$1; set +x; __ri_f="$__ri_d/$2"; ` +
-      `if [ $# -gt 2 ]; then ${makeDir} command printf %s "$3" >|"$__ri_f"; fi; trap 'return 143' TERM;${busy(1)} }`,
-    // A sourced script arrives on fd 9; where /dev/fd cannot be opened it is copied to the file.
-    `__ri_load() { if [ -n "$__ri_fdok" ]; then __ri_f=/dev/fd/9; else ${makeDir} command cat <&9 >|"$__ri_f"; fi; ${restoreTrace} }`,
-    `__ri_trace() { ${restoreTrace} }`,
-    `__ri_post() { __ri_s=$1; __ri_fl=$2; set +x +e +u; [ -z "$BASH_VERSION" ] || set +o pipefail; trap : TERM; }`,
-    `__ri_end() { __ri_2 '\\n%s E %s %s\\n' $__ri_t "$1" "$__ri_s";${busy(0)} ${restoreTrace} }`,
-  ];
-}
-
-/**
  * One run. A script for the session shell is sourced from a here-document on fd 9 (read through
  * /dev/fd/9: no file, no fork; the script is taken literally up to a delimiter line that carries
  * the session's secret token). A script for another interpreter is written to a file in the
  * private directory with the `printf` builtin (exact bytes), since interpreters such as pwsh
  * want a real file name. Either way stdin is empty, and each stream then ends with
- * `\nTOKEN E <runId> <status>\n` (see framingFunctions).
+ * `\nTOKEN E <runId> <status>\n` (see bootProgram).
  */
 export function runProgram(token: string, run: RunProgram): string {
   const file = '"$__ri_f"';
@@ -143,7 +188,7 @@ export function runProgram(token: string, run: RunProgram): string {
         ? `if [ -n "$BASH_VERSION" ] && [ "$BASH" -ef ${shellQuote(run.shellPath)} ]; then . ${file}; else ${shellQuote(run.shellPath)} ${file} "$@"; fi`
         : `if [ -n "$BASH_VERSION" ]; then . ${file}; else bash ${file} "$@"; fi`
       : `. ${file}`;
-  const pre = `__ri_pre $- ${shellQuote(run.fileName)}${heredoc ? '' : ` ${shellQuote(run.text)}`}`;
+  const pre = `${run.exitAfter ? '__ri_last=1; ' : ''}__ri_pre "$-" ${run.runId} ${shellQuote(run.fileName)}${heredoc ? '' : ` ${shellQuote(run.text)}`}`;
   const start = heredoc ? '__ri_load' : '__ri_trace';
   const vars = Object.entries(run.vars ?? {});
   const exports = vars.map(([name, value]) => ` ${name}=${shellQuote(value)}; export ${name};`).join('');
@@ -153,14 +198,17 @@ export function runProgram(token: string, run: RunProgram): string {
   const input = run.input !== undefined && !run.input.split('\n').includes(inputDelimiter) ? run.input : undefined;
   const stdin = input !== undefined ? `<<'${inputDelimiter}'` : '</dev/null';
   const inputLines = input !== undefined ? [input.endsWith('\n') || !input ? input.slice(0, -1) : input, inputDelimiter] : [];
+  // One compound command: the shell has read the whole run before the script starts, so a
+  // shell restarted by the script's `exit` finds nothing of this run left on its stdin.
   return [
-    `{ ${pre}; set -- ${run.args.map(shellQuote).join(' ')};${exports} } 2>/dev/null`,
+    `{ { ${pre}; set -- ${run.args.map(shellQuote).join(' ')};${exports} } 2>/dev/null`,
     `{ { ${start}; } 2>/dev/null; ${body}`,
     ...(heredoc
       ? [`} 9<<'${delimiter}' ${stdin}`, run.text.endsWith('\n') || !run.text ? run.text.slice(0, -1) : run.text, delimiter, ...inputLines]
       : [`} ${stdin}`, ...inputLines]),
-    `{ __ri_post $? $-;${unsets} } 2>/dev/null; exec 1>&"$__ri_o" 2>&"$__ri_e"; __ri_end ${run.runId}`,
+    `{ __ri_post $? "$-";${unsets} } 2>/dev/null; __ri_restore; __ri_end ${run.runId}`,
     ...(run.exitAfter ? ['exit "$__ri_s"'] : []),
+    '}',
     '',
   ].join('\n');
 }
@@ -184,12 +232,14 @@ export function parseExitMarker(token: string, line: string): { status: number }
 export interface EndMarker {
   runId: number;
   status: number;
+  /** The shell restarted after the script's `exit` and lost its functions (a plain sh cannot list them). */
+  functionsLost?: boolean;
 }
 
 export function parseEndMarker(token: string, line: string): EndMarker | undefined {
   if (!line.startsWith(token)) return undefined;
-  const m = /^ E (\d+) (\d+)$/.exec(line.slice(token.length));
-  return m ? { runId: Number(m[1]), status: Number(m[2]) } : undefined;
+  const m = /^ E (\d+) (\d+)( F)?$/.exec(line.slice(token.length));
+  return m ? { runId: Number(m[1]), status: Number(m[2]), ...(m[3] ? { functionsLost: true } : {}) } : undefined;
 }
 
 /**

@@ -24,10 +24,21 @@ export interface RunSink {
   drained(): Promise<void>;
 }
 
+/**
+ * How a run ended, the same for every shell dialect. A script's `exit N` is `exited` with N: the
+ * session's shell restarts in place with its state (see protocol.ts), so only a shell that
+ * really died (killed, or a run marked last) is `shell-ended`. `not-started`: the shell never
+ * said hello, so the script did not run (a nologin, sftp-only or forced-command account); the
+ * reason quotes what the account printed instead.
+ */
 export type RunEnd =
-  | { kind: 'exited'; exitCode: number } // the script finished and the shell is still there
-  | { kind: 'shell-ended'; exitCode: number | null; signal: string | null } // the script ended the shell
-  | { kind: 'connection-lost'; error: string };
+  | { kind: 'exited'; exitCode: number; notice?: string } // the script finished and the shell is still there
+  | { kind: 'shell-ended'; exitCode: number | null; signal: string | null } // the shell itself ended
+  | { kind: 'connection-lost'; error: string }
+  | { kind: 'not-started'; reason: string };
+
+/** The login never started the session shell (no hello): nothing the user sent has run. */
+export class ShellNotStartedError extends Error {}
 
 export interface RunControl {
   signal?: AbortSignal;
@@ -54,6 +65,13 @@ export interface ShellTransport {
    * closed. `shellEnding`: the shell ends by itself, so nothing more is sent to it.
    */
   close(shellEnding?: boolean): Promise<void>;
+  /**
+   * Called once the shell listens: events that happened before (a login that printed and closed
+   * at once) are delivered now, so nobody waits on a channel that has already closed.
+   */
+  listening?(): void;
+  /** With no way to deliver a signal: what this transport can still do to stop the shell. */
+  lastResortStop?(): void;
 }
 
 export interface TransportEvents {
@@ -67,9 +85,12 @@ const STOP_GRACE_MS = 2000;
 const HELLO_TIMEOUT_MS = 20_000;
 /** Lines that arrive while no run is active (a background job's output) wait for the next run. */
 const IDLE_BACKLOG_LINES = 10_000;
+/** What a login printed before the hello is kept this far, to quote it when the hello never comes. */
+const PRE_HELLO_CHARS = 600;
 
 interface ActiveRun {
   runId: number;
+  functionsLost?: boolean;
   sink: RunSink;
   ended: Set<OutputStream>;
   finish(end: RunEnd): void;
@@ -93,12 +114,19 @@ export class FramedShell extends EventEmitter {
   private readonly helloSeen = new Set<OutputStream>();
   private transport: ShellTransport | undefined;
   hello: Hello | undefined;
+  /**
+   * Delivers a signal another way when the transport's connection cannot open a side channel
+   * (a server with `MaxSessions 1`): the session layer opens a second connection.
+   */
+  signalFallback: ((hello: Hello, signal: 'TERM' | 'KILL') => void) | undefined;
   /** Set once the shell can no longer run anything; says why. */
   brokenReason: string | undefined;
   /** Set while a durable shell has no transport; a run in flight waits for the next one. */
   detachedReason: string | undefined;
   /** The shell has ended or was told to end after its run: closing need not say anything to it. */
   private ending = false;
+  /** What arrived before the hello, in case the hello never comes (the account's own words). */
+  private preHello = '';
   /** Bytes received per stream, and through the last complete line (a safe resume point). */
   readonly received: Record<OutputStream, number> = { stdout: 0, stderr: 0 };
   readonly lineBoundary: Record<OutputStream, number> = { stdout: 0, stderr: 0 };
@@ -144,21 +172,40 @@ export class FramedShell extends EventEmitter {
     this.transport = transport;
     this.detachedReason = undefined;
     transport.on('data', (stream: OutputStream, chunk: Buffer) => this.onData(stream, chunk));
+    transport.on('signal-failed', (hello: Hello, signal: 'TERM' | 'KILL') => {
+      if (this.signalFallback) this.signalFallback(hello, signal);
+      else transport.lastResortStop?.();
+    });
     transport.on('closed', (info: Parameters<TransportEvents['closed']>[0]) => {
       if (this.transport !== transport) return;
       this.transport = undefined;
       if ('lost' in info) this.onLost(info.lost);
       else this.onShellEnded(info);
     });
+    transport.listening?.();
+  }
+
+  /** Why a shell that ended before its hello did not run anything, in the account's own words. */
+  private notStartedReason(why: string): string {
+    const said = this.preHello.replace(/\s+/g, ' ').trim();
+    return said
+      ? `the login did not start the remote shell, so nothing ran; the account said: "${said}" (${why})`
+      : `the login did not start the remote shell, so nothing ran (${why}, without a word); ` +
+          'the account may be limited to sftp or to a forced command, or have no usable shell';
   }
 
   /** Sends the hello program and waits for its answer. */
   start(signal?: AbortSignal, durableDir?: string): Promise<Hello> {
+    // The channel may have closed already (a login that ends at once): nothing is left to wait for.
+    if (this.brokenReason) return Promise.reject(new ShellNotStartedError(this.notStartedReason(this.brokenReason)));
     return new Promise((resolve, reject) => {
       const helloTimeoutMs = this.dialect.helloTimeoutMs ?? HELLO_TIMEOUT_MS;
-      const timer = setTimeout(() => fail(new Error(`the remote shell did not start within ${helloTimeoutMs / 1000} s`)), helloTimeoutMs);
+      const timer = setTimeout(
+        () => fail(new ShellNotStartedError(this.notStartedReason(`no answer from the remote shell within ${helloTimeoutMs / 1000} s`))),
+        helloTimeoutMs,
+      );
       const onAbort = () => fail(new Error('cancelled while starting the remote shell'));
-      const onClosed = (why: string) => fail(new Error(`the remote shell ended before it was ready: ${why}`));
+      const onClosed = (why: string) => fail(new ShellNotStartedError(this.notStartedReason(why)));
       const cleanup = () => {
         clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
@@ -167,6 +214,8 @@ export class FramedShell extends EventEmitter {
       };
       const fail = (e: Error) => {
         cleanup();
+        // A run sent behind the hello (one-shots) cannot have started either.
+        if (!this.hello) this.active?.finish({ kind: 'not-started', reason: e.message });
         this.close();
         reject(e);
       };
@@ -231,6 +280,7 @@ export class FramedShell extends EventEmitter {
       line: (line) => {
         // What a login prints before the shell says hello (a chatty .bashrc) is not output.
         if (this.helloSeen.has(stream)) this.deliver(stream, line);
+        else if (!this.hello && this.preHello.length < PRE_HELLO_CHARS) this.preHello = (this.preHello + ' ' + line).slice(0, PRE_HELLO_CHARS);
       },
       marker: (marker) => this.onMarker(stream, marker),
     };
@@ -277,12 +327,21 @@ export class FramedShell extends EventEmitter {
     const run = this.active;
     if (!end || !run || end.runId !== run.runId) return;
     run.ended.add(stream);
-    if (run.ended.size === 2) run.finish({ kind: 'exited', exitCode: end.status });
+    if (end.functionsLost) run.functionsLost = true;
+    if (run.ended.size === 2) {
+      const notice = run.functionsLost
+        ? "the session's shell (sh) restarted after the script's exit and kept its variables, environment, cwd and umask, but not its functions (sh cannot list them)"
+        : undefined;
+      run.finish({ kind: 'exited', exitCode: end.status, ...(notice ? { notice } : {}) });
+    }
   }
 
   private flushReaders(sink: RunSink | undefined): void {
     for (const stream of ['stdout', 'stderr'] as const) {
-      for (const line of this.readers[stream].end()) sink?.line(stream, line);
+      for (const line of this.readers[stream].end()) {
+        if (sink) sink.line(stream, line);
+        else if (!this.hello) this.preHello = (this.preHello + ' ' + line).slice(0, PRE_HELLO_CHARS);
+      }
     }
   }
 
@@ -298,8 +357,9 @@ export class FramedShell extends EventEmitter {
     this.ending = true;
     const run = this.active;
     if (run) {
-      this.flushReaders(run.sink);
-      run.finish({ kind: 'shell-ended', ...info });
+      if (!this.hello) this.flushReaders(undefined);
+      else this.flushReaders(run.sink);
+      run.finish(this.hello ? { kind: 'shell-ended', ...info } : { kind: 'not-started', reason: this.notStartedReason(why) });
     }
     this.transport?.close(true);
     this.emit('closed', why);
@@ -325,13 +385,14 @@ export class FramedShell extends EventEmitter {
     this.brokenReason ??= why;
     const run = this.active;
     if (run) {
-      this.flushReaders(run.sink);
-      run.finish({ kind: 'connection-lost', error: why });
+      this.flushReaders(this.hello ? run.sink : undefined);
+      run.finish(this.hello ? { kind: 'connection-lost', error: why } : { kind: 'not-started', reason: this.notStartedReason(why) });
     }
     this.emit('closed', why);
   }
 
   run(program: Omit<RunProgram, 'runId'>, sink: RunSink, control: RunControl = {}): Promise<RunOutcome> {
+    if (this.brokenReason && !this.hello) return Promise.resolve({ end: { kind: 'not-started', reason: this.notStartedReason(this.brokenReason) } });
     if (this.brokenReason) return Promise.reject(new Error(this.brokenReason));
     if (this.active) return Promise.reject(new Error('a run is already in progress in this session'));
     const runId = this.nextRunId++;
@@ -432,19 +493,45 @@ export class FramedShell extends EventEmitter {
 export abstract class ChannelTransport extends EventEmitter implements ShellTransport {
   protected exitCode: number | null = null;
   protected exitSignal: string | null = null;
+  /**
+   * Events held until the shell listens: ssh2 can deliver a channel's data, exit and close in
+   * the same tick as the exec callback (a login that ends at once), before anyone listens.
+   */
+  private held: (() => void)[] | undefined = [];
 
   constructor(
     protected readonly client: Client,
     protected readonly channel: ClientChannel,
   ) {
     super();
-    channel.on('data', (chunk: Buffer) => this.emit('data', 'stdout', chunk));
-    channel.stderr.on('data', (chunk: Buffer) => this.emit('data', 'stderr', chunk));
+    channel.on('data', (chunk: Buffer) => this.deliver(() => this.emitData('stdout', chunk)));
+    channel.stderr.on('data', (chunk: Buffer) => this.deliver(() => this.emitData('stderr', chunk)));
     channel.on('exit', (code: number | null, signal?: string) => {
       this.exitCode = code ?? null;
       this.exitSignal = signal ? (signal.startsWith('SIG') ? signal : `SIG${signal}`) : null;
     });
-    channel.on('close', () => this.onChannelClosed());
+    channel.on('close', () => this.deliver(() => this.onChannelClosed()));
+  }
+
+  private emitData(stream: OutputStream, chunk: Buffer): void {
+    const data = this.received(stream, chunk);
+    if (data.length) this.emit('data', stream, data);
+  }
+
+  /** What of a chunk is the shell's (a durable attachment drops the login's output before its spools). */
+  protected received(_stream: OutputStream, chunk: Buffer): Buffer {
+    return chunk;
+  }
+
+  private deliver(event: () => void): void {
+    if (this.held) this.held.push(event);
+    else event();
+  }
+
+  listening(): void {
+    const held = this.held ?? [];
+    this.held = undefined;
+    for (const event of held) event();
   }
 
   protected abstract onChannelClosed(): void;
@@ -470,14 +557,13 @@ export abstract class ChannelTransport extends EventEmitter implements ShellTran
   /** A root session's shell is signalled as root too (its password again on the side channel's stdin). */
   protected elevation: Elevation | undefined;
 
+  /** On a side channel; when none can be opened, `signal-failed` lets the shell's owner try another way. */
   signalGroup(hello: Hello, signal: 'TERM' | 'KILL'): void {
+    const failed = () => this.emit('signal-failed', hello, signal);
     const command = signalGroupCommand(hello, signal);
-    if (!this.elevation) return execDiscard(this.client, command, () => this.onSignalFailed());
-    execDiscard(this.client, elevated(this.elevation, command), () => this.onSignalFailed(), this.elevation.stdinFirst);
+    if (!this.elevation) return execDiscard(this.client, command, failed);
+    execDiscard(this.client, elevated(this.elevation, command), failed, this.elevation.stdinFirst);
   }
-
-  /** A side channel could not be opened to deliver a signal. */
-  protected onSignalFailed(): void {}
 
   abstract close(shellEnding?: boolean): Promise<void>;
 }
@@ -506,7 +592,7 @@ export class DirectTransport extends ChannelTransport {
   }
 
   /** Without a side channel the only way left to stop the shell is to close its own. */
-  protected override onSignalFailed(): void {
+  lastResortStop(): void {
     this.channel.close();
   }
 

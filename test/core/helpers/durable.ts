@@ -11,7 +11,7 @@ import * as path from 'path';
 import { delay, isLive } from './engine';
 
 export const ROOT = path.join(__dirname, '..', '..', '..');
-const BIN = path.join(ROOT, 'bin', 'remote-invoke.js');
+export const BIN = path.join(ROOT, 'bin', 'remote-invoke.js');
 const DIST = path.join(ROOT, 'dist', 'cli.js');
 
 function newest(dir: string): number {
