@@ -13,6 +13,7 @@ import {
   removeCommand,
   execCommand,
   snapshotRecord,
+  SESSION_GONE,
   type DurableShellRecord,
 } from './durable';
 import { signalGroupCommand, type Hello, type RunProgram } from './protocol';
@@ -202,6 +203,14 @@ export class HostSession extends EventEmitter {
     throw new HostFailure('Failed', `the durable session on ${this.name} no longer exists (${why}); the next run opens a new one`);
   }
 
+  /** The attach found the durable shell gone: nothing ran; the next run opens a new session. */
+  private onGone(why: string): never {
+    this.record_ = undefined;
+    this.emit('record');
+    const detail = why.slice(SESSION_GONE.length).trim().replace(/^\((.*)\)$/, '$1');
+    throw new HostFailure('Failed', `the durable session on ${this.name} no longer exists (${detail}); the next run opens a new one`);
+  }
+
   private adopt(shell: FramedShell): void {
     this.shell = shell;
     shell.signalFallback = (hello, signal) => void this.signalOnNewConnection(hello, signal);
@@ -278,7 +287,9 @@ export class HostSession extends EventEmitter {
       this.changed();
       try {
         await this.trimSpool(shell);
-        return await shell.run(this.options.oneShot ? { ...program, exitAfter: true } : program, sink, control);
+        const outcome = await shell.run(this.options.oneShot ? { ...program, exitAfter: true } : program, sink, control);
+        if (outcome.end.kind === 'connection-lost' && outcome.end.error.startsWith(SESSION_GONE)) this.onGone(outcome.end.error);
+        return outcome;
       } finally {
         this.running = false;
         this.activeRunId = undefined;

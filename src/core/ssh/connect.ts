@@ -207,6 +207,10 @@ export function connect(host: ResolvedHost, options: ConnectOptions = {}): Promi
         algorithms: { serverHostKey: preferredHostKeyAlgorithms(knownHosts.knownKeyTypes(khName)) as never },
         hostVerifier,
         authHandler: authHandler as never,
+        // Our ssh2 patch (patches/ssh2+*.patch, applied by patch-package on install): a key
+        // signs at once instead of first asking whether the server would take it
+        // (USERAUTH_PK_OK), one round trip less per connection. An unpatched ssh2 ignores it.
+        ...({ signWithoutQuery: true } as object),
       });
     };
     const openSocket = () => {
