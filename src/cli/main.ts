@@ -5,6 +5,7 @@ import { JOB_OPTIONS, jobCommand } from './job';
 import { RUN_OPTIONS, runCommand } from './run';
 import { SESSION_OPTIONS, sessionCommand } from './session';
 import { COMMAND_HELP, commandHelp, EXIT, HELP, UsageError } from './usage';
+import { holderMain } from './holder';
 
 declare const PACKAGE_VERSION: string | undefined;
 
@@ -49,6 +50,8 @@ async function main(argv: string[]): Promise<number> {
       if (rest.length) return printHelp(rest.join(' '));
       process.stdout.write(HELP);
       return EXIT.ok;
+    case '__holder': // a named session's warm connections, started by the CLI itself (holder.ts)
+      return holderMain(rest);
     case undefined:
     case '-h':
     case '--help':

@@ -28,7 +28,11 @@ import {
   writeOut,
 } from './common';
 import { stdoutClosed } from './brokenPipe';
+<<<<<<< HEAD
 import { LOCAL_VALUE_OPTIONS, localValues } from './localValues';
+=======
+import { holderFor, runThroughHolder } from './holder';
+>>>>>>> 28ecd9f (Warm CLI sessions: a detached holder process (the engine itself) keeps a named session's connections; later CLI processes hand runs to it over a private unix socket (0700 dir + 0600 token); it ends after the idle timeout, on session remove/disconnect/receive, or when its client vanishes mid-run; the CLI falls back to connecting directly)
 import { openNamedSessions } from './session';
 import { EXIT, UsageError } from './usage';
 
@@ -133,12 +137,20 @@ export async function runCommand(argv: string[]): Promise<number> {
   // Nobody reads the output any more: stop the remote work as a cancel does.
   const stopOnClosedStdout = () => controller.abort();
   stdoutClosed.addEventListener('abort', stopOnClosedStdout);
-  const named = parsed.session
+  // A named session's warm connections live in its holder (see holder.ts); without one, directly.
+  const holder = parsed.session ? await holderFor(parsed.session, true, parsed.idleTimeoutSeconds) : undefined;
+  const held = holder && runThroughHolder(holder, request, parsed.session as string, controller.signal);
+  const named = parsed.session && !held
     ? openNamedSessions(parsed.session, request.targets, request, parsed.idleTimeoutSeconds)
     : undefined;
+<<<<<<< HEAD
   const run = invoke({ ...request, sessions: named?.pool, signal: controller.signal });
   const pwsh = planLaunch(request.script, request).dialect === 'pwsh';
   const render = renderBatch(json, hideComputerName, named && acknowledgeWritten(named.pool, pwsh));
+=======
+  const run = held || invoke({ ...request, sessions: named?.pool, signal: controller.signal });
+  const render = renderBatch(json, hideComputerName, held ? held.written : named && acknowledgeWritten(named.pool));
+>>>>>>> 28ecd9f (Warm CLI sessions: a detached holder process (the engine itself) keeps a named session's connections; later CLI processes hand runs to it over a private unix socket (0700 dir + 0600 token); it ends after the idle timeout, on session remove/disconnect/receive, or when its client vanishes mid-run; the CLI falls back to connecting directly)
   for await (const batch of run.batches()) await render(batch);
   const results = await run.results;
   recordLastRun(results);
@@ -182,8 +194,12 @@ async function startJobCommand(parsed: ParsedRun): Promise<number> {
  * Tells a named session's hosts how many lines of each stream are out of this process, so the
  * record a later process resumes from never skips a line this one did not get to print.
  */
+<<<<<<< HEAD
 function acknowledgeWritten(pool: SessionPool, pwsh = false): (batch: InvokeEvent[]) => void {
   const sessionOf = (host: string) => (pwsh ? pool.pwshSession(host) : pool.session(host));
+=======
+export function acknowledgeWritten(pool: SessionPool): (batch: InvokeEvent[]) => void {
+>>>>>>> 28ecd9f (Warm CLI sessions: a detached holder process (the engine itself) keeps a named session's connections; later CLI processes hand runs to it over a private unix socket (0700 dir + 0600 token); it ends after the idle timeout, on session remove/disconnect/receive, or when its client vanishes mid-run; the CLI falls back to connecting directly)
   const written = new Map<string, Record<OutputStream, number>>();
   return (batch) => {
     const touched = new Set<string>();

@@ -25,6 +25,7 @@ import {
   writeOut,
 } from './common';
 import { stdoutClosed } from './brokenPipe';
+import { holderFor, openThroughHolder, stopHolder } from './holder';
 import { describeResult, exitCodeFor, renderEvent } from './run';
 import { EXIT, UsageError } from './usage';
 
@@ -71,6 +72,7 @@ export function openNamedSessions(name: string, hosts: string[], settings: Conne
   return {
     pool,
     record,
+    store,
     close() {
       clearInterval(timer);
       save();
@@ -128,11 +130,14 @@ export async function sessionCommand(argv: string[]): Promise<number> {
       if (store.get(name)) throw new UsageError(`a session named '${name}' already exists`);
       const base = connectionSettings(values);
       const settings = { ...base, credentials: new SharedCredentials(base.callbacks) };
-      const { pool, close } = openNamedSessions(name, hosts, base, positiveNumber('idle-timeout', values['idle-timeout'], false));
-      const results = await Promise.all(
+      const idleTimeout = positiveNumber('idle-timeout', values['idle-timeout'], false);
+      const holder = await holderFor(name, true, idleTimeout);
+      const held = holder && (await openThroughHolder(holder, hosts, base));
+      const { pool, close } = held ? { pool: undefined, close: () => undefined } : openNamedSessions(name, hosts, base, idleTimeout);
+      const results = held ?? await Promise.all(
         hosts.map(async (host) => {
           try {
-            await pool.session(host).open(settings);
+            await pool!.session(host).open(settings);
             return { host, state: 'Opened', error: null as string | null };
           } catch (err) {
             return { host, state: 'Failed', error: (err as Error).message };
@@ -158,6 +163,7 @@ export async function sessionCommand(argv: string[]): Promise<number> {
     }
     case 'remove': {
       const record = named();
+      await stopHolder(record.name);
       // The watchdog of a host out of reach ends its shell after the idle timeout.
       await onEachShell(record, values, out, 'Closed', (shell) => removeCommand(shell.dir), '; its idle timeout will end it');
       // PowerShell sessions go with them (their state was reported with the host's shell).
@@ -166,13 +172,16 @@ export async function sessionCommand(argv: string[]): Promise<number> {
       return EXIT.ok;
     }
     case 'disconnect':
-      // Ends whichever client is attached (another window, another CLI); the shell stays.
+      // Ends whichever client is attached (another window, another CLI, our holder); the shell stays.
+      await stopHolder(named().name);
       await onEachShell(named(), values, out, 'Disconnected', (shell) =>
         `/bin/sh -c 'a=; read a <"${shell.dir}/attached" 2>/dev/null; [ -n "$a" ] && kill $a 2>/dev/null; exit 0'`,
       );
       return EXIT.ok;
     case 'receive':
-      return receiveSession(named(), values, json);
+      // The holder steps aside (saving its records) so this process reads from where it stopped.
+      await stopHolder(named().name);
+      return receiveSession(store.get(named().name) ?? named(), values, json);
     default:
       throw new UsageError(`unknown session action '${action ?? ''}' (new, list, remove, disconnect, receive)`);
   }
