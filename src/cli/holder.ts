@@ -89,11 +89,11 @@ function socketDir(): string | undefined {
 }
 
 /** Socket and token paths of a named session's holder (short: a unix socket path has 108 bytes). */
-export function holderPaths(name: string): { socket: string; token: string } | undefined {
+export function holderPaths(name: string): { socket: string; token: string; pid: string } | undefined {
   const dir = socketDir();
   if (!dir) return undefined;
   const id = crypto.createHash('sha256').update(`${path.resolve(stateDir())}\0${name}`).digest('hex').slice(0, 24);
-  return { socket: path.join(dir, `${id}.sock`), token: path.join(dir, `${id}.token`) };
+  return { socket: path.join(dir, `${id}.sock`), token: path.join(dir, `${id}.token`), pid: path.join(dir, `${id}.pid`) };
 }
 
 /** Newline-delimited JSON both ways. */
@@ -142,6 +142,7 @@ export async function holderMain(argv: string[]): Promise<number> {
   fs.chmodSync(paths.socket, 0o600);
   fs.writeFileSync(paths.token + '.tmp', token, { mode: 0o600 });
   fs.renameSync(paths.token + '.tmp', paths.token);
+  fs.writeFileSync(paths.pid, `${process.pid}\n`, { mode: 0o600 });
 
   const named = openNamedSessions(name, [], { sshConfig: SshConfigFile.fromText('') }, idleMs / 1000);
   const acknowledge = acknowledgeWritten(named.pool);
@@ -155,7 +156,7 @@ export async function holderMain(argv: string[]): Promise<number> {
     ending = true;
     server.close();
     // Our files go first: a client arriving now finds no holder and connects directly.
-    for (const file of [paths.socket, paths.token]) fs.rmSync(file, { force: true });
+    for (const file of [paths.socket, paths.token, paths.pid]) fs.rmSync(file, { force: true });
     named.close(); // saves every shell's record (acknowledged offsets), detaches; shells run on
     setTimeout(() => process.exit(code), 50).unref();
   };

@@ -5,6 +5,7 @@ import type { RunOutcome, RunSink } from '../session/remoteShell';
 import { HostSession, type SessionSettings } from '../session/pool';
 import { SharedCredentials } from '../ssh/credentials';
 import { HostFailure, type HostResult, type HostStatus, type InvokeEvent } from '../types';
+import { HandshakeGate, MAX_IN_FLIGHT } from './handshakeGate';
 import { planLaunch, type ScriptLaunch } from './interpreter';
 import type { InvokeRequest, InvokeRun } from './request';
 
@@ -31,9 +32,16 @@ export function invoke(request: InvokeRequest): InvokeRun {
     } catch {
       sshConfig = SshConfigFile.fromText('');
     }
-    const settings: SessionSettings = { ...request, sshConfig, credentials: new SharedCredentials(request.callbacks) };
+    // An explicit throttle caps hosts in flight; without one only near hosts' handshakes wait (HandshakeGate).
+    const explicit = request.throttle !== undefined;
+    const settings: SessionSettings = {
+      ...request,
+      sshConfig,
+      credentials: new SharedCredentials(request.callbacks),
+      handshakeGate: explicit ? undefined : new HandshakeGate(DEFAULT_THROTTLE),
+    };
     const launch = planLaunch(request.script, request);
-    const hostResults = await throttled(targets, request.throttle ?? DEFAULT_THROTTLE, async (host) => {
+    const hostResults = await throttled(targets, request.throttle ?? MAX_IN_FLIGHT, async (host) => {
       queue.push({ type: 'start', host });
       const result = await runOnHost(host, launch, request, settings, cancel.signal, queue);
       queue.push(result);

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Client, ClientChannel, PseudoTtyOptions } from 'ssh2';
 import { SshConfigFile } from '../inventory/sshConfig';
+import type { HandshakeGate } from '../invoke/handshakeGate';
 import type { ConnectionSettings } from '../invoke/request';
 import { connectByName } from '../ssh/connect';
 import { SharedCredentials } from '../ssh/credentials';
@@ -23,7 +24,7 @@ import { openDirectShell, ShellNotStartedError, type FramedShell, type RunContro
 export type SessionState = 'none' | 'connecting' | 'connected' | 'busy' | 'disconnected' | 'broken';
 
 /** Connection settings with the per-run credential cache already applied. */
-export type SessionSettings = ConnectionSettings & { credentials?: SharedCredentials };
+export type SessionSettings = ConnectionSettings & { credentials?: SharedCredentials; handshakeGate?: HandshakeGate };
 
 export interface SessionOptions {
   /** The remote shell outlives the connection (see durable.ts). */
@@ -139,6 +140,7 @@ export class HostSession extends EventEmitter {
       strictHostKeyChecking: settings.strictHostKeyChecking,
       callbacks: settings.credentials ?? settings.callbacks,
       signal,
+      handshakeGate: settings.handshakeGate,
     });
     client.on('error', () => {
       /* surfaces as the transport closing */

@@ -25,6 +25,8 @@ import {
   type KnownHostsVerdict,
 } from './knownHosts';
 
+import type { HandshakeGate } from '../invoke/handshakeGate';
+
 export interface ConnectOptions {
   /** TCP connect + key exchange + authentication, not counting time spent waiting for the user. */
   connectTimeoutMs?: number;
@@ -38,6 +40,8 @@ export interface ConnectOptions {
   via?: Client;
   /** ssh-agent socket; default $SSH_AUTH_SOCK, `false` to skip the agent. */
   agent?: string | false;
+  /** Limits the handshakes of near hosts (the default throttle, see HandshakeGate). */
+  handshakeGate?: HandshakeGate;
 }
 
 export const DEFAULT_CONNECT_TIMEOUT_MS = 15_000;
@@ -160,10 +164,12 @@ export function connect(host: ResolvedHost, options: ConnectOptions = {}): Promi
     let hostKeyError: string | undefined;
     const tried: string[] = [];
     let socket: Duplex | undefined;
+    let releaseSlot = () => {};
 
     const fail = (failure: HostFailure) => {
       if (settled) return;
       settled = true;
+      releaseSlot();
       deadline.clear();
       options.signal?.removeEventListener('abort', onAbort);
       client.end();
@@ -222,8 +228,13 @@ export function connect(host: ResolvedHost, options: ConnectOptions = {}): Promi
           startOver(stream);
         });
       }
+      const connectStarted = Date.now();
       const sock = net.connect({ host: host.hostName, port: host.port });
       sock.setNoDelay(true); // ssh2 leaves Nagle on, which costs ~40 ms per exchange
+      // A host across a network has its own CPU: its handshake need not wait for a slot.
+      sock.once('connect', () => {
+        if (options.handshakeGate && Date.now() - connectStarted >= options.handshakeGate.farMs) releaseSlot();
+      });
       sock.on('error', (err: NodeJS.ErrnoException) => {
         const why =
           err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN'
@@ -267,6 +278,7 @@ export function connect(host: ResolvedHost, options: ConnectOptions = {}): Promi
     client.on('ready', () => {
       if (settled) return;
       settled = true;
+      releaseSlot();
       deadline.clear();
       options.signal?.removeEventListener('abort', onAbort);
       resolve(client);
@@ -291,7 +303,19 @@ export function connect(host: ResolvedHost, options: ConnectOptions = {}): Promi
       unreachable(`${where}: connection closed during set-up`);
     });
 
-    openSocket();
+    const gate = options.handshakeGate;
+    if (!gate) return openSocket();
+    // Time spent waiting for a slot is not the host's to answer for.
+    deadline.pause();
+    gate.acquire(options.signal).then(
+      (release) => {
+        releaseSlot = release;
+        if (settled) return release();
+        deadline.resume();
+        openSocket();
+      },
+      () => undefined, // cancelled: onAbort has failed the attempt
+    );
   });
 }
 
