@@ -227,7 +227,16 @@ export async function holderMain(argv: string[]): Promise<number> {
       // for `session receive`, as after a killed CLI without a holder. We step aside for it.
       if (run && !ending) end();
     });
-    lines(socket, async (raw) => {
+    lines(socket, (raw) =>
+      handle(raw).catch((err: Error) => {
+        // Whatever went wrong (an ssh_config that no longer parses...) is every host's failure.
+        const hosts = (raw as { request?: { targets?: string[] }; hosts?: string[] }).request?.targets ?? (raw as { hosts?: string[] }).hosts ?? [];
+        const results = hosts.map((host) => ({ type: 'result', host, status: 'Failed', exitCode: null, signal: null, durationMs: 0, error: err.message }));
+        send(socket, { type: 'batch', seq: 0, events: results } as HolderMessage);
+        send(socket, { type: 'done', results } as HolderMessage);
+      }),
+    );
+    const handle = async (raw: unknown) => {
       const message = raw as ClientMessage & { token?: string };
       if (!trusted) {
         const given = Buffer.from(String(message.token ?? ''));
@@ -238,11 +247,12 @@ export async function holderMain(argv: string[]): Promise<number> {
       switch (message.type) {
         case 'run': {
           if (ending) return socket.destroy();
-          busy++;
           const { script, targets, args, throttle, timeoutMs, shell, convertCrlf, ...wire } = message.request;
+          const settings = settingsOf(wire, callbacksFor(message.prompts));
+          busy++;
           addHosts(targets);
           run = invoke({
-            ...settingsOf(wire, callbacksFor(message.prompts)),
+            ...settings,
             script,
             targets,
             args,
@@ -267,9 +277,9 @@ export async function holderMain(argv: string[]): Promise<number> {
           return;
         }
         case 'open': {
+          const settings = settingsOf(message.request, callbacksFor(message.prompts));
           busy++;
           addHosts(message.hosts);
-          const settings = settingsOf(message.request, callbacksFor(message.prompts));
           const { SharedCredentials } = await import('../core');
           const shared = { ...settings, credentials: new SharedCredentials(settings.callbacks) };
           const results = await Promise.all(
@@ -304,7 +314,7 @@ export async function holderMain(argv: string[]): Promise<number> {
           socket.end();
           return end();
       }
-    });
+    };
   });
   return new Promise<number>(() => undefined); // runs until end()
 }
@@ -433,8 +443,9 @@ export function wireRequest(request: InvokeRequest): WireRequest {
     timeoutMs: request.timeoutMs,
     shell: request.shell,
     convertCrlf: request.convertCrlf,
-    sshConfigPath: request.sshConfig?.filePath,
-    knownHostsFiles: request.knownHostsFiles,
+    // The holder's working directory is not the caller's: paths go over resolved.
+    sshConfigPath: request.sshConfig?.filePath && path.resolve(request.sshConfig.filePath),
+    knownHostsFiles: request.knownHostsFiles?.map((f) => path.resolve(f)),
     strictHostKeyChecking: request.strictHostKeyChecking,
     connectTimeoutMs: request.connectTimeoutMs,
   };
