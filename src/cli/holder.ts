@@ -21,8 +21,11 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {
+  captureReach,
   invoke,
+  reachSettings,
   SshConfigFile,
+  type ConnectionSettings,
   type HostResult,
   type InteractionCallbacks,
   type InvokeEvent,
@@ -47,6 +50,8 @@ export interface WireRequest {
   shell?: string;
   convertCrlf?: boolean;
   sshConfigPath?: string;
+  /** -F was given (it then wins over the path the session's record remembers). */
+  sshConfigExplicit?: boolean;
   knownHostsFiles?: string[];
   strictHostKeyChecking?: StrictHostKeyChecking;
   connectTimeoutMs?: number;
@@ -144,6 +149,7 @@ export async function holderMain(argv: string[]): Promise<number> {
   fs.renameSync(paths.token + '.tmp', paths.token);
   fs.writeFileSync(paths.pid, `${process.pid}\n`, { mode: 0o600 });
 
+  // No settings yet (each request brings its own): an empty config keeps the record's reach as it is.
   const named = openNamedSessions(name, [], { sshConfig: SshConfigFile.fromText('') }, idleMs / 1000);
   const acknowledge = acknowledgeWritten(named.pool);
   const configs = new Map<string, SshConfigFile>();
@@ -176,19 +182,25 @@ export async function holderMain(argv: string[]): Promise<number> {
     else if (!busy && !named.store.get(name)) end();
   }, Math.min(1000, idleMs)).unref();
 
+  // As the CLI does without a holder: the record's reach (pinned hosts), unless -F was given.
   const settingsOf = (wire: Omit<WireRequest, 'script' | 'targets'>, callbacks: InteractionCallbacks | undefined) => {
     const configPath = wire.sshConfigPath ?? '';
     let sshConfig = configs.get(configPath);
     if (!sshConfig) configs.set(configPath, (sshConfig = SshConfigFile.load(wire.sshConfigPath)));
-    return {
-      sshConfig,
-      knownHostsFiles: wire.knownHostsFiles,
-      strictHostKeyChecking: wire.strictHostKeyChecking,
-      connectTimeoutMs: wire.connectTimeoutMs,
-      callbacks,
-    };
+    return reachSettings(
+      {
+        sshConfig,
+        sshConfigExplicit: wire.sshConfigExplicit,
+        knownHostsFiles: wire.knownHostsFiles,
+        strictHostKeyChecking: wire.strictHostKeyChecking,
+        connectTimeoutMs: wire.connectTimeoutMs,
+        callbacks,
+      },
+      named.record.reach,
+    );
   };
-  const addHosts = (hosts: string[]) => {
+  const addHosts = (hosts: string[], settings: ConnectionSettings) => {
+    named.record.reach = captureReach(settings, hosts, named.record.reach);
     for (const host of hosts) {
       if (!named.record.hosts.includes(host)) named.record.hosts.push(host);
       // A host's session starts from its saved shell (reattaching), not from a new one.
@@ -250,7 +262,7 @@ export async function holderMain(argv: string[]): Promise<number> {
           const { script, targets, args, throttle, timeoutMs, shell, convertCrlf, ...wire } = message.request;
           const settings = settingsOf(wire, callbacksFor(message.prompts));
           busy++;
-          addHosts(targets);
+          addHosts(targets, settings);
           run = invoke({
             ...settings,
             script,
@@ -279,7 +291,7 @@ export async function holderMain(argv: string[]): Promise<number> {
         case 'open': {
           const settings = settingsOf(message.request, callbacksFor(message.prompts));
           busy++;
-          addHosts(message.hosts);
+          addHosts(message.hosts, settings);
           const { SharedCredentials } = await import('../core');
           const shared = { ...settings, credentials: new SharedCredentials(settings.callbacks) };
           const results = await Promise.all(
@@ -445,6 +457,7 @@ export function wireRequest(request: InvokeRequest): WireRequest {
     convertCrlf: request.convertCrlf,
     // The holder's working directory is not the caller's: paths go over resolved.
     sshConfigPath: request.sshConfig?.filePath && path.resolve(request.sshConfig.filePath),
+    sshConfigExplicit: request.sshConfigExplicit,
     knownHostsFiles: request.knownHostsFiles?.map((f) => path.resolve(f)),
     strictHostKeyChecking: request.strictHostKeyChecking,
     connectTimeoutMs: request.connectTimeoutMs,

@@ -1,3 +1,5 @@
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+
 /**
  * The default throttle. A fixed number of hosts in flight (PowerShell's ThrottleLimit) is right
  * when every host costs CPU here — on loopback two cores drown in key exchanges without it — and
@@ -7,17 +9,45 @@
  * may be ours, takes one of `slots`. A host shows where it is by its TCP connect: a connect that
  * takes `farMs` or more crossed a network (its sshd has its own CPU, and the handshake's cost here
  * is a few ms of crypto), so it gives its slot back and proceeds; a near one keeps its slot until
- * it is authenticated.
+ * it is authenticated. A connect is timed on our event loop, so a busy loop (many handshakes at
+ * once on a loaded box) makes a near host look far: the loop's own recent delay is taken off
+ * first, and a connect counts as far only beyond twice that delay.
  */
 export class HandshakeGate {
   private free: number;
   private readonly waiting: (() => void)[] = [];
+  private lag: IntervalHistogram | undefined;
 
   constructor(
     readonly slots: number,
     readonly farMs = 10,
   ) {
     this.free = slots;
+  }
+
+  /** Whether a TCP connect that took `connectMs` (on our clock) crossed a network. */
+  isFar(connectMs: number): boolean {
+    if (connectMs < this.farMs) return false;
+    const lagMs = this.lag ? this.lag.max / 1e6 : 0;
+    return connectMs >= this.farMs + 2 * lagMs;
+  }
+
+  /** Watches the event loop's delay while hosts connect through the gate; `close` stops it. */
+  watchLoop(): void {
+    if (this.lag) return;
+    this.lag = monitorEventLoopDelay({ resolution: 5 });
+    this.lag.enable();
+    // The recent past only: an old stall says nothing about this connect.
+    this.resetTimer = setInterval(() => this.lag?.reset(), 500);
+    this.resetTimer.unref();
+  }
+
+  private resetTimer: NodeJS.Timeout | undefined;
+
+  close(): void {
+    clearInterval(this.resetTimer);
+    this.lag?.disable();
+    this.lag = undefined;
   }
 
   /** Resolves with a release function (idempotent) once a slot is free; rejects on abort. */

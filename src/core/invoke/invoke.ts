@@ -40,6 +40,7 @@ export function invoke(request: InvokeRequest): InvokeRun {
       credentials: new SharedCredentials(request.callbacks),
       handshakeGate: explicit ? undefined : new HandshakeGate(DEFAULT_THROTTLE),
     };
+    settings.handshakeGate?.watchLoop();
     const launch = planLaunch(request.script, request);
     const hostResults = await throttled(targets, request.throttle ?? MAX_IN_FLIGHT, async (host) => {
       queue.push({ type: 'start', host });
@@ -48,6 +49,7 @@ export function invoke(request: InvokeRequest): InvokeRun {
       return result;
     });
     request.signal?.removeEventListener('abort', onOuterAbort);
+    settings.handshakeGate?.close();
     queue.close();
     return hostResults;
   });

@@ -233,7 +233,7 @@ export function connect(host: ResolvedHost, options: ConnectOptions = {}): Promi
       sock.setNoDelay(true); // ssh2 leaves Nagle on, which costs ~40 ms per exchange
       // A host across a network has its own CPU: its handshake need not wait for a slot.
       sock.once('connect', () => {
-        if (options.handshakeGate && Date.now() - connectStarted >= options.handshakeGate.farMs) releaseSlot();
+        if (options.handshakeGate?.isFar(Date.now() - connectStarted)) releaseSlot();
       });
       sock.on('error', (err: NodeJS.ErrnoException) => {
         const why =
