@@ -268,6 +268,10 @@ async function blackHoles(b: Bench) {
 }
 
 async function main() {
+  // Stopped from outside: end as after the last scenario (sessions, hosts, delayd), then go.
+  let stopping: (() => void) | undefined;
+  const stopped = new Promise<void>((resolve) => (stopping = resolve));
+  process.once('SIGTERM', () => stopping?.());
   shapeLoopback();
   const work = fs.mkdtempSync(path.join(env('WAN_TMP', '/tmp'), 'wan-'));
   const delayd = new Delay(env('WAN_DELAYD', ''), Number(env('WAN_LIFETIME_S', '10800')));
@@ -278,11 +282,16 @@ async function main() {
   const ws = new PeerWorkspace(bed, path.join(work, 'peers'));
   const b = new Bench(bed, ws, delayd, work);
   try {
-    if (want('rt')) await roundTrips(b);
-    if (want('warm')) await warm(b);
-    if (want('cold')) await coldFanout(b);
-    if (want('loss')) await loss(b);
-    if (want('holes')) await blackHoles(b);
+    await Promise.race([
+      stopped.then(() => b.results.notes.push('stopped from outside before the end')),
+      (async () => {
+        if (want('rt')) await roundTrips(b);
+        if (want('warm')) await warm(b);
+        if (want('cold')) await coldFanout(b);
+        if (want('loss')) await loss(b);
+        if (want('holes')) await blackHoles(b);
+      })(),
+    ]);
   } catch (err) {
     b.results.notes.push(`failed: ${(err as Error).stack ?? err}`);
     log(`FAILED: ${(err as Error).stack ?? err}`);

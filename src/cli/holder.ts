@@ -163,8 +163,11 @@ export async function holderMain(argv: string[]): Promise<number> {
     server.close();
     // Our files go first: a client arriving now finds no holder and connects directly.
     for (const file of [paths.socket, paths.token, paths.pid]) fs.rmSync(file, { force: true });
-    named.close(); // saves every shell's record (acknowledged offsets), detaches; shells run on
-    setTimeout(() => process.exit(code), 50).unref();
+    try {
+      named.close(); // saves every shell's record (acknowledged offsets), detaches; shells run on
+    } finally {
+      setTimeout(() => process.exit(code), 50).unref();
+    }
   };
   process.on('SIGTERM', () => end());
   process.on('SIGINT', () => end());
