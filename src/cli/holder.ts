@@ -59,7 +59,6 @@ export interface WireRequest {
 
 type ClientMessage =
   | { type: 'run'; request: WireRequest; prompts: string[] }
-  | { type: 'open'; hosts: string[]; request: Omit<WireRequest, 'script' | 'targets'>; prompts: string[] }
   | { type: 'ack'; seq: number }
   | { type: 'cancel' }
   | { type: 'answer'; id: number; value: unknown }
@@ -68,7 +67,6 @@ type ClientMessage =
 type HolderMessage =
   | { type: 'batch'; seq: number; events: InvokeEvent[] }
   | { type: 'done'; results: HostResult[] }
-  | { type: 'opened'; results: { host: string; state: string; error: string | null }[] }
   | { type: 'ask'; id: number; method: string; args: unknown[] }
   | { type: 'stopped' };
 
@@ -94,11 +92,12 @@ function socketDir(): string | undefined {
 }
 
 /** Socket and token paths of a named session's holder (short: a unix socket path has 108 bytes). */
-export function holderPaths(name: string): { socket: string; token: string; pid: string } | undefined {
+export function holderPaths(name: string): { socket: string; token: string; pid: string; starting: string } | undefined {
   const dir = socketDir();
   if (!dir) return undefined;
   const id = crypto.createHash('sha256').update(`${path.resolve(stateDir())}\0${name}`).digest('hex').slice(0, 24);
-  return { socket: path.join(dir, `${id}.sock`), token: path.join(dir, `${id}.token`), pid: path.join(dir, `${id}.pid`) };
+  const file = (ext: string) => path.join(dir, `${id}.${ext}`);
+  return { socket: file('sock'), token: file('token'), pid: file('pid'), starting: file('starting') };
 }
 
 /** Newline-delimited JSON both ways. */
@@ -148,10 +147,24 @@ export async function holderMain(argv: string[]): Promise<number> {
   fs.writeFileSync(paths.token + '.tmp', token, { mode: 0o600 });
   fs.renameSync(paths.token + '.tmp', paths.token);
   fs.writeFileSync(paths.pid, `${process.pid}\n`, { mode: 0o600 });
+  fs.rmSync(paths.starting, { force: true });
 
   // No settings yet (each request brings its own): an empty config keeps the record's reach as it is.
   const named = openNamedSessions(name, [], { sshConfig: SshConfigFile.fromText('') }, idleMs / 1000);
   const acknowledge = acknowledgeWritten(named.pool);
+  // Attach to every shell of the session now, so the first run handed over finds them warm.
+  void Promise.all(
+    named.record.hosts
+      .filter((host) => named.record.shells[host])
+      .map((host) => {
+        const settings = reachSettings({ sshConfig: SshConfigFile.fromText('') }, named.record.reach);
+        named.pool.session(host, { record: named.record.shells[host] });
+        return named.pool
+          .session(host)
+          .open(settings)
+          .catch(() => undefined); // (a host that needs a password is opened by a run, which can ask)
+      }),
+  );
   const configs = new Map<string, SshConfigFile>();
   let busy = 0;
   let lastUse = Date.now();
@@ -162,7 +175,7 @@ export async function holderMain(argv: string[]): Promise<number> {
     ending = true;
     server.close();
     // Our files go first: a client arriving now finds no holder and connects directly.
-    for (const file of [paths.socket, paths.token, paths.pid]) fs.rmSync(file, { force: true });
+    for (const file of [paths.socket, paths.token, paths.pid, paths.starting]) fs.rmSync(file, { force: true });
     try {
       named.close(); // saves every shell's record (acknowledged offsets), detaches; shells run on
     } finally {
@@ -291,26 +304,6 @@ export async function holderMain(argv: string[]): Promise<number> {
           }
           return;
         }
-        case 'open': {
-          const settings = settingsOf(message.request, callbacksFor(message.prompts));
-          busy++;
-          addHosts(message.hosts, settings);
-          const { SharedCredentials } = await import('../core');
-          const shared = { ...settings, credentials: new SharedCredentials(settings.callbacks) };
-          const results = await Promise.all(
-            message.hosts.map(async (host) => {
-              try {
-                await named.pool.session(host).open(shared);
-                return { host, state: 'Opened', error: null };
-              } catch (err) {
-                return { host, state: 'Failed', error: (err as Error).message };
-              }
-            }),
-          );
-          finished();
-          send(socket, { type: 'opened', results } satisfies HolderMessage);
-          return;
-        }
         case 'ack': {
           const events = batches.get(message.seq);
           batches.delete(message.seq);
@@ -386,11 +379,13 @@ async function connectHolder(name: string): Promise<net.Socket | undefined> {
   });
 }
 
-/** Starts a holder for the session (detached, outliving this process) and connects to it. */
-async function startHolder(name: string, idleSeconds?: number): Promise<net.Socket | undefined> {
-  const paths = holderPaths(name);
+/**
+ * Starts a holder for the session, detached: it outlives this process and attaches to the
+ * session's shells by itself. Started after a direct run, so that run pays nothing for it.
+ */
+export function startHolder(name: string, idleSeconds?: number): void {
   const cli = process.argv[1];
-  if (!paths || !cli) return undefined;
+  if (process.env.REMOTE_INVOKE_HOLDER === '0' || !holderPaths(name) || !cli) return;
   try {
     const child = spawn(process.execPath, [cli, '__holder', name, String(idleSeconds ?? DEFAULT_IDLE_SECONDS)], {
       detached: true,
@@ -399,22 +394,37 @@ async function startHolder(name: string, idleSeconds?: number): Promise<net.Sock
     });
     child.on('error', () => undefined);
     child.unref();
+    // A run started before it listens waits for it rather than attaching beside it.
+    if (child.pid) fs.writeFileSync(holderPaths(name)!.starting, `${child.pid}\n`, { mode: 0o600 });
   } catch {
-    return undefined;
+    /* no holder: the next run connects directly */
   }
+}
+
+/** The session's holder when one is listening (a new one may still be connecting: runs wait); else undefined. */
+export async function holderFor(name: string): Promise<net.Socket | undefined> {
+  if (process.env.REMOTE_INVOKE_HOLDER === '0') return undefined; // documented opt-out
+  const socket = await connectHolder(name);
+  if (socket) return socket;
+  const starting = holderPaths(name)?.starting;
   const deadline = Date.now() + START_WAIT_MS;
-  while (Date.now() < deadline) {
-    const socket = await connectHolder(name);
-    if (socket) return socket;
-    await new Promise((resolve) => setTimeout(resolve, 15));
+  while (starting && Date.now() < deadline && startingPidAlive(starting)) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const late = await connectHolder(name);
+    if (late) return late;
   }
   return undefined;
 }
 
-/** The holder of a session, started when there is none (`start`); undefined: connect directly. */
-export async function holderFor(name: string, start: boolean, idleSeconds?: number): Promise<net.Socket | undefined> {
-  if (process.env.REMOTE_INVOKE_HOLDER === '0') return undefined; // documented opt-out
-  return (await connectHolder(name)) ?? (start ? startHolder(name, idleSeconds) : undefined);
+function startingPidAlive(file: string): boolean {
+  try {
+    const pid = Number(fs.readFileSync(file, 'utf8'));
+    if (!(pid > 1)) return false;
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Tells a session's holder, if any, to save its records, let go of the shells and end. */
@@ -558,25 +568,4 @@ export function runThroughHolder(
       if (seq !== undefined) send(socket, { type: 'ack', seq });
     },
   };
-}
-
-/** `session new` through the holder: it opens every host and keeps them. */
-export function openThroughHolder(
-  socket: net.Socket,
-  hosts: string[],
-  request: Omit<InvokeRequest, 'script' | 'targets'>,
-): Promise<{ host: string; state: string; error: string | null }[] | undefined> {
-  return new Promise((resolve) => {
-    lines(socket, (raw) => {
-      const message = raw as HolderMessage;
-      if (answerAsks(socket, message)) return;
-      if (message.type === 'opened') {
-        socket.end();
-        resolve(message.results);
-      }
-    });
-    socket.on('close', () => resolve(undefined));
-    const { script: _s, targets: _t, ...wire } = wireRequest({ ...request, script: { text: '' }, targets: [] });
-    send(socket, { type: 'open', hosts, request: wire, prompts: promptMethods() });
-  });
 }

@@ -2,9 +2,7 @@ import {
   HOST_STATUSES,
   invoke,
   JobStore,
-  LastRunStore,
   reachSettings,
-  planLaunch,
   SessionStore,
   startJob,
   type HostResult,
@@ -28,11 +26,7 @@ import {
   writeOut,
 } from './common';
 import { stdoutClosed } from './brokenPipe';
-<<<<<<< HEAD
-import { LOCAL_VALUE_OPTIONS, localValues } from './localValues';
-=======
-import { holderFor, runThroughHolder } from './holder';
->>>>>>> 28ecd9f (Warm CLI sessions: a detached holder process (the engine itself) keeps a named session's connections; later CLI processes hand runs to it over a private unix socket (0700 dir + 0600 token); it ends after the idle timeout, on session remove/disconnect/receive, or when its client vanishes mid-run; the CLI falls back to connecting directly)
+import { holderFor, runThroughHolder, startHolder } from './holder';
 import { openNamedSessions } from './session';
 import { EXIT, UsageError } from './usage';
 
@@ -49,7 +43,6 @@ export const RUN_OPTIONS = {
   'as-job': { type: 'boolean' },
   'job-name': { type: 'string' },
   'idle-timeout': { type: 'string' },
-  ...LOCAL_VALUE_OPTIONS,
 } as const;
 
 export interface ParsedRun {
@@ -70,7 +63,6 @@ export function parseRunArgs(argv: string[]): ParsedRun {
   const asJob = !!values['as-job'];
   if (values['job-name'] !== undefined && !asJob) throw new UsageError('--job-name needs --as-job');
   if (asJob && session) throw new UsageError('give either --session or --as-job, not both');
-  if (asJob && (values.var !== undefined || values.input !== undefined)) throw new UsageError('--var and --input are not available with --as-job');
 
   const targets = hostList(values);
   const sessionRecord = session ? new SessionStore(stateDir()).get(session) : undefined;
@@ -97,7 +89,6 @@ export function parseRunArgs(argv: string[]): ParsedRun {
       timeoutMs: secondsToMs('timeout', values.timeout),
       shell: values.shell as string | undefined,
       convertCrlf: !values['no-crlf-conversion'],
-      ...localValues(values),
     },
   };
 }
@@ -112,7 +103,7 @@ export function exitCodeFor(results: { status: string }[]): number {
 export function describeResult(r: HostResult): string {
   const what = r.signal ? `signal ${r.signal}` : r.exitCode !== null ? `exit ${r.exitCode}` : '';
   const detail = [what, `${r.durationMs} ms`].filter(Boolean).join(', ');
-  return `${r.host}: ${r.status} (${detail})${r.error ? ` — ${r.error}` : ''}${r.notice ? `\n${r.host}: note: ${r.notice}` : ''}`;
+  return `${r.host}: ${r.status} (${detail})${r.error ? ` — ${r.error}` : ''}`;
 }
 
 function summary(results: HostResult[], durationMs: number, exitCode: number) {
@@ -138,23 +129,18 @@ export async function runCommand(argv: string[]): Promise<number> {
   const stopOnClosedStdout = () => controller.abort();
   stdoutClosed.addEventListener('abort', stopOnClosedStdout);
   // A named session's warm connections live in its holder (see holder.ts); without one, directly.
-  const holder = parsed.session ? await holderFor(parsed.session, true, parsed.idleTimeoutSeconds) : undefined;
+  const holder = parsed.session ? await holderFor(parsed.session) : undefined;
   const held = holder && runThroughHolder(holder, request, parsed.session as string, controller.signal);
   const named = parsed.session && !held
     ? openNamedSessions(parsed.session, request.targets, request, parsed.idleTimeoutSeconds)
     : undefined;
-<<<<<<< HEAD
-  const run = invoke({ ...request, sessions: named?.pool, signal: controller.signal });
-  const pwsh = planLaunch(request.script, request).dialect === 'pwsh';
-  const render = renderBatch(json, hideComputerName, named && acknowledgeWritten(named.pool, pwsh));
-=======
   const run = held || invoke({ ...request, sessions: named?.pool, signal: controller.signal });
   const render = renderBatch(json, hideComputerName, held ? held.written : named && acknowledgeWritten(named.pool));
->>>>>>> 28ecd9f (Warm CLI sessions: a detached holder process (the engine itself) keeps a named session's connections; later CLI processes hand runs to it over a private unix socket (0700 dir + 0600 token); it ends after the idle timeout, on session remove/disconnect/receive, or when its client vanishes mid-run; the CLI falls back to connecting directly)
   for await (const batch of run.batches()) await render(batch);
   const results = await run.results;
-  recordLastRun(results);
   named?.close();
+  // Connected directly (no holder yet): one is started for the next run, off the clock of this one.
+  if (named && parsed.session) startHolder(parsed.session, parsed.idleTimeoutSeconds);
   process.off('SIGINT', onSigint);
   stdoutClosed.removeEventListener('abort', stopOnClosedStdout);
   const exitCode = exitCodeFor(results);
@@ -194,12 +180,7 @@ async function startJobCommand(parsed: ParsedRun): Promise<number> {
  * Tells a named session's hosts how many lines of each stream are out of this process, so the
  * record a later process resumes from never skips a line this one did not get to print.
  */
-<<<<<<< HEAD
-function acknowledgeWritten(pool: SessionPool, pwsh = false): (batch: InvokeEvent[]) => void {
-  const sessionOf = (host: string) => (pwsh ? pool.pwshSession(host) : pool.session(host));
-=======
 export function acknowledgeWritten(pool: SessionPool): (batch: InvokeEvent[]) => void {
->>>>>>> 28ecd9f (Warm CLI sessions: a detached holder process (the engine itself) keeps a named session's connections; later CLI processes hand runs to it over a private unix socket (0700 dir + 0600 token); it ends after the idle timeout, on session remove/disconnect/receive, or when its client vanishes mid-run; the CLI falls back to connecting directly)
   const written = new Map<string, Record<OutputStream, number>>();
   return (batch) => {
     const touched = new Set<string>();
@@ -212,8 +193,8 @@ export function acknowledgeWritten(pool: SessionPool): (batch: InvokeEvent[]) =>
     }
     for (const host of touched) {
       const counts = written.get(host) as Record<OutputStream, number>;
-      sessionOf(host).acknowledge('stdout', counts.stdout);
-      sessionOf(host).acknowledge('stderr', counts.stderr);
+      pool.session(host).acknowledge('stdout', counts.stdout);
+      pool.session(host).acknowledge('stderr', counts.stderr);
     }
   };
 }
@@ -256,12 +237,3 @@ export function renderEvent(json: boolean, hideComputerName: boolean, put: (stre
   };
 }
 
-
-/** Per-host statuses for `@failed`; a state directory that cannot be written costs `@failed`, not the run. */
-function recordLastRun(results: HostResult[]): void {
-  try {
-    new LastRunStore(stateDir()).record(results);
-  } catch (err) {
-    process.stderr.write(`remote-invoke: warning: cannot record this run for @failed: ${(err as Error).message}\n`);
-  }
-}

@@ -25,7 +25,7 @@ import {
   writeOut,
 } from './common';
 import { stdoutClosed } from './brokenPipe';
-import { holderFor, openThroughHolder, stopHolder } from './holder';
+import { startHolder, stopHolder } from './holder';
 import { describeResult, exitCodeFor, renderEvent } from './run';
 import { EXIT, UsageError } from './usage';
 
@@ -131,13 +131,11 @@ export async function sessionCommand(argv: string[]): Promise<number> {
       const base = connectionSettings(values);
       const settings = { ...base, credentials: new SharedCredentials(base.callbacks) };
       const idleTimeout = positiveNumber('idle-timeout', values['idle-timeout'], false);
-      const holder = await holderFor(name, true, idleTimeout);
-      const held = holder && (await openThroughHolder(holder, hosts, base));
-      const { pool, close } = held ? { pool: undefined, close: () => undefined } : openNamedSessions(name, hosts, base, idleTimeout);
-      const results = held ?? await Promise.all(
+      const { pool, close } = openNamedSessions(name, hosts, base, idleTimeout);
+      const results = await Promise.all(
         hosts.map(async (host) => {
           try {
-            await pool!.session(host).open(settings);
+            await pool.session(host).open(settings);
             return { host, state: 'Opened', error: null as string | null };
           } catch (err) {
             return { host, state: 'Failed', error: (err as Error).message };
@@ -145,6 +143,8 @@ export async function sessionCommand(argv: string[]): Promise<number> {
         }),
       );
       close();
+      // The session's holder keeps it warm for the runs to come (see holder.ts).
+      startHolder(name, idleTimeout);
       for (const r of results) await out({ type: 'session', name, ...r }, `${name} ${r.host}: ${r.state}${r.error ? ` — ${r.error}` : ''}`);
       return results.every((r) => r.state === 'Opened') ? EXIT.ok : EXIT.hostFailed;
     }
