@@ -65,6 +65,7 @@ type ClientMessage =
   | { type: 'stop' };
 
 type HolderMessage =
+  | { type: 'accepted' }
   | { type: 'batch'; seq: number; events: InvokeEvent[] }
   | { type: 'done'; results: HostResult[] }
   | { type: 'ask'; id: number; method: string; args: unknown[] }
@@ -153,6 +154,7 @@ export async function holderMain(argv: string[]): Promise<number> {
   const named = openNamedSessions(name, [], { sshConfig: SshConfigFile.fromText('') }, idleMs / 1000);
   const acknowledge = acknowledgeWritten(named.pool);
   // Attach to every shell of the session now, so the first run handed over finds them warm.
+  let warmed = false;
   void Promise.all(
     named.record.hosts
       .filter((host) => named.record.shells[host])
@@ -164,7 +166,7 @@ export async function holderMain(argv: string[]): Promise<number> {
           .open(settings)
           .catch(() => undefined); // (a host that needs a password is opened by a run, which can ask)
       }),
-  );
+  ).then(() => (warmed = true));
   const configs = new Map<string, SshConfigFile>();
   let busy = 0;
   let lastUse = Date.now();
@@ -186,7 +188,8 @@ export async function holderMain(argv: string[]): Promise<number> {
   process.on('SIGINT', () => end());
   const holdsNothing = () => {
     const hosts = named.pool.hosts();
-    return hosts.length > 0 && hosts.every((h) => ['none', 'disconnected', 'broken'].includes(named.pool.state(h)));
+    if (!hosts.length) return warmed; // the session has no shell left to keep
+    return hosts.every((h) => ['none', 'disconnected', 'broken'].includes(named.pool.state(h)));
   };
   setInterval(() => {
     if (!busy && Date.now() - lastUse >= idleMs) end();
@@ -278,6 +281,8 @@ export async function holderMain(argv: string[]): Promise<number> {
           const { script, targets, args, throttle, timeoutMs, shell, convertCrlf, ...wire } = message.request;
           const settings = settingsOf(wire, callbacksFor(message.prompts));
           busy++;
+          // From here on the run is ours: the CLI must not run it again itself.
+          send(socket, { type: 'accepted' } satisfies HolderMessage);
           addHosts(targets, settings);
           run = invoke({
             ...settings,
@@ -487,7 +492,9 @@ export function runThroughHolder(
   request: InvokeRequest,
   sessionName: string,
   signal: AbortSignal,
-): InvokeRun & { written(batch: InvokeEvent[]): void } {
+): InvokeRun & { written(batch: InvokeEvent[]): void; accepted: Promise<boolean> } {
+  let accept!: (yes: boolean) => void;
+  const accepted = new Promise<boolean>((resolve) => (accept = resolve));
   const queue: InvokeEvent[][] = [];
   const seqOf = new WeakMap<InvokeEvent[], number>();
   let wake: (() => void) | undefined;
@@ -508,7 +515,8 @@ export function runThroughHolder(
   lines(socket, (raw) => {
     const message = raw as HolderMessage;
     if (answerAsks(socket, message)) return;
-    if (message.type === 'batch') {
+    if (message.type === 'accepted') accept(true);
+    else if (message.type === 'batch') {
       for (const e of message.events) if (e.type === 'result') ended.add(e.host);
       seqOf.set(message.events, message.seq);
       push(message.events);
@@ -517,6 +525,7 @@ export function runThroughHolder(
     }
   });
   socket.on('close', () => {
+    accept(false); // (no effect once accepted)
     if (closed) return;
     // The holder is gone mid-run: what has not ended goes on on the host, for `session receive`.
     const lost: HostResult[] = request.targets
@@ -557,6 +566,7 @@ export function runThroughHolder(
     }
   }
   return {
+    accepted,
     results,
     cancel: () => send(socket, { type: 'cancel' }),
     batches,

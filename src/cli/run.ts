@@ -130,7 +130,9 @@ export async function runCommand(argv: string[]): Promise<number> {
   stdoutClosed.addEventListener('abort', stopOnClosedStdout);
   // A named session's warm connections live in its holder (see holder.ts); without one, directly.
   const holder = parsed.session ? await holderFor(parsed.session) : undefined;
-  const held = holder && runThroughHolder(holder, request, parsed.session as string, controller.signal);
+  const handed = holder && runThroughHolder(holder, request, parsed.session as string, controller.signal);
+  // A holder that is ending refuses the run before taking it: then this process runs it itself.
+  const held = handed && (await handed.accepted) ? handed : undefined;
   const named = parsed.session && !held
     ? openNamedSessions(parsed.session, request.targets, request, parsed.idleTimeoutSeconds)
     : undefined;
@@ -140,7 +142,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   const results = await run.results;
   named?.close();
   // Connected directly (no holder yet): one is started for the next run, off the clock of this one.
-  if (named && parsed.session) startHolder(parsed.session, parsed.idleTimeoutSeconds);
+  if (named && parsed.session && Object.keys(named.record.shells).length) startHolder(parsed.session, parsed.idleTimeoutSeconds);
   process.off('SIGINT', onSigint);
   stdoutClosed.removeEventListener('abort', stopOnClosedStdout);
   const exitCode = exitCodeFor(results);
