@@ -283,6 +283,9 @@ export async function holderMain(argv: string[]): Promise<number> {
           busy++;
           // From here on the run is ours: the CLI must not run it again itself.
           send(socket, { type: 'accepted' } satisfies HolderMessage);
+          // A shell that ended under us is looked at afresh from its record, as a new CLI would:
+          // the attach then says the session is gone, and the run after opens a new one.
+          for (const host of targets) if (named.pool.state(host) === 'broken') named.pool.forget(host);
           addHosts(targets, settings);
           run = invoke({
             ...settings,
