@@ -2,7 +2,9 @@ import {
   HOST_STATUSES,
   invoke,
   JobStore,
+  LastRunStore,
   reachSettings,
+  planLaunch,
   SessionStore,
   startJob,
   type HostResult,
@@ -26,6 +28,7 @@ import {
   writeOut,
 } from './common';
 import { stdoutClosed } from './brokenPipe';
+import { LOCAL_VALUE_OPTIONS, localValues } from './localValues';
 import { holderFor, runThroughHolder, startHolder } from './holder';
 import { openNamedSessions } from './session';
 import { EXIT, UsageError } from './usage';
@@ -43,6 +46,7 @@ export const RUN_OPTIONS = {
   'as-job': { type: 'boolean' },
   'job-name': { type: 'string' },
   'idle-timeout': { type: 'string' },
+  ...LOCAL_VALUE_OPTIONS,
 } as const;
 
 export interface ParsedRun {
@@ -63,6 +67,7 @@ export function parseRunArgs(argv: string[]): ParsedRun {
   const asJob = !!values['as-job'];
   if (values['job-name'] !== undefined && !asJob) throw new UsageError('--job-name needs --as-job');
   if (asJob && session) throw new UsageError('give either --session or --as-job, not both');
+  if (asJob && (values.var !== undefined || values.input !== undefined)) throw new UsageError('--var and --input are not available with --as-job');
 
   const targets = hostList(values);
   const sessionRecord = session ? new SessionStore(stateDir()).get(session) : undefined;
@@ -89,6 +94,7 @@ export function parseRunArgs(argv: string[]): ParsedRun {
       timeoutMs: secondsToMs('timeout', values.timeout),
       shell: values.shell as string | undefined,
       convertCrlf: !values['no-crlf-conversion'],
+      ...localValues(values),
     },
   };
 }
@@ -103,7 +109,7 @@ export function exitCodeFor(results: { status: string }[]): number {
 export function describeResult(r: HostResult): string {
   const what = r.signal ? `signal ${r.signal}` : r.exitCode !== null ? `exit ${r.exitCode}` : '';
   const detail = [what, `${r.durationMs} ms`].filter(Boolean).join(', ');
-  return `${r.host}: ${r.status} (${detail})${r.error ? ` — ${r.error}` : ''}`;
+  return `${r.host}: ${r.status} (${detail})${r.error ? ` — ${r.error}` : ''}${r.notice ? `\n${r.host}: note: ${r.notice}` : ''}`;
 }
 
 function summary(results: HostResult[], durationMs: number, exitCode: number) {
@@ -137,9 +143,11 @@ export async function runCommand(argv: string[]): Promise<number> {
     ? openNamedSessions(parsed.session, request.targets, request, parsed.idleTimeoutSeconds)
     : undefined;
   const run = held || invoke({ ...request, sessions: named?.pool, signal: controller.signal });
-  const render = renderBatch(json, hideComputerName, held ? held.written : named && acknowledgeWritten(named.pool));
+  const pwsh = planLaunch(request.script, request).dialect === 'pwsh';
+  const render = renderBatch(json, hideComputerName, held ? held.written : named && acknowledgeWritten(named.pool, pwsh));
   for await (const batch of run.batches()) await render(batch);
   const results = await run.results;
+  recordLastRun(results);
   named?.close();
   // Connected directly (no holder yet): one is started for the next run, off the clock of this one.
   if (named && parsed.session && Object.keys(named.record.shells).length) startHolder(parsed.session, parsed.idleTimeoutSeconds);
@@ -182,7 +190,8 @@ async function startJobCommand(parsed: ParsedRun): Promise<number> {
  * Tells a named session's hosts how many lines of each stream are out of this process, so the
  * record a later process resumes from never skips a line this one did not get to print.
  */
-export function acknowledgeWritten(pool: SessionPool): (batch: InvokeEvent[]) => void {
+export function acknowledgeWritten(pool: SessionPool, pwsh = false): (batch: InvokeEvent[]) => void {
+  const sessionOf = (host: string) => (pwsh ? pool.pwshSession(host) : pool.session(host));
   const written = new Map<string, Record<OutputStream, number>>();
   return (batch) => {
     const touched = new Set<string>();
@@ -195,8 +204,8 @@ export function acknowledgeWritten(pool: SessionPool): (batch: InvokeEvent[]) =>
     }
     for (const host of touched) {
       const counts = written.get(host) as Record<OutputStream, number>;
-      pool.session(host).acknowledge('stdout', counts.stdout);
-      pool.session(host).acknowledge('stderr', counts.stderr);
+      sessionOf(host).acknowledge('stdout', counts.stdout);
+      sessionOf(host).acknowledge('stderr', counts.stderr);
     }
   };
 }
@@ -239,3 +248,12 @@ export function renderEvent(json: boolean, hideComputerName: boolean, put: (stre
   };
 }
 
+
+/** Per-host statuses for `@failed`; a state directory that cannot be written costs `@failed`, not the run. */
+function recordLastRun(results: HostResult[]): void {
+  try {
+    new LastRunStore(stateDir()).record(results);
+  } catch (err) {
+    process.stderr.write(`remote-invoke: warning: cannot record this run for @failed: ${(err as Error).message}\n`);
+  }
+}
