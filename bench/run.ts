@@ -10,6 +10,7 @@
 //   BENCH_TOOLS=engine,ssh2-floor  cold fan-out: only these tools (the rest are reported as skipped)
 //   BENCH_OUT=dir       where to write the results
 //   BENCH_COMMIT=sha    the commit being measured (set by bench/at-commit.sh, which runs a clean export)
+//   --wan               the WAN bench instead (bench/wan/run.ts: namespace, delay, RTT 0/20/100 ms)
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -172,7 +173,17 @@ async function main(): Promise<void> {
   process.exitCode = results.errors.length ? 1 : 0;
 }
 
-main().catch((err) => {
-  log(`bench failed: ${(err as Error).stack ?? err}`);
-  process.exit(1);
-});
+if (process.argv.includes('--wan')) {
+  // The WAN mode (bench/wan/run.ts): its own namespace, delay, peers and report.
+  import('./wan/run')
+    .then(({ wanMain }) => wanMain())
+    .then((code) => process.exit(code), (err) => {
+      log(`WAN bench failed: ${(err as Error).stack ?? err}`);
+      process.exit(1);
+    });
+} else {
+  main().catch((err) => {
+    log(`bench failed: ${(err as Error).stack ?? err}`);
+    process.exit(1);
+  });
+}

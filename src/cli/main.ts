@@ -1,4 +1,4 @@
-import { installBrokenPipeExit, stdoutClosed } from './brokenPipe';
+import { installBrokenPipeExit, isGone, stdoutClosed } from './brokenPipe';
 import { parseCommandArgs } from './common';
 import { HOSTS_OPTIONS, hostsCommand } from './hosts';
 import { JOB_OPTIONS, jobCommand } from './job';
@@ -6,6 +6,7 @@ import { RUN_OPTIONS, runCommand } from './run';
 import { SESSION_OPTIONS, sessionCommand } from './session';
 import { TEST_OPTIONS, testCommand } from './test';
 import { COMMAND_HELP, commandHelp, EXIT, HELP, UsageError } from './usage';
+import { holderMain } from './holder';
 
 declare const PACKAGE_VERSION: string | undefined;
 
@@ -51,6 +52,8 @@ async function main(argv: string[]): Promise<number> {
       if (rest.length) return printHelp(rest.join(' '));
       process.stdout.write(HELP);
       return EXIT.ok;
+    case '__holder': // a named session's warm connections, started by the CLI itself (holder.ts)
+      return holderMain(rest);
     case undefined:
     case '-h':
     case '--help':
@@ -65,11 +68,24 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+/**
+ * Exits as soon as every result is out, instead of letting the event loop drain: that would wait
+ * for each server's FIN after our connections' end, one round trip per run for nothing. Durable
+ * shells and saved records need nothing more from us by now.
+ */
+function exitWhenFlushed(code: number): void {
+  process.exitCode = code;
+  let pending = 2;
+  const done = () => --pending === 0 && process.exit(code);
+  for (const stream of [process.stdout, process.stderr]) {
+    if (isGone(stream)) done();
+    else stream.write('', () => done());
+  }
+}
+
 installBrokenPipeExit();
 main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = stdoutClosed.aborted ? EXIT.brokenPipe : code;
-  },
+  (code) => exitWhenFlushed(stdoutClosed.aborted ? EXIT.brokenPipe : code),
   (err: Error) => {
     process.stderr.write(`remote-invoke: ${err instanceof UsageError ? '' : 'internal error: '}${err.message}\n`);
     process.exitCode = err instanceof UsageError ? EXIT.usage : 70;

@@ -32,6 +32,7 @@ import { becomeOptions } from './become';
 import { rolloutOptions } from './rollout';
 import { stdoutClosed } from './brokenPipe';
 import { LOCAL_VALUE_OPTIONS, localValues } from './localValues';
+import { holderFor, runThroughHolder, startHolder, stopHolder } from './holder';
 import { openNamedSessions } from './session';
 import { EXIT, UsageError } from './usage';
 
@@ -65,6 +66,8 @@ export interface ParsedRun {
   asJob: boolean;
   jobName?: string;
   idleTimeoutSeconds?: number;
+  /** -i was given: hosts resolve through inventories that only this process has loaded. */
+  inventoryGiven: boolean;
 }
 
 /** argv → a validated request; throws UsageError before anything runs. */
@@ -88,6 +91,7 @@ export function parseRunArgs(argv: string[]): ParsedRun {
 
   return {
     json: !!values.json,
+    inventoryGiven: ((values.inventory as string[] | undefined) ?? []).length > 0,
     hideComputerName: !!values['hide-computer-name'],
     session,
     asJob,
@@ -108,6 +112,14 @@ export function parseRunArgs(argv: string[]): ParsedRun {
       ...localValues(values),
     },
   };
+}
+
+/**
+ * What the holder's wire request carries: a plain run. Rolling runs, local values, sudo, agent
+ * forwarding run directly (so do runs given -i, whose inventories only this process has loaded).
+ */
+function holderCanRun(request: InvokeRequest): boolean {
+  return !request.batch && !request.maxFailures && !request.vars && request.input === undefined && !request.become && !request.forwardAgent;
 }
 
 /** 0 all Completed; 3 if any host could not run the script; else 1 if any script failed. */
@@ -146,16 +158,26 @@ export async function runCommand(argv: string[]): Promise<number> {
   // Nobody reads the output any more: stop the remote work as a cancel does.
   const stopOnClosedStdout = () => controller.abort();
   stdoutClosed.addEventListener('abort', stopOnClosedStdout);
-  const named = parsed.session
+  // A named session's warm connections live in its holder (see holder.ts); without one, directly.
+  // The holder runs plain requests; for the rest it steps aside, so one client attaches at a time.
+  const viaHolder = parsed.session !== undefined && !parsed.inventoryGiven && holderCanRun(request);
+  if (parsed.session && !viaHolder) await stopHolder(parsed.session);
+  const holder = parsed.session && viaHolder ? await holderFor(parsed.session) : undefined;
+  const handed = holder && runThroughHolder(holder, request, parsed.session as string, controller.signal);
+  // A holder that is ending refuses the run before taking it: then this process runs it itself.
+  const held = handed && (await handed.accepted) ? handed : undefined;
+  const named = parsed.session && !held
     ? openNamedSessions(parsed.session, request.targets, request, parsed.idleTimeoutSeconds)
     : undefined;
-  const run = invoke({ ...request, sessions: named?.pool, signal: controller.signal });
+  const run = held || invoke({ ...request, sessions: named?.pool, signal: controller.signal });
   const pwsh = planLaunch(request.script, request).dialect === 'pwsh';
-  const render = renderBatch(json, hideComputerName, named && acknowledgeWritten(named.pool, pwsh));
+  const render = renderBatch(json, hideComputerName, held ? held.written : named && acknowledgeWritten(named.pool, pwsh));
   for await (const batch of run.batches()) await render(batch);
   const results = await run.results;
   recordLastRun(results);
   named?.close();
+  // Connected directly (no holder yet): one is started for the next run, off the clock of this one.
+  if (viaHolder && named && parsed.session && Object.keys(named.record.shells).length) startHolder(parsed.session, parsed.idleTimeoutSeconds);
   process.off('SIGINT', onSigint);
   stdoutClosed.removeEventListener('abort', stopOnClosedStdout);
   const rollout = await run.rollout;
@@ -199,7 +221,7 @@ async function startJobCommand(parsed: ParsedRun): Promise<number> {
  * Tells a named session's hosts how many lines of each stream are out of this process, so the
  * record a later process resumes from never skips a line this one did not get to print.
  */
-function acknowledgeWritten(pool: SessionPool, pwsh = false): (batch: InvokeEvent[]) => void {
+export function acknowledgeWritten(pool: SessionPool, pwsh = false): (batch: InvokeEvent[]) => void {
   const sessionOf = (host: string) => (pwsh ? pool.pwshSession(host) : pool.session(host));
   const written = new Map<string, Record<OutputStream, number>>();
   return (batch) => {

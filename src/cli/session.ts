@@ -25,6 +25,7 @@ import {
   writeOut,
 } from './common';
 import { stdoutClosed } from './brokenPipe';
+import { startHolder, stopHolder } from './holder';
 import { describeResult, exitCodeFor, renderEvent } from './run';
 import { EXIT, UsageError } from './usage';
 
@@ -71,6 +72,7 @@ export function openNamedSessions(name: string, hosts: string[], settings: Conne
   return {
     pool,
     record,
+    store,
     close() {
       clearInterval(timer);
       save();
@@ -128,7 +130,8 @@ export async function sessionCommand(argv: string[]): Promise<number> {
       if (store.get(name)) throw new UsageError(`a session named '${name}' already exists`);
       const base = connectionSettings(values);
       const settings = { ...base, credentials: new SharedCredentials(base.callbacks) };
-      const { pool, close } = openNamedSessions(name, hosts, base, positiveNumber('idle-timeout', values['idle-timeout'], false));
+      const idleTimeout = positiveNumber('idle-timeout', values['idle-timeout'], false);
+      const { pool, close } = openNamedSessions(name, hosts, base, idleTimeout);
       const results = await Promise.all(
         hosts.map(async (host) => {
           try {
@@ -140,6 +143,8 @@ export async function sessionCommand(argv: string[]): Promise<number> {
         }),
       );
       close();
+      // The session's holder keeps it warm for the runs to come (see holder.ts).
+      startHolder(name, idleTimeout);
       for (const r of results) await out({ type: 'session', name, ...r }, `${name} ${r.host}: ${r.state}${r.error ? ` — ${r.error}` : ''}`);
       return results.every((r) => r.state === 'Opened') ? EXIT.ok : EXIT.hostFailed;
     }
@@ -158,6 +163,7 @@ export async function sessionCommand(argv: string[]): Promise<number> {
     }
     case 'remove': {
       const record = named();
+      await stopHolder(record.name);
       // The watchdog of a host out of reach ends its shell after the idle timeout.
       await onEachShell(record, values, out, 'Closed', (shell) => removeCommand(shell.dir), '; its idle timeout will end it');
       // PowerShell sessions go with them (their state was reported with the host's shell).
@@ -166,13 +172,16 @@ export async function sessionCommand(argv: string[]): Promise<number> {
       return EXIT.ok;
     }
     case 'disconnect':
-      // Ends whichever client is attached (another window, another CLI); the shell stays.
+      // Ends whichever client is attached (another window, another CLI, our holder); the shell stays.
+      await stopHolder(named().name);
       await onEachShell(named(), values, out, 'Disconnected', (shell) =>
         `/bin/sh -c 'a=; read a <"${shell.dir}/attached" 2>/dev/null; [ -n "$a" ] && kill $a 2>/dev/null; exit 0'`,
       );
       return EXIT.ok;
     case 'receive':
-      return receiveSession(named(), values, json);
+      // The holder steps aside (saving its records) so this process reads from where it stopped.
+      await stopHolder(named().name);
+      return receiveSession(store.get(named().name) ?? named(), values, json);
     default:
       throw new UsageError(`unknown session action '${action ?? ''}' (new, list, remove, disconnect, receive)`);
   }

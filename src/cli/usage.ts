@@ -20,7 +20,7 @@ export const FLAG_DOCS: Record<string, { arg?: string; short?: string; text: str
   'strict-host-key-checking': { arg: 'yes|accept-new|no', text: 'unknown host keys refused / recorded / accepted; a changed key is always refused' },
   'connect-timeout': { arg: 'SECONDS', text: 'limit for connecting and authenticating' },
   json: { text: 'JSON Lines on stdout' },
-  throttle: { short: 't', arg: 'N', text: 'hosts in flight at once (default 32)' },
+  throttle: { short: 't', arg: 'N', text: 'hosts in flight at once (default: all, with at most 32 key exchanges at once with nearby hosts)' },
   timeout: { arg: 'SECONDS', text: 'per-host limit; the remote processes are stopped' },
   shell: { arg: 'NAME', text: "interpreter (default: shebang, file extension, then the host's shell)" },
   'no-crlf-conversion': { text: 'keep CRLF line endings in shell scripts (-f and -c)' },

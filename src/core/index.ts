@@ -75,3 +75,4 @@ export {
 } from './inventory/iniEdit';
 export { PASSWORD_ATTEMPTS, describeAuthAttempts } from './ssh/connect';
 export { hostConfigProblems } from './ssh/configProblems';
+export { HandshakeGate, MAX_IN_FLIGHT } from './invoke/handshakeGate';

@@ -30,8 +30,14 @@ export class Settings implements vscode.Disposable {
     return path.resolve(configured);
   }
 
-  get throttleLimit(): number {
-    return Math.max(1, Math.floor(this.config.get<number>('throttleLimit', 32)));
+  /**
+   * The user's cap on hosts in flight, or undefined when they set none: the engine's default then
+   * limits only the handshakes of near hosts (see HandshakeGate), which is fast at any distance.
+   */
+  get throttleLimit(): number | undefined {
+    const set = this.config.inspect<number>('throttleLimit');
+    const value = set?.workspaceFolderValue ?? set?.workspaceValue ?? set?.globalValue;
+    return value === undefined ? undefined : Math.max(1, Math.floor(value));
   }
 
   /** Per host; undefined = no limit. */

@@ -304,6 +304,10 @@ describe('durable sessions (real sshd)', function () {
       const r2 = await cli(['run', ...F, '--session', 'S', '-c', 'echo "$v"; f second; pwd; echo $$'], st);
       assert.strictEqual(r2.code, 0, r2.stderr);
       assert.deepStrictEqual(linesOf(r2.stdout), ['host1: from-first', 'host1: f:second', `host1: ${work}`, `host1: ${pid}`]);
+      // The session's holder keeps it attached (warm) until `session disconnect` lets it go.
+      const held = await cli(['session', 'list', ...F], st);
+      assert.match(held.stdout, /^S host1: Opened idle \d+ s$/m);
+      assert.strictEqual((await cli(['session', 'disconnect', 'S', ...F], st)).code, 0);
       // The detached client's attach shell may linger a moment (a zombie until reaped): Opened, then Disconnected.
       let list = await cli(['session', 'list', ...F], st);
       for (let i = 0; i < 10 && /: Opened/.test(list.stdout); i++) {

@@ -5,6 +5,7 @@ import type { RunOutcome, RunSink } from '../session/remoteShell';
 import { HostSession, type SessionSettings } from '../session/pool';
 import { SharedCredentials } from '../ssh/credentials';
 import { HostFailure, type HostResult, type HostStatus, type InvokeEvent } from '../types';
+import { HandshakeGate, MAX_IN_FLIGHT } from './handshakeGate';
 import { planLaunch, type ScriptLaunch } from './interpreter';
 import type { InvokeRequest, InvokeRun } from './request';
 import { runRollout } from './rollout';
@@ -33,9 +34,17 @@ export function invoke(request: InvokeRequest): InvokeRun {
     } catch {
       sshConfig = SshConfigFile.fromText('');
     }
-    const settings: SessionSettings = { ...request, sshConfig, credentials: new SharedCredentials(request.callbacks) };
+    // An explicit throttle caps hosts in flight; without one only near hosts' handshakes wait (HandshakeGate).
+    const explicit = request.throttle !== undefined;
+    const settings: SessionSettings = {
+      ...request,
+      sshConfig,
+      credentials: new SharedCredentials(request.callbacks),
+      handshakeGate: explicit ? undefined : new HandshakeGate(DEFAULT_THROTTLE),
+    };
+    settings.handshakeGate?.watchLoop();
     const launch = planLaunch(request.script, request);
-    const limit = request.throttle ?? DEFAULT_THROTTLE;
+    const limit = request.throttle ?? MAX_IN_FLIGHT;
     const rolled = await runRollout(
       targets,
       { batch: request.batch, maxFailures: request.maxFailures, signal: cancel.signal },
@@ -54,6 +63,7 @@ export function invoke(request: InvokeRequest): InvokeRun {
       },
     );
     request.signal?.removeEventListener('abort', onOuterAbort);
+    settings.handshakeGate?.close();
     queue.close();
     return rolled;
   });

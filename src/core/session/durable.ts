@@ -20,8 +20,9 @@ const CREATE_MISSING_TOOL = 93;
 
 /** Exit codes of the attach command that mean "this session no longer exists". */
 const ATTACH_NO_SESSION = 44;
-/** The shell had ended: its spools were delivered in full. */
+/** The shell had ended: its spools were delivered in full (47: it had exited, with a status). */
 const ATTACH_DUMPED = 46;
+const ATTACH_DUMPED_EXITED = 47;
 
 export function newSessionId(): string {
   return 's' + crypto.randomBytes(8).toString('hex');
@@ -99,7 +100,7 @@ export function attachCommand(dir: string, offsets: Record<OutputStream, number>
     // `read` is a builtin: watching the shell costs one `sleep` a second, nothing more.
     'alive() { p=; read p <"$d/pid"; [ -n "$p" ] && kill -0 "$p"; }',
     // A shell that has ended: deliver what its spools still hold, then say so.
-    `alive || { tail -c +${offsets.stdout + 1} "$d/out"; tail -c +${offsets.stderr + 1} "$d/err" 1>&4; exit ${ATTACH_DUMPED}; }`,
+    `alive || { tail -c +${offsets.stdout + 1} "$d/out"; tail -c +${offsets.stderr + 1} "$d/err" 1>&4; [ -s "$d/status" ] && exit ${ATTACH_DUMPED_EXITED}; exit ${ATTACH_DUMPED}; }`,
     'echo $$ >"$d/attached"',
     // GNU tail follows with inotify. Others (busybox polls once a second, and its -s takes whole
     // seconds) are replaced by a 50 ms loop: cat from an fd kept at the offset, then sleep.
@@ -255,6 +256,9 @@ export function dialectOf(record: Pick<DurableShellRecord, 'dialect'>): ShellDia
 
 export class SessionGoneError extends Error {}
 
+/** How a transport says the durable shell it attached to is no more. */
+export const SESSION_GONE = 'the session no longer exists on the host';
+
 /** One attachment to a durable shell: an exec channel plus the spool readers behind it. */
 export class DurableTransport extends ChannelTransport {
   private closing = false;
@@ -264,18 +268,31 @@ export class DurableTransport extends ChannelTransport {
   protected override received(stream: OutputStream, chunk: Buffer): Buffer {
     return this.starts[stream].take(chunk);
   }
+  /**
+   * Attached without asking first whether the shell is still there (saving that round trip):
+   * nothing of ours can be in flight, so a shell found ended means the session is gone.
+   */
+  private unverified = false;
 
-  static attach(client: Client, record: Pick<DurableShellRecord, 'dir'>, offsets: Record<OutputStream, number>) {
+  static attach(client: Client, record: Pick<DurableShellRecord, 'dir'>, offsets: Record<OutputStream, number>, unverified = false) {
     return new Promise<DurableTransport>((resolve, reject) =>
-      client.exec(attachCommand(record.dir, offsets), (err, channel) =>
-        err ? reject(err) : resolve(new DurableTransport(client, channel)),
-      ),
+      client.exec(attachCommand(record.dir, offsets), (err, channel) => {
+        if (err) return reject(err);
+        const transport = new DurableTransport(client, channel);
+        transport.unverified = unverified;
+        resolve(transport);
+      }),
     );
   }
 
   protected onChannelClosed(): void {
-    if (this.exitCode === ATTACH_DUMPED) this.emit('closed', { exitCode: null, signal: null });
-    else if (this.exitCode === ATTACH_NO_SESSION) this.emit('closed', { lost: 'the session no longer exists on the host' });
+    if (this.unverified && (this.exitCode === ATTACH_DUMPED || this.exitCode === ATTACH_DUMPED_EXITED)) {
+      const how = this.exitCode === ATTACH_DUMPED_EXITED ? 'its shell exited' : 'its shell was killed';
+      this.emit('closed', { lost: `${SESSION_GONE} (${how})` });
+    } else if (this.exitCode === ATTACH_DUMPED || this.exitCode === ATTACH_DUMPED_EXITED) this.emit('closed', { exitCode: null, signal: null });
+    else if (this.exitCode === ATTACH_NO_SESSION) {
+      this.emit('closed', { lost: `${SESSION_GONE} (its shell exited, it was removed, or it ended after its idle timeout)` });
+    }
     else if (this.closing) return;
     else if (this.exitSignal === 'SIGTERM') this.emit('closed', { lost: 'the remote shell ended while attached' });
     else this.emit('closed', { lost: 'the connection was lost' });
@@ -333,11 +350,16 @@ export async function createDurableShell(
 }
 
 /** Reattaches to a durable shell from a saved record, resuming each spool at its offset. */
-export async function reattachDurableShell(client: Client, record: DurableShellRecord, shell?: FramedShell): Promise<FramedShell> {
+export async function reattachDurableShell(
+  client: Client,
+  record: DurableShellRecord,
+  shell?: FramedShell,
+  unverified = false,
+): Promise<FramedShell> {
   const target =
     shell ??
     new FramedShell(record.token, { hello: record.hello, nextRunId: record.nextRunId, offsets: record.offsets, dialect: dialectOf(record) });
-  const transport = await DurableTransport.attach(client, record, target.received);
+  const transport = await DurableTransport.attach(client, record, target.received, unverified);
   target.attach(transport);
   return target;
 }

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Client, ClientChannel, PseudoTtyOptions } from 'ssh2';
 import { SshConfigFile } from '../inventory/sshConfig';
+import type { HandshakeGate } from '../invoke/handshakeGate';
 import type { ConnectionSettings } from '../invoke/request';
 import { connectByName } from '../ssh/connect';
 import { SharedCredentials } from '../ssh/credentials';
@@ -13,6 +14,7 @@ import {
   removeCommand,
   execCommand,
   snapshotRecord,
+  SESSION_GONE,
   type DurableShellRecord,
 } from './durable';
 import { prepareElevation, type BecomeOptions } from './become';
@@ -23,7 +25,7 @@ import { openDirectShell, ShellNotStartedError, type FramedShell, type RunContro
 export type SessionState = 'none' | 'connecting' | 'connected' | 'busy' | 'disconnected' | 'broken';
 
 /** Connection settings with the per-run credential cache already applied. */
-export type SessionSettings = ConnectionSettings & { credentials?: SharedCredentials };
+export type SessionSettings = ConnectionSettings & { credentials?: SharedCredentials; handshakeGate?: HandshakeGate };
 
 export interface SessionOptions {
   /** The remote shell outlives the connection (see durable.ts). */
@@ -142,6 +144,7 @@ export class HostSession extends EventEmitter {
       callbacks: settings.credentials ?? settings.callbacks,
       forwardAgent: typeof settings.forwardAgent === 'function' ? settings.forwardAgent(this.name) : settings.forwardAgent,
       signal,
+      handshakeGate: settings.handshakeGate,
     });
     client.on('error', () => {
       /* surfaces as the transport closing */
@@ -217,6 +220,14 @@ export class HostSession extends EventEmitter {
       return;
     }
     throw new HostFailure('Failed', `the durable session on ${this.name} no longer exists (${why}); the next run opens a new one`);
+  }
+
+  /** The attach found the durable shell gone: nothing ran; the next run opens a new session. */
+  private onGone(why: string): never {
+    this.record_ = undefined;
+    this.emit('record');
+    const detail = why.slice(SESSION_GONE.length).trim().replace(/^\((.*)\)$/, '$1');
+    throw new HostFailure('Failed', `the durable session on ${this.name} no longer exists (${detail}); the next run opens a new one`);
   }
 
   private adopt(shell: FramedShell): void {
@@ -295,7 +306,9 @@ export class HostSession extends EventEmitter {
       this.changed();
       try {
         await this.trimSpool(shell);
-        return await shell.run(this.options.oneShot ? { ...program, exitAfter: true } : program, sink, control);
+        const outcome = await shell.run(this.options.oneShot ? { ...program, exitAfter: true } : program, sink, control);
+        if (outcome.end.kind === 'connection-lost' && outcome.end.error.startsWith(SESSION_GONE)) this.onGone(outcome.end.error);
+        return outcome;
       } finally {
         this.running = false;
         this.activeRunId = undefined;
