@@ -47,6 +47,9 @@ const flow: UiFlow = {
       await useTheme(page, 'Dark Modern');
       await explorerContextMenu(page, 'fleet-check.sh', 'Run File on Hosts…');
       await pickAllHosts(page, 'web01');
+      // 42 hosts are more than remoteInvoke.confirmAbove (20): the run asks first.
+      const confirm = page.locator('.monaco-dialog-box');
+      await confirm.locator('.dialog-buttons .monaco-button', { hasText: 'Run on 42 Hosts' }).click({ timeout: 30_000 });
       await giveArguments(page, 'fleet-check.sh', '');
 
       const results = resultsFrame(page);
