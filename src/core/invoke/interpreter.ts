@@ -73,13 +73,19 @@ function remoteFileName(fileName: string | undefined, interpreter: string[] | un
  * Interpreter from the override, else the shebang, else the file extension, else the host's
  * default shell (the session shell, which sources the script).
  */
-export function planLaunch(script: ScriptSource, options: { shell?: string; convertCrlf?: boolean }): ScriptLaunch {
+export function planLaunch(
+  script: ScriptSource,
+  options: { shell?: string; convertCrlf?: boolean; hostShell?: 'sh' | 'powershell' },
+): ScriptLaunch {
   let argv: string[] | undefined;
   if (options.shell) {
     const parts = options.shell.trim().split(/\s+/);
     argv = effectiveName(parts) === 'pwsh' && parts.length === 1 ? [...parts, ...PWSH_ARGS] : parts;
   } else {
-    argv = shebang(script.text) ?? (script.fileName ? BY_EXTENSION[path.extname(script.fileName).toLowerCase()] : undefined);
+    argv =
+      shebang(script.text) ??
+      (script.fileName ? BY_EXTENSION[path.extname(script.fileName).toLowerCase()] : undefined) ??
+      (options.hostShell === 'powershell' ? ['pwsh'] : undefined);
   }
   const name = argv ? effectiveName(argv) : 'sh';
   const interpreter = argv && !(SOURCEABLE.has(name) && isBareShell(argv)) ? argv : undefined;

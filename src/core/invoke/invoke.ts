@@ -43,7 +43,7 @@ export function invoke(request: InvokeRequest): InvokeRun {
       handshakeGate: explicit ? undefined : new HandshakeGate(DEFAULT_THROTTLE),
     };
     settings.handshakeGate?.watchLoop();
-    const launch = planLaunch(request.script, request);
+    const launchFor = hostLaunches(request, sshConfig);
     const limit = request.throttle ?? MAX_IN_FLIGHT;
     const rolled = await runRollout(
       targets,
@@ -51,7 +51,7 @@ export function invoke(request: InvokeRequest): InvokeRun {
       (hosts, work) => throttled(hosts, limit, work),
       async (host, batch) => {
         queue.push(batch ? { type: 'start', host, batch } : { type: 'start', host });
-        const hostResult = await runOnHost(host, launch, request, settings, cancel.signal, queue);
+        const hostResult = await runOnHost(host, launchFor(host), request, settings, cancel.signal, queue);
         const numbered = batch ? { ...hostResult, batch } : hostResult;
         queue.push(numbered);
         return numbered;
@@ -110,6 +110,23 @@ function result(host: string, startedAt: number, status: HostStatus, fields: Par
     durationMs: Date.now() - startedAt,
     error: null,
     ...fields,
+  };
+}
+
+/**
+ * How the script starts on each host: as planned from the script, except that a script that
+ * names no interpreter runs in PowerShell on a host whose shell is PowerShell
+ * (an inventory's `ansible_shell_type=powershell`), as it would at that host's prompt.
+ */
+function hostLaunches(request: InvokeRequest, sshConfig: SshConfigFile): (host: string) => ScriptLaunch {
+  const posix = planLaunch(request.script, request);
+  const powershell = planLaunch(request.script, { ...request, hostShell: 'powershell' });
+  return (host) => {
+    try {
+      return sshConfig.resolve(host).shellType === 'powershell' ? powershell : posix;
+    } catch {
+      return posix; // a name that does not resolve fails on its own when connecting
+    }
   };
 }
 
