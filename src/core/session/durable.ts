@@ -30,7 +30,9 @@ export function newSessionId(): string {
 
 // The shell's pid is remembered across ticks, so a directory removed from under the session
 // (by hand, or a test tearing down) still ends the shell instead of orphaning it.
-const WATCHDOG = String.raw`d=$1; limit=$2; tick=30; [ "$limit" -lt 240 ] && tick=1; idle=0; pid=
+// The shell's pid is read at once (it is recorded before the watchdog starts): a directory removed
+// before the first tick must still take its shell with it.
+const WATCHDOG = String.raw`d=$1; limit=$2; tick=30; [ "$limit" -lt 240 ] && tick=1; idle=0; pid=; read pid 2>/dev/null <"$d/pid"
 while sleep $tick; do
   if [ ! -d "$d" ]; then [ -n "$pid" ] && { kill -KILL -"$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null; }; exit 0; fi
   p=; read p 2>/dev/null <"$d/pid"; [ -n "$p" ] && pid=$p
