@@ -721,3 +721,12 @@ function killUserProcesses(name: string): void {
     }
   }
 }
+
+/** A loopback port nobody listens on (for a host that refuses connections). */
+export async function closedPort(): Promise<number> {
+  const srv = net.createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const port = (srv.address() as net.AddressInfo).port;
+  await new Promise((r) => srv.close(r));
+  return port;
+}

@@ -1,11 +1,10 @@
 // Shared by the in-extension-host tests: the extension's API, one test bed of real sshd hosts for
 // the whole suite, and polling helpers (the UI updates asynchronously).
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { RemoteInvokeApi } from '../../../src/extension/extension';
-import { startTestBed, type TestBed } from '../../support/sshd';
+import { closedPort, startTestBed, type TestBed } from '../../support/sshd';
 
 export const EXTENSION_ID = 'remote-invoke.remote-invoke';
 
@@ -27,14 +26,6 @@ export function testBed(): Promise<TestBed> {
 export async function stopTestBed(): Promise<void> {
   if (bedPromise) await (await bedPromise).stop();
   bedPromise = undefined;
-}
-
-async function closedPort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise((r) => srv.close(r));
-  return port;
 }
 
 export async function api(): Promise<RemoteInvokeApi> {

@@ -4,22 +4,13 @@
 // drawn apart), and the filter survives a window reload. The screenshot is the README's.
 import * as assert from 'node:assert';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as path from 'node:path';
-import { startTestBed } from '../../support/sshd';
+import { closedPort, startTestBed } from '../../support/sshd';
 import type { UiFlow } from '../run';
 import { REPO } from '../workbench';
 import { explorerContextMenu, extensionReady, giveArguments, pickAllHosts, plain, resultsFrame, runCommandWhenListed, useTheme } from './steps';
 
 const UPDATE = !!process.env.UPDATE_SCREENSHOTS;
-
-async function closedPort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 const flow: UiFlow = {
   name: 'results at 42 hosts: failures first, counts, one click for only the failures, kept across a reload',
