@@ -1,8 +1,9 @@
 /**
- * Issue 12 item 1: a script's `exit N` ends its run with N and never ends the session. The
- * session's shell restarts in place with its state, on bash and on dash (a login shell that is
- * not bash gets /bin/sh, which is dash here), live and durable. A shell that really dies (kill -9)
- * is replaced by the next run, which says that the state was reset.
+ * Issue 12 item 1: a script's `exit N` ends its run with N and never ends the session, on bash
+ * and on dash (a login shell that is not bash gets /bin/sh, which is dash here), live and durable.
+ * dash's shell never ends on `exit` (the same process goes on, functions included); bash's
+ * restarts in place with its state. A shell that really dies (kill -9) is replaced by the next
+ * run, which says that the state was reset.
  */
 import * as assert from 'assert';
 import { SessionPool } from '../../src/core';
@@ -39,29 +40,77 @@ for (const [label, loginShell, sessionShell] of LOGINS) {
         assert.deepStrictEqual(r.out, [sessionShell], show(r.all));
       });
 
-      it('`exit 3` fails the run with 3; variables, exported env, cwd, umask, aliases (and on bash functions) survive', async () => {
+      it('`exit 3` fails the run with 3; functions, variables, exported env, cwd, umask, aliases and traps survive', async () => {
         const set = await run(
           [
             'kept=one; export EXPORTED=two; cd /tmp; umask 027',
             'greet() { echo "hello $1"; }',
             sessionShell === 'bash' ? 'shopt -s expand_aliases' : ':',
             "alias say='echo said'",
+            "trap 'echo got-usr2' USR2",
             'echo before; exit 3; echo never',
           ].join('\n'),
         );
         assert.strictEqual(set.result.status, 'Failed', show(set.all));
         assert.strictEqual(set.result.exitCode, 3);
         assert.deepStrictEqual(set.out, ['before']);
-        // bash keeps everything; a plain sh cannot list its functions, and the run says so.
-        if (sessionShell === 'bash') assert.strictEqual(set.result.notice, undefined);
-        else assert.match(set.result.notice ?? '', /not its functions/);
-        const check = await run('echo "$kept $EXPORTED $(pwd) $(umask)"; env | grep "^EXPORTED="; say it');
+        assert.strictEqual(set.result.notice, undefined, show(set.all));
+        const check = await run('echo "$kept $EXPORTED $(pwd) $(umask)"; env | grep "^EXPORTED="; say it; greet you; kill -USR2 $$');
         assert.strictEqual(check.result.status, 'Completed', show(check.all));
-        assert.deepStrictEqual(check.out.slice(0, 3), ['one two /tmp 0027', 'EXPORTED=two', 'said it']);
-        if (sessionShell === 'bash') {
-          const fn = await run('greet you');
-          assert.deepStrictEqual(fn.out, ['hello you']);
-        }
+        assert.deepStrictEqual(check.out, ['one two /tmp 0027', 'EXPORTED=two', 'said it', 'hello you', 'got-usr2'], show(check.all));
+        await run("trap - USR2");
+      });
+
+      it('functions defined before an `exit` in a function, in a signal trap or in the EXIT trap, or before a shell error, are callable in the next run', async () => {
+        const inFunction = await run('f1() { echo one; }; leave() { exit 4; }; leave; echo never');
+        assert.strictEqual(inFunction.result.exitCode, 4, show(inFunction.all));
+        assert.deepStrictEqual(inFunction.out, []);
+        const inTrap = await run("f2() { echo two; }; trap 'echo caught; exit 7' USR1; kill -USR1 $$; echo never");
+        assert.strictEqual(inTrap.result.exitCode, 7, show(inTrap.all));
+        assert.deepStrictEqual(inTrap.out, ['caught']);
+        const inExitTrap = await run("f3() { echo three; }; trap 'echo cleanup; exit 8' EXIT; exit 2");
+        assert.strictEqual(inExitTrap.result.exitCode, 8, show(inExitTrap.all));
+        assert.deepStrictEqual(inExitTrap.out, ['cleanup']);
+        // An expansion error ends a non-interactive sh; here it ends only the run (status 2 on both shells).
+        const error = await run('f4() { echo four; }; : "${missing?is not set}"; echo never');
+        assert.notStrictEqual(error.result.exitCode, 0, show(error.all));
+        assert.deepStrictEqual(error.out, []);
+        assert.match(error.err.join('\n'), /missing/);
+        const check = await run('f1; f2; f3; f4; trap - USR1');
+        assert.strictEqual(check.result.status, 'Completed', show(check.all));
+        assert.deepStrictEqual(check.out, ['one', 'two', 'three', 'four'], show(check.all));
+        for (const r of [inFunction, inTrap, inExitTrap, error]) assert.strictEqual(r.result.notice, undefined, show(r.all));
+      });
+
+      it('`exit` inside loops and nested functions ends the run; a later `break` outside any loop is harmless', async () => {
+        const loops = await run('f() { for i in 1 2 3; do while :; do [ $i = 2 ] && exit 12; break; done; echo "i=$i"; done; }; g() { f; echo never; }; g');
+        assert.strictEqual(loops.result.exitCode, 12, show(loops.all));
+        assert.deepStrictEqual(loops.out, ['i=1']);
+        const stray = await run('echo a; break; continue; echo b');
+        assert.strictEqual(stray.result.status, 'Completed', show(stray.all));
+        assert.deepStrictEqual(stray.out, ['a', 'b']);
+        const next = await run('for i in 1 2; do echo "n=$i"; done');
+        assert.deepStrictEqual(next.out, ['n=1', 'n=2'], show(next.all));
+      });
+
+      it('`exit` keeps exit\'s own meanings: a bad number fails with 2, 256 is 0, a sourced file and a subshell end only themselves', async () => {
+        const bad = await run('exit foo; echo never');
+        assert.strictEqual(bad.result.exitCode, 2, show(bad.all));
+        assert.deepStrictEqual(bad.out, []);
+        assert.match(bad.err.join('\n'), /foo/);
+        const wrapped = await run('exit 256');
+        assert.strictEqual(wrapped.result.status, 'Completed', show(wrapped.all));
+        const leadingZero = await run('exit 010');
+        assert.strictEqual(leadingZero.result.exitCode, 10, show(leadingZero.all));
+        const nested = await run(
+          'printf "echo in-dot; exit 6; echo never\\n" >/tmp/ri-exit-dot.$$; . /tmp/ri-exit-dot.$$; echo never; rm -f /tmp/ri-exit-dot.$$',
+        );
+        assert.strictEqual(nested.result.exitCode, 6, show(nested.all));
+        assert.deepStrictEqual(nested.out, ['in-dot']);
+        const subs = await run('v=$(echo x; exit 3); echo "cs $? $v"; echo y | exit 4; echo "pipe $?"; (exit 5); echo "sub $?"');
+        assert.strictEqual(subs.result.status, 'Completed', show(subs.all));
+        assert.deepStrictEqual(subs.out, ['cs 3 x', 'pipe 4', 'sub 5']);
+        await run('rm -f /tmp/ri-exit-dot.*');
       });
 
       it('`exit 0` completes; `exit` with no number keeps the last status', async () => {
@@ -75,8 +124,15 @@ for (const [label, loginShell, sessionShell] of LOGINS) {
       });
 
       it('`set -e` tripping, `exit` in a function, a subshell `exit` and `exit` in a trap', async () => {
-        const errexit = await run('set -e; e1=set; false; echo never');
+        const errexit = await run('set -e; e1=set; fe() { echo fe; }; false; echo never');
         assert.strictEqual(errexit.result.exitCode, 1, show(errexit.all));
+        assert.deepStrictEqual(errexit.out, []);
+        // No sh construct catches a tripped `set -e`: dash's shell ends, and restarts with everything but its functions.
+        if (sessionShell === 'bash') assert.strictEqual(errexit.result.notice, undefined);
+        else assert.match(errexit.result.notice ?? '', /not its functions/);
+        const fe = await run('fe');
+        if (sessionShell === 'bash') assert.deepStrictEqual(fe.out, ['fe'], show(fe.all));
+        else assert.strictEqual(fe.result.exitCode, 127, show(fe.all));
         const inFunction = await run('f() { e2=set; exit 4; }; f; echo never');
         assert.strictEqual(inFunction.result.exitCode, 4, show(inFunction.all));
         const subshell = await run('(exit 5); echo "sub $?"; (exit 6)');

@@ -37,13 +37,20 @@ export const SESSION_SHELL_COMMAND =
  * each run. While a script runs, SIGTERM to the process group kills its children and makes the
  * shell `return` from it rather than die.
  *
- * A script that ends the shell (`exit N`, `set -e` tripping, `exit` in a trap) does not end the
- * session: the EXIT trap saves the shell's state (variables, exported environment, functions
- * where the shell can list them, options, aliases, traps, cwd, umask) to the private directory
- * and `exec`s a fresh shell of the same kind in the same process (same pid, same stdin), which
- * restores it and ends the run with `TOKEN E <runId> N`. A script's own EXIT trap (`trap … EXIT`
- * is intercepted) runs first, in a subshell. Only a run marked last (`__ri_last`), an EOF on
- * stdin or the client's `exit` end the shell, with `TOKEN X <status>`.
+ * A script's `exit N` does not end the session. In a plain sh that can (dash, busybox sh: probed
+ * at boot), `exit` is an alias for `__ri_exit`, which records N, runs the script's EXIT trap and
+ * raises an error that unwinds the script up to the run's `command .` (`__ri_src`), where
+ * `command` keeps it from ending the shell: the same process goes on with all its state,
+ * functions included. A subshell's `exit` (a pipeline part, `( )`, `$( )`) is the real one.
+ *
+ * What still ends the shell (bash's `exit`, `set -e` tripping, which no sh construct can catch,
+ * or an `exit` the alias cannot reach: `\exit`, `command exit`) is caught by the EXIT trap: it
+ * saves the shell's state (variables, exported environment, functions where the shell can list
+ * them, options, aliases, traps, cwd, umask) to the private directory and `exec`s a fresh shell
+ * of the same kind in the same process (same pid, same stdin), which restores it and ends the
+ * run with `TOKEN E <runId> N`. A script's own EXIT trap (`trap … EXIT` is intercepted) runs
+ * first, in a subshell. Only a run marked last (`__ri_last`), an EOF on stdin or the client's
+ * `exit` end the shell, with `TOKEN X <status>`.
  */
 function bootProgram(durable: boolean): string {
   const busy = (flag: number) => (durable ? ` echo ${flag} >|"$__ri_d/busy";` : '');
@@ -58,12 +65,16 @@ function bootProgram(durable: boolean): string {
       `*) __ri_restore() { exec 1>&7 2>&8; }; __ri_stdin() { return 1; };; esac`,
     // $1 the caller's flags, $2 the run, $3 the file name, $4 (interpreter runs) the script, written with the printf builtin.
     `__ri_pre() { __ri_fl=$1; set +x; __ri_run=$2; __ri_f="$__ri_d/$3"; ` +
-      `if [ $# -gt 3 ]; then ${makeDir} command printf %s "$4" >|"$__ri_f"; fi; command trap 'return 143' TERM;${busy(1)} __ri_in=1; }`,
+      `if [ $# -gt 3 ]; then ${makeDir} command printf %s "$4" >|"$__ri_f"; fi; command trap 'return 143' TERM;${busy(1)} __ri_in=1 __ri_xs=; ` +
+      // The aliases again, in case a script removed them (`unalias -a`).
+      `[ -n "$BASH_VERSION" ] || alias trap=__ri_trap; [ -z "$__ri_ax" ] || alias exit=__ri_exit; }`,
     // A sourced script arrives on fd 9; where /dev/fd cannot be opened it is copied to the file.
     `__ri_load() { if [ -n "$__ri_fdok" ]; then __ri_f=/dev/fd/9; else ${makeDir} command cat <&9 >|"$__ri_f"; fi; ${restoreTrace} }`,
     `__ri_trace() { ${restoreTrace} }`,
-    `__ri_post() { __ri_in=; __ri_s=$1; __ri_fl=$2; set +x +e +u; [ -z "$BASH_VERSION" ] || set +o pipefail; command trap : TERM; }`,
-    // `__ri_note` F: the shell was restarted after an `exit` and could not keep its functions (a plain sh).
+    // A status that __ri_exit or __ri_src recorded wins over `$?` (that of the unwound `command .`).
+    `__ri_post() { __ri_in=; __ri_s=$1; __ri_fl=$2; set +x +e +u; [ -z "$BASH_VERSION" ] || set +o pipefail; command trap : TERM; ` +
+      `if [ -n "$__ri_xs" ]; then __ri_s=$__ri_xs __ri_fl=\${__ri_xf:-$__ri_fl}; fi; __ri_xs= __ri_xf=; }`,
+    // `__ri_note` F: the shell was restarted after it ended (`set -e`) and could not keep its functions (a plain sh).
     `__ri_end() { __ri_2 '\\n%s E %s %s%s\\n' $__ri_t "$1" "$__ri_s" "$__ri_note"; __ri_note=;${busy(0)} ${restoreTrace} }`,
     // A script's `trap ACTION EXIT` is kept aside (our EXIT trap runs it); other signals pass through.
     `__ri_trap() { case \${1-} in -p|-l|'') command trap "$@"; return;; --) shift;; esac; [ $# -ge 2 ] || { command trap "$@"; return; }; ` +
@@ -79,6 +90,22 @@ function bootProgram(durable: boolean): string {
       `builtin trap -p; declare -f; shopt -p; set +o; alias -p; command printf 'cd -- %q\\n' "$PWD"; command printf 'umask %s\\n' "$(umask)"; }; ` +
       `else __ri_save() { set; export -p; readonly -p; command trap; alias | while IFS= read -r __ri_n; do command printf 'alias %s\\n' "$__ri_n"; done; ` +
       `command printf 'cd "$PWD"\\n'; command printf 'umask '; umask; }; fi`,
+    // `exit` in a plain sh. The status is taken as `exit` would (`$?` when bare; a bad number
+    // fails in a subshell with the shell's own message), the script's EXIT trap runs, and the
+    // error that `__ri_abort` raises (silently) unwinds functions, loops, traps and `.` up to the
+    // `command .` in __ri_src. Not in a run, or not in the session shell itself: the real exit.
+    `__ri_rc() { return "$1"; }`,
+    `__ri_abort() { unset __ri_none; { : "\${__ri_none?}"; } 2>/dev/null; }`,
+    // Whether this is the session shell itself and not a subshell ($$ is the same in both): /proc/self without a fork.
+    `__ri_self() { __ri_me=; { read -r __ri_me __ri_n </proc/self/stat; } 2>/dev/null || __ri_me=$(exec /bin/sh -c 'echo $PPID'); [ "$__ri_me" = "$$" ]; }`,
+    `__ri_exit() { { __ri_xs=$? __ri_xf=$-; set +eux; } 2>/dev/null; [ $# -gt 0 ] || set -- "$__ri_xs"; ` +
+      `if [ -z "$__ri_in" ] || ! __ri_self; then command exit "$@"; fi; ` +
+      `if [ $# -eq 1 ] && case $1 in ''|*[!0-9]*|0?*|??????????*) false;; esac; then __ri_xs=$(($1 & 255)); else (command exit "$@"); __ri_xs=$?; fi; ` +
+      `if [ -n "$__ri_ux" ]; then __ri_ta=$__ri_ux; __ri_ux=; (__ri_rc "$__ri_xs"; eval "$__ri_ta"; command exit "$__ri_xs"); __ri_xs=$?; fi; __ri_abort; }`,
+    // A sh sources the script inside a function, so that loops an `exit` unwound leave no count
+    // behind (dash restores it at the function's end), under `command`, which stops the unwinding.
+    // `|| …` keeps a failed `.` from tripping a `set -e` the script left on; the status is kept.
+    `__ri_src() { command . "$__ri_f" || __ri_xs=\${__ri_xs:-$?}; }`,
     `__ri_revive() { { __ri_stdin && ${makeDir} } 2>/dev/null || return; __ri_f="$__ri_d/state"; __ri_save >|"$__ri_f" 2>/dev/null || return; ` +
       `{ command printf '__ri_s=%s\\n' "$1"; command printf '%s\\n' 'command rm -f "$__ri_d/state"' 'eval "$__ri_boot"' '__ri_post $__ri_s "$-"; __ri_restore; [ -n "$BASH_VERSION" ] || __ri_note=" F"; __ri_end $__ri_run' ; } >>"$__ri_f" || return; ` +
       `if [ -n "$BASH_VERSION" ]; then BASH_ENV=$__ri_f exec -a bash "$BASH" --noprofile --norc; fi; ` +
@@ -90,6 +117,9 @@ function bootProgram(durable: boolean): string {
       `if [ -f "$__ri_d/keep" ]; then echo $__ri_x >"$__ri_d/status"; elif [ -d "$__ri_d" ]; then rm -rf "$__ri_d"; fi; __ri_2 "\\n%s X %s\\n" $__ri_t $__ri_x; }`,
     `command trap __ri_onexit EXIT`,
     `command trap : TERM`,
+    // The `exit` alias only where a `command`ed `.` or `eval` survives the abort (dash, busybox sh;
+    // not ksh or mksh): probed in a subshell, so a shell that dies of it is not the session's.
+    `if [ -z "$BASH_VERSION" ] && (alias __ri_pa=__ri_abort; command eval '__ri_pa; command exit 1'; command exit 0) 2>/dev/null; then __ri_ax=1; alias exit=__ri_exit; fi`,
   ].join('\n');
 }
 
@@ -187,7 +217,7 @@ export function runProgram(token: string, run: RunProgram): string {
       ? run.shellPath
         ? `if [ -n "$BASH_VERSION" ] && [ "$BASH" -ef ${shellQuote(run.shellPath)} ]; then . ${file}; else ${shellQuote(run.shellPath)} ${file} "$@"; fi`
         : `if [ -n "$BASH_VERSION" ]; then . ${file}; else bash ${file} "$@"; fi`
-      : `. ${file}`;
+      : `if [ -n "$BASH_VERSION" ]; then . ${file}; else __ri_src "$@"; fi`;
   const pre = `${run.exitAfter ? '__ri_last=1; ' : ''}__ri_pre "$-" ${run.runId} ${shellQuote(run.fileName)}${heredoc ? '' : ` ${shellQuote(run.text)}`}`;
   const start = heredoc ? '__ri_load' : '__ri_trace';
   const vars = Object.entries(run.vars ?? {});
@@ -232,7 +262,7 @@ export function parseExitMarker(token: string, line: string): { status: number }
 export interface EndMarker {
   runId: number;
   status: number;
-  /** The shell restarted after the script's `exit` and lost its functions (a plain sh cannot list them). */
+  /** The shell restarted after it ended (`set -e`) and lost its functions (a plain sh cannot list them). */
   functionsLost?: boolean;
 }
 

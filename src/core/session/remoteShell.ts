@@ -26,7 +26,7 @@ export interface RunSink {
 
 /**
  * How a run ended, the same for every shell dialect. A script's `exit N` is `exited` with N: the
- * session's shell restarts in place with its state (see protocol.ts), so only a shell that
+ * session's shell goes on (a sh) or restarts in place (bash) with its state (see protocol.ts), so only a shell that
  * really died (killed, or a run marked last) is `shell-ended`. `not-started`: the shell never
  * said hello, so the script did not run (a nologin, sftp-only or forced-command account); the
  * reason quotes what the account printed instead.
@@ -330,7 +330,7 @@ export class FramedShell extends EventEmitter {
     if (end.functionsLost) run.functionsLost = true;
     if (run.ended.size === 2) {
       const notice = run.functionsLost
-        ? "the session's shell (sh) restarted after the script's exit and kept its variables, environment, cwd and umask, but not its functions (sh cannot list them)"
+        ? "the session's shell (sh) ended (`set -e` tripped, or an `exit` it could not intercept) and restarted: it kept its variables, environment, cwd and umask, but not its functions (sh cannot list them)"
         : undefined;
       run.finish({ kind: 'exited', exitCode: end.status, ...(notice ? { notice } : {}) });
     }
