@@ -7,7 +7,8 @@ import * as assert from 'assert';
 import { spawn, type ChildProcessWithoutNullStreams } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { helloProgram, newToken, parseEndMarker, parseHello, runProgram, type Hello, type RunProgram } from '../../src/core/session/protocol';
+import { helloProgram, newToken, parseEndMarker, parseExitMarker, parseHello, runProgram, type Hello, type RunProgram } from '../../src/core/session/protocol';
+import { execFileSync } from 'child_process';
 import { tmpDir } from './helpers/engine';
 
 /** One local shell driven by the protocol, as the engine drives a remote one. */
@@ -55,15 +56,17 @@ class LocalSession {
     return hello as Hello;
   }
 
-  /** Runs one program; returns the run's stdout and stderr without the framing. */
-  async run(program: Omit<RunProgram, 'runId' | 'fileName'> & { fileName?: string }): Promise<{ out: string; err: string; status: number }> {
+  /** Runs one program; returns the run's stdout and stderr without the framing (`shellEnded`: the shell exited instead). */
+  async run(program: Omit<RunProgram, 'runId' | 'fileName'> & { fileName?: string }): Promise<{ out: string; err: string; status: number; shellEnded?: boolean }> {
     const runId = ++this.runId;
     this.shell.stdin.write(runProgram(this.token, { fileName: 'run-script', ...program, runId }));
-    const ended = (text: string) => text.split('\n').some((l) => parseEndMarker(this.token, l)?.runId === runId);
+    const ended = (text: string) => text.split('\n').some((l) => parseEndMarker(this.token, l)?.runId === runId || parseExitMarker(this.token, l));
     await this.until(() => ended(this.out) && ended(this.err));
-    const cut = (text: string) => text.slice(0, text.lastIndexOf(`\n${this.token} E ${runId} `));
-    const status = Number(new RegExp(`${this.token} E ${runId} (\\d+)`).exec(this.out)?.[1]);
-    const result = { out: cut(this.out), err: cut(this.err), status };
+    const shellEnded = !new RegExp(`${this.token} E ${runId} `).test(this.out);
+    const marker = shellEnded ? `\n${this.token} X ` : `\n${this.token} E ${runId} `;
+    const cut = (text: string) => text.slice(0, text.lastIndexOf(marker));
+    const status = Number(new RegExp(shellEnded ? `${this.token} X (\\d+)` : `${this.token} E ${runId} (\\d+)`).exec(this.out)?.[1]);
+    const result = { out: cut(this.out), err: cut(this.err), status, ...(shellEnded ? { shellEnded } : {}) };
     this.out = '';
     this.err = '';
     return result;
@@ -161,6 +164,61 @@ describe('session protocol in real local shells', function () {
         session = new LocalSession(argv, { PATH: process.env.PATH, TMPDIR: tmp });
         await session.hello();
       });
+    });
+  }
+});
+
+/** Which of these shells this machine has (the CI installs them with apt). */
+function installed(command: string): boolean {
+  try {
+    execFileSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// Issue 12 item 1 in a plain sh: `exit` ends the run and the very same shell goes on (functions
+// included) where the shell lets a `command`ed `.` survive the error that unwinds the script.
+// Elsewhere the boot's probe leaves `exit` alone, so it still ends the script at once (the
+// session then restarts the shell, as for bash; see exitKeepsSession.test.ts).
+describe('exit in plain shells used as /bin/sh', function () {
+  this.timeout(30_000);
+  let tmp: string;
+  before(() => (tmp = tmpDir('protocol-exit')));
+  after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  for (const [name, argv] of [
+    ['dash', ['dash']],
+    ['busybox sh', ['busybox', 'sh']],
+  ] as const) {
+    it(`${name}: \`exit 3\` ends the run with 3 and the same process keeps its functions`, async function () {
+      if (!installed(argv[0])) this.skip();
+      const session = new LocalSession([...argv], { PATH: process.env.PATH, TMPDIR: tmp });
+      try {
+        const hello = await session.hello();
+        const exited = await session.run({ text: 'f() { echo "kept in $$"; }; g() { while :; do exit 3; done; }; echo before; g; echo never', args: [] });
+        assert.deepStrictEqual([exited.out, exited.status, exited.shellEnded], ['before\n', 3, undefined]);
+        const next = await session.run({ text: 'f', args: [] });
+        assert.strictEqual(next.out, `kept in ${hello.pid}\n`);
+      } finally {
+        await session.close();
+      }
+    });
+  }
+
+  for (const name of ['mksh', 'yash']) {
+    it(`${name}: the boot's probe leaves \`exit\` alone (an alias there would not stop the script)`, async function () {
+      if (!installed(name)) this.skip();
+      const session = new LocalSession([name], { PATH: process.env.PATH, TMPDIR: tmp });
+      try {
+        await session.hello();
+        const aliases = await session.run({ text: 'alias', args: [] });
+        assert.match(aliases.out, /__ri_trap/);
+        assert.doesNotMatch(aliases.out, /__ri_exit/);
+      } finally {
+        await session.close();
+      }
     });
   }
 });
