@@ -76,10 +76,22 @@ for (const [label, loginShell, sessionShell] of LOGINS) {
         assert.notStrictEqual(error.result.exitCode, 0, show(error.all));
         assert.deepStrictEqual(error.out, []);
         assert.match(error.err.join('\n'), /missing/);
-        const check = await run('f1; f2; f3; f4; trap - USR1');
+        // `set -eu` left on does not turn the `exit` into a tripped `set -e`.
+        const strict = await run('set -eu; f5() { echo five; }; leave() { exit 5; }; leave; echo never');
+        assert.strictEqual(strict.result.exitCode, 5, show(strict.all));
+        const check = await run('f1; f2; f3; f4; f5; trap - USR1');
         assert.strictEqual(check.result.status, 'Completed', show(check.all));
-        assert.deepStrictEqual(check.out, ['one', 'two', 'three', 'four'], show(check.all));
-        for (const r of [inFunction, inTrap, inExitTrap, error]) assert.strictEqual(r.result.notice, undefined, show(r.all));
+        assert.deepStrictEqual(check.out, ['one', 'two', 'three', 'four', 'five'], show(check.all));
+        for (const r of [inFunction, inTrap, inExitTrap, error, strict]) assert.strictEqual(r.result.notice, undefined, show(r.all));
+      });
+
+      it('with `set -x` on, an `exit` traces as the exit line and nothing of the framing', async () => {
+        const traced = await run('set -x; echo a; exit 3');
+        assert.strictEqual(traced.result.exitCode, 3, show(traced.all));
+        assert.strictEqual(traced.err.length, 2, `${show(traced.all)} ${JSON.stringify(traced.err)}`);
+        assert.match(traced.err[0], /^\++ echo a$/);
+        assert.match(traced.err[1], /^\++ \S*exit 3$/);
+        await run('set +x');
       });
 
       it('`exit` inside loops and nested functions ends the run; a later `break` outside any loop is harmless', async () => {

@@ -69,7 +69,8 @@ function bootProgram(durable: boolean): string {
       // The aliases again, in case a script removed them (`unalias -a`).
       `[ -n "$BASH_VERSION" ] || alias trap=__ri_trap; [ -z "$__ri_ax" ] || alias exit=__ri_exit; }`,
     // A sourced script arrives on fd 9; where /dev/fd cannot be opened it is copied to the file.
-    `__ri_load() { if [ -n "$__ri_fdok" ]; then __ri_f=/dev/fd/9; else ${makeDir} command cat <&9 >|"$__ri_f"; fi; ${restoreTrace} }`,
+    // (In a sh, __ri_src switches the trace back on itself, so that the framing stays out of it.)
+    `__ri_load() { if [ -n "$__ri_fdok" ]; then __ri_f=/dev/fd/9; else ${makeDir} command cat <&9 >|"$__ri_f"; fi; case $__ri_dot$__ri_fl in .*x*) set -x;; esac; }`,
     `__ri_trace() { ${restoreTrace} }`,
     // A status that __ri_exit or __ri_src recorded wins over `$?` (that of the unwound `command .`).
     `__ri_post() { __ri_in=; __ri_s=$1; __ri_fl=$2; set +x +e +u; [ -z "$BASH_VERSION" ] || set +o pipefail; command trap : TERM; ` +
@@ -105,17 +106,20 @@ function bootProgram(durable: boolean): string {
     // A sh sources the script inside a function, so that loops an `exit` unwound leave no count
     // behind (dash restores it at the function's end), under `command`, which stops the unwinding.
     // `|| …` keeps a failed `.` from tripping a `set -e` the script left on; the status is kept.
-    `__ri_src() { command . "$__ri_f" || __ri_xs=\${__ri_xs:-$?}; }`,
+    `__ri_src() { shift; ${restoreTrace} command . "$__ri_f" || { __ri_xs=\${__ri_xs:-$?}; } 2>/dev/null; }`,
+    // How a run sources its script: bash at the top level (a function would make its `declare`s local).
+    `if [ -n "$BASH_VERSION" ]; then __ri_dot=.; else __ri_dot=__ri_src; fi`,
     `__ri_revive() { { __ri_stdin && ${makeDir} } 2>/dev/null || return; __ri_f="$__ri_d/state"; __ri_save >|"$__ri_f" 2>/dev/null || return; ` +
       `{ command printf '__ri_s=%s\\n' "$1"; command printf '%s\\n' 'command rm -f "$__ri_d/state"' 'eval "$__ri_boot"' '__ri_post $__ri_s "$-"; __ri_restore; [ -n "$BASH_VERSION" ] || __ri_note=" F"; __ri_end $__ri_run' ; } >>"$__ri_f" || return; ` +
       `if [ -n "$BASH_VERSION" ]; then BASH_ENV=$__ri_f exec -a bash "$BASH" --noprofile --norc; fi; ` +
       `[ -z "$__ri_fdok" ] || exec /bin/sh -c '. "$1"; . /dev/fd/0' sh "$__ri_f"; }`,
     // A kept spool (a job) records how the shell ended, even when its script called `exit`. The
     // files are settled before the markers: a client that has gone already must not leave them.
-    `__ri_onexit() { __ri_x=$?; set +eux; if [ -n "$__ri_ux" ]; then (eval "$__ri_ux"; exit $__ri_x); __ri_x=$?; __ri_ux=; fi; ` +
+    `__ri_onexit() { if [ -n "$__ri_ux" ]; then (eval "$__ri_ux"; exit $__ri_x); __ri_x=$?; __ri_ux=; fi; ` +
       `if [ -n "$__ri_in" ]; then __ri_in=; [ -n "$__ri_last" ] || __ri_revive $__ri_x; fi; __ri_restore 2>/dev/null; ` +
       `if [ -f "$__ri_d/keep" ]; then echo $__ri_x >"$__ri_d/status"; elif [ -d "$__ri_d" ]; then rm -rf "$__ri_d"; fi; __ri_2 "\\n%s X %s\\n" $__ri_t $__ri_x; }`,
-    `command trap __ri_onexit EXIT`,
+    // The status and the options are taken out of sight of a script's `set -x`.
+    `command trap '{ __ri_x=$?; set +eux; } 2>/dev/null; __ri_onexit' EXIT`,
     `command trap : TERM`,
     // The `exit` alias only where a `command`ed `.` or `eval` survives the abort (dash, busybox sh;
     // not ksh or mksh): probed in a subshell, so a shell that dies of it is not the session's.
@@ -217,7 +221,7 @@ export function runProgram(token: string, run: RunProgram): string {
       ? run.shellPath
         ? `if [ -n "$BASH_VERSION" ] && [ "$BASH" -ef ${shellQuote(run.shellPath)} ]; then . ${file}; else ${shellQuote(run.shellPath)} ${file} "$@"; fi`
         : `if [ -n "$BASH_VERSION" ]; then . ${file}; else bash ${file} "$@"; fi`
-      : `if [ -n "$BASH_VERSION" ]; then . ${file}; else __ri_src "$@"; fi`;
+      : `"$__ri_dot" ${file} "$@"`;
   const pre = `${run.exitAfter ? '__ri_last=1; ' : ''}__ri_pre "$-" ${run.runId} ${shellQuote(run.fileName)}${heredoc ? '' : ` ${shellQuote(run.text)}`}`;
   const start = heredoc ? '__ri_load' : '__ri_trace';
   const vars = Object.entries(run.vars ?? {});
