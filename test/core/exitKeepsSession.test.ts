@@ -8,7 +8,9 @@
 import * as assert from 'assert';
 import { SessionPool } from '../../src/core';
 import { startTestBed, type TestBed } from '../support/sshd';
-import { bedRequest, collect, show } from './helpers/engine';
+import { cli, ensureBuilt, reapRemoteShells } from './helpers/durable';
+import { bedRequest, collect, show, tmpDir } from './helpers/engine';
+import * as fs from 'fs';
 
 const LOGINS: [string, string | undefined, 'bash' | 'sh'][] = [
   ['bash', undefined, 'bash'],
@@ -124,6 +126,35 @@ for (const [label, loginShell, sessionShell] of LOGINS) {
         assert.deepStrictEqual(subs.out, ['cs 3 x', 'pipe 4', 'sub 5']);
         await run('rm -f /tmp/ri-exit-dot.*');
       });
+
+      if (!durable) {
+        it('a background job ends with its script\'s `exit` code, which `job wait` reports', async () => {
+          ensureBuilt();
+          const st = tmpDir('exit-job');
+          const F = ['-F', bed.sshConfigPath];
+          let id = '';
+          try {
+            const started = await cli(['run', ...F, '--as-job', '-H', 'host1', '-c', 'f() { exit 4; }; echo before; f; echo never'], st);
+            assert.strictEqual(started.code, 0, started.stderr);
+            id = started.stdout.split('\n')[0];
+            const waited = await cli(['job', 'wait', id, ...F], st);
+            assert.match(waited.stdout, /^ {2}host1: Failed \(exit 4\)/m, waited.stdout + waited.stderr);
+            const received = await cli(['job', 'receive', id, ...F], st);
+            assert.deepStrictEqual(received.stdout.split('\n').filter(Boolean), ['host1: before'], received.stderr);
+          } finally {
+            if (id) await cli(['job', 'remove', id, ...F], st);
+            reapRemoteShells(bed.homeDir);
+            fs.rmSync(st, { recursive: true, force: true });
+          }
+        });
+
+        it('a one-shot run (no session) ends with its `exit` code too', async () => {
+          const c = await collect(bedRequest(bed, { targets: ['host1'], script: { text: 'f() { echo in-f; exit 3; }; f; echo never' } }));
+          assert.strictEqual(c.result('host1').status, 'Failed', show(c));
+          assert.strictEqual(c.result('host1').exitCode, 3);
+          assert.deepStrictEqual(c.lines('host1'), ['in-f']);
+        });
+      }
 
       it('`exit 0` completes; `exit` with no number keeps the last status', async () => {
         const zero = await run('n=5; exit 0');
