@@ -38,7 +38,7 @@ export const SESSION_SHELL_COMMAND =
  * shell `return` from it rather than die.
  *
  * A script's `exit N` does not end the session. In a plain sh that can (dash, busybox sh: probed
- * at boot), `exit` is an alias for `__ri_exit`, which records N, runs the script's EXIT trap and
+ * at the first `exit`), `exit` is an alias for `__ri_exit`, which records N, runs the script's EXIT trap and
  * raises an error that unwinds the script up to the run's `command .` (`__ri_src`), where
  * `command` keeps it from ending the shell: the same process goes on with all its state,
  * functions included. A subshell's `exit` (a pipeline part, `( )`, `$( )`) is the real one.
@@ -67,7 +67,7 @@ function bootProgram(durable: boolean): string {
     `__ri_pre() { __ri_fl=$1; set +x; __ri_run=$2; __ri_f="$__ri_d/$3"; ` +
       `if [ $# -gt 3 ]; then ${makeDir} command printf %s "$4" >|"$__ri_f"; fi; command trap 'return 143' TERM;${busy(1)} __ri_in=1 __ri_xs=; ` +
       // The aliases again, in case a script removed them (`unalias -a`).
-      `[ -n "$BASH_VERSION" ] || alias trap=__ri_trap; [ -z "$__ri_ax" ] || alias exit=__ri_exit; }`,
+      `[ -n "$BASH_VERSION" ] || alias trap=__ri_trap exit=__ri_exit; }`,
     // A sourced script arrives on fd 9; where /dev/fd cannot be opened it is copied to the file.
     // (In a sh, __ri_src switches the trace back on itself, so that the framing stays out of it.)
     `__ri_load() { if [ -n "$__ri_fdok" ]; then __ri_f=/dev/fd/9; else ${makeDir} command cat <&9 >|"$__ri_f"; fi; case $__ri_dot$__ri_fl in .*x*) set -x;; esac; }`,
@@ -99,8 +99,11 @@ function bootProgram(durable: boolean): string {
     `__ri_abort() { unset __ri_none; { : "\${__ri_none?}"; } 2>/dev/null; }`,
     // Whether this is the session shell itself and not a subshell ($$ is the same in both): /proc/self without a fork.
     `__ri_self() { __ri_me=; { read -r __ri_me __ri_n </proc/self/stat; } 2>/dev/null || __ri_me=$(exec /bin/sh -c 'echo $PPID'); [ "$__ri_me" = "$$" ]; }`,
+    // Whether a `command`ed `.` or `eval` survives the abort (dash, busybox sh; not mksh or ksh):
+    // asked once, at the first `exit`, in a subshell, so that a shell that dies of it is not the session's.
+    `__ri_probe() { if (alias __ri_pa=__ri_abort; command eval '__ri_pa; command exit 1'; command exit 0) 2>/dev/null; then __ri_ax=1; else __ri_ax=0; fi; }`,
     `__ri_exit() { { __ri_xs=$? __ri_xf=$-; set +eux; } 2>/dev/null; [ $# -gt 0 ] || set -- "$__ri_xs"; ` +
-      `if [ -z "$__ri_in" ] || ! __ri_self; then command exit "$@"; fi; ` +
+      `if [ -z "$__ri_in" ] || ! __ri_self; then command exit "$@"; fi; [ -n "$__ri_ax" ] || __ri_probe; [ "$__ri_ax" = 1 ] || command exit "$@"; ` +
       `if [ $# -eq 1 ] && case $1 in ''|*[!0-9]*|0?*|??????????*) false;; esac; then __ri_xs=$(($1 & 255)); else (command exit "$@"); __ri_xs=$?; fi; ` +
       `if [ -n "$__ri_ux" ]; then __ri_ta=$__ri_ux; __ri_ux=; (__ri_rc "$__ri_xs"; eval "$__ri_ta"; command exit "$__ri_xs"); __ri_xs=$?; fi; __ri_abort; }`,
     // A sh sources the script inside a function, so that loops an `exit` unwound leave no count
@@ -121,9 +124,8 @@ function bootProgram(durable: boolean): string {
     // The status and the options are taken out of sight of a script's `set -x`.
     `command trap '{ __ri_x=$?; set +eux; } 2>/dev/null; __ri_onexit' EXIT`,
     `command trap : TERM`,
-    // The `exit` alias only where a `command`ed `.` or `eval` survives the abort (dash, busybox sh;
-    // not ksh or mksh): probed in a subshell, so a shell that dies of it is not the session's.
-    `if [ -z "$BASH_VERSION" ] && (alias __ri_pa=__ri_abort; command eval '__ri_pa; command exit 1'; command exit 0) 2>/dev/null; then __ri_ax=1; alias exit=__ri_exit; fi`,
+    // Last, so that the framing's own `exit`s above are the builtin.
+    `[ -n "$BASH_VERSION" ] || alias exit=__ri_exit`,
   ].join('\n');
 }
 
