@@ -223,7 +223,8 @@ export function runProgram(token: string, run: RunProgram): string {
       ? run.shellPath
         ? `if [ -n "$BASH_VERSION" ] && [ "$BASH" -ef ${shellQuote(run.shellPath)} ]; then . ${file}; else ${shellQuote(run.shellPath)} ${file} "$@"; fi`
         : `if [ -n "$BASH_VERSION" ]; then . ${file}; else bash ${file} "$@"; fi`
-      : `"$__ri_dot" ${file} "$@"`;
+      : // (`.` where the shell predates __ri_dot: a durable one booted by an older client.)
+        `"\${__ri_dot:-.}" ${file} "$@"`;
   const pre = `${run.exitAfter ? '__ri_last=1; ' : ''}__ri_pre "$-" ${run.runId} ${shellQuote(run.fileName)}${heredoc ? '' : ` ${shellQuote(run.text)}`}`;
   const start = heredoc ? '__ri_load' : '__ri_trace';
   const vars = Object.entries(run.vars ?? {});
