@@ -63,6 +63,32 @@ for (const [label, loginShell, sessionShell] of LOGINS) {
         await run("trap - USR2");
       });
 
+      if (sessionShell === 'sh') {
+        it('an `exit` the alias cannot reach (`\\exit`, `command exit`), or a sh that cannot unwind, still ends the run with its code (by the restart)', async () => {
+          await run('kept=yes');
+          const escaped = await run('\\exit 5; echo never');
+          const commanded = await run('command exit 6');
+          // What a sh where the abort would not stop the script gets (mksh, yash): the real exit.
+          const noUnwind = await run('__ri_ax=0; false; exit 4');
+          for (const [r, code] of [[escaped, 5], [commanded, 6], [noUnwind, 4]] as const) {
+            assert.strictEqual(r.result.exitCode, code, show(r.all));
+            assert.deepStrictEqual(r.out, []);
+            assert.match(r.result.notice ?? '', /not its functions/);
+          }
+          const back = await run('unset __ri_ax; echo "$kept"; f() { echo f; }; exit 7');
+          assert.deepStrictEqual([back.out, back.result.exitCode, back.result.notice], [['yes'], 7, undefined], show(back.all));
+          assert.deepStrictEqual((await run('f')).out, ['f']);
+        });
+
+        it('after `exit` the shell is the very same process: it still knows the background job it started', async () => {
+          const started = await run('echo "$$"; sleep 0.3 & bg=$!; exit 3');
+          assert.strictEqual(started.result.exitCode, 3, show(started.all));
+          // A restarted shell (a new program in the same pid) would say the pid is not its child (127).
+          const waited = await run('echo "$$"; wait "$bg"; echo "waited $?"');
+          assert.deepStrictEqual(waited.out, [started.out[0], 'waited 0'], show(waited.all));
+        });
+      }
+
       it('functions defined before an `exit` in a function, in a signal trap or in the EXIT trap, or before a shell error, are callable in the next run', async () => {
         const inFunction = await run('f1() { echo one; }; leave() { exit 4; }; leave; echo never');
         assert.strictEqual(inFunction.result.exitCode, 4, show(inFunction.all));

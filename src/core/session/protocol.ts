@@ -102,7 +102,7 @@ function bootProgram(durable: boolean): string {
     // Whether a `command`ed `.` or `eval` survives the abort (dash, busybox sh; not mksh or ksh):
     // asked once, at the first `exit`, in a subshell, so that a shell that dies of it is not the session's.
     `__ri_probe() { if (alias __ri_pa=__ri_abort; command eval '__ri_pa; command exit 1'; command exit 0) 2>/dev/null; then __ri_ax=1; else __ri_ax=0; fi; }`,
-    `__ri_exit() { { __ri_xs=$? __ri_xf=$-; set +eux; } 2>/dev/null; [ $# -gt 0 ] || set -- "$__ri_xs"; ` +
+    `__ri_exit() { { __ri_xv=$? __ri_xf=$-; set +eux; } 2>/dev/null; [ $# -gt 0 ] || set -- "$__ri_xv"; ` +
       `if [ -z "$__ri_in" ] || ! __ri_self; then command exit "$@"; fi; [ -n "$__ri_ax" ] || __ri_probe; [ "$__ri_ax" = 1 ] || command exit "$@"; ` +
       `if [ $# -eq 1 ] && case $1 in ''|*[!0-9]*|0?*|??????????*) false;; esac; then __ri_xs=$(($1 & 255)); else (command exit "$@"); __ri_xs=$?; fi; ` +
       `if [ -n "$__ri_ux" ]; then __ri_ta=$__ri_ux; __ri_ux=; (__ri_rc "$__ri_xs"; eval "$__ri_ta"; command exit "$__ri_xs"); __ri_xs=$?; fi; __ri_abort; }`,
@@ -113,7 +113,7 @@ function bootProgram(durable: boolean): string {
     // How a run sources its script: bash at the top level (a function would make its `declare`s local).
     `if [ -n "$BASH_VERSION" ]; then __ri_dot=.; else __ri_dot=__ri_src; fi`,
     `__ri_revive() { { __ri_stdin && ${makeDir} } 2>/dev/null || return; __ri_f="$__ri_d/state"; __ri_save >|"$__ri_f" 2>/dev/null || return; ` +
-      `{ command printf '__ri_s=%s\\n' "$1"; command printf '%s\\n' 'command rm -f "$__ri_d/state"' 'eval "$__ri_boot"' '__ri_post $__ri_s "$-"; __ri_restore; [ -n "$BASH_VERSION" ] || __ri_note=" F"; __ri_end $__ri_run' ; } >>"$__ri_f" || return; ` +
+      `{ command printf '__ri_s=%s __ri_xs=\\n' "$1"; command printf '%s\\n' 'command rm -f "$__ri_d/state"' 'eval "$__ri_boot"' '__ri_post $__ri_s "$-"; __ri_restore; [ -n "$BASH_VERSION" ] || __ri_note=" F"; __ri_end $__ri_run' ; } >>"$__ri_f" || return; ` +
       `if [ -n "$BASH_VERSION" ]; then BASH_ENV=$__ri_f exec -a bash "$BASH" --noprofile --norc; fi; ` +
       `[ -z "$__ri_fdok" ] || exec /bin/sh -c '. "$1"; . /dev/fd/0' sh "$__ri_f"; }`,
     // A kept spool (a job) records how the shell ended, even when its script called `exit`. The
