@@ -206,14 +206,26 @@ describe('run as root: sudo with one prompt per run (real sshd, real sudo)', fun
     assert.match(hostile.stderr, /invalid user to become/);
   });
 
-  // KNOWN ISSUE (after merging issue 12's framing): a plain-sh session shell reopens its streams
-  // through /proc/$PPID/fd/N, which a non-root target user cannot open when its parent is sudo.
-  // Root works (the tests above); --become-user for other users fails with "Permission denied".
-  it.skip('CLI --become --become-user nobody runs as that user', async () => {
+  // A plain-sh session shell reopens its streams through /proc/$PPID/fd/N, which a non-root
+  // target user may not open (the pipes belong to the login user): it keeps copies instead.
+  it('CLI --become --become-user nobody runs as that user', async () => {
     const env = { SSH_ASKPASS: '/bin/false', SSH_ASKPASS_REQUIRE: 'force' };
     const other = await cliWithEnv(['run', '-F', configPath, '-H', 'np1', '--become', '--become-user', 'nobody', '-c', 'id -un'], env);
     assert.strictEqual(other.code, 0, other.stderr);
     assert.strictEqual(other.stdout, 'np1: nobody\n');
+  });
+
+  it('a session as a non-root user (--become-user): id -un is that user, state persists, stderr kept apart', async () => {
+    const asNobody = new SessionPool({ become: { user: 'nobody' } });
+    try {
+      const first = await collect(request(['pw1'], 'cd /; RI_NOBODY_STATE=kept; echo to-err >&2', { sessions: asNobody, become: { user: 'nobody' }, ...answering(PASSWORD) }));
+      assert.strictEqual(first.result('pw1').status, 'Completed', show(first));
+      assert.deepStrictEqual(first.lines('pw1', 'stderr'), ['to-err']);
+      const second = await collect(request(['pw1'], 'echo "$RI_NOBODY_STATE $(pwd) $(id -un)"', { sessions: asNobody, become: { user: 'nobody' }, ...answering('unused') }));
+      assert.deepStrictEqual(second.lines('pw1'), ['kept / nobody']);
+    } finally {
+      await asNobody.closeAll();
+    }
   });
 
   it('a root run that times out is stopped as root: TimedOut, and its root processes are gone', async () => {
@@ -252,11 +264,10 @@ describe('run as root: sudo with one prompt per run (real sshd, real sudo)', fun
     const askpass = path.join(work, 'askpass-inv.sh');
     fs.writeFileSync(askpass, `#!/bin/sh\nprintf '%s\\n' "$1" >>'${log}'\nprintf '%s\\n' '${PASSWORD}'\n`, { mode: 0o700 });
     const base = ['run', '-F', '/dev/null', '-i', inventory, '--known-hosts', bed.knownHostsPath, '--strict-host-key-checking', 'yes', '--json'];
-    // invnp (ansible_become_user=nobody) is left out: see the KNOWN ISSUE above.
-    const r = await cliWithEnv([...base, '-H', 'invpw,invuser', '-c', 'id -un'], { SSH_ASKPASS: askpass, SSH_ASKPASS_REQUIRE: 'force' });
+    const r = await cliWithEnv([...base, '-H', 'invpw,invnp,invuser', '-c', 'id -un'], { SSH_ASKPASS: askpass, SSH_ASKPASS_REQUIRE: 'force' });
     assert.strictEqual(r.code, 0, r.stderr + r.stdout);
     const lines = linesOf(r.stdout).map((l) => JSON.parse(l)).filter((e) => e.type === 'output');
-    assert.deepStrictEqual(Object.fromEntries(lines.map((e) => [e.host, e.line])), { invpw: 'root', invuser: NO_PASSWORD });
+    assert.deepStrictEqual(Object.fromEntries(lines.map((e) => [e.host, e.line])), { invpw: 'root', invnp: 'nobody', invuser: NO_PASSWORD });
     assert.strictEqual(linesOf(fs.readFileSync(log, 'utf8')).length, 1, 'one prompt');
     const plain = await cliWithEnv([...base, '-H', 'invplain', '-c', 'id -un'], {});
     assert.strictEqual(plain.code, 3, plain.stderr + plain.stdout);

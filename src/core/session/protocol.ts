@@ -151,7 +151,10 @@ export function helloProgram(token: string, durableDir?: string): string {
     // stdin is kept the same way, for a shell restarted after a script's `exit` (inside a run, fd 0 is /dev/null).
     `if [ -n "$BASH_VERSION" ]; then exec 60>&1 61>&2 62<&0; __ri_om=b; ` +
       (durableDir ? `elif :; then __ri_op=$__ri_d/out __ri_ep=$__ri_d/err __ri_ip=$__ri_d/in __ri_om=p; ` : '') +
-      `elif [ /proc/$PPID/fd/0 -ef /proc/$$/fd/0 ] && [ /proc/$PPID/fd/1 -ef /proc/$$/fd/1 ] && [ /proc/$PPID/fd/2 -ef /proc/$$/fd/2 ]; then ` +
+      `elif [ /proc/$PPID/fd/0 -ef /proc/$$/fd/0 ] && [ /proc/$PPID/fd/1 -ef /proc/$$/fd/1 ] && [ /proc/$PPID/fd/2 -ef /proc/$$/fd/2 ] && ` +
+      // A pipe is opened by path only by its owner (mode 0600): a shell sudo started as another
+      // (non-root) user sees the same pipes but may not reopen them, so it keeps copies instead.
+      `[ -r /proc/$PPID/fd/0 ] && [ -w /proc/$PPID/fd/1 ] && [ -w /proc/$PPID/fd/2 ]; then ` +
       `__ri_op=/proc/$PPID/fd/1 __ri_ep=/proc/$PPID/fd/2 __ri_ip=/proc/$PPID/fd/0 __ri_om=p; ` +
       `else exec 7>&1 8>&2; __ri_om=7; fi`,
     `__ri_boot=${shellQuote(bootProgram(!!durableDir))}`,
