@@ -7,12 +7,16 @@ export function becomeOptions(values: Record<string, unknown>, context: { sessio
   const wanted = !!values.sudo || !!values.become;
   if (user !== undefined && !wanted) throw new UsageError('--become-user needs --become (or --sudo)');
   if (!wanted) return {};
-  if (context.session) throw new UsageError('--sudo/--become with --session is not supported yet: a root session is live only (run without --session)');
-  if (context.asJob) throw new UsageError('--sudo/--become with --as-job is not supported yet');
+  let checked: string | undefined;
   try {
-    // No --become-user: the inventory's ansible_become_user, else root.
-    return { become: user !== undefined ? { user: checkBecomeUser(user) } : {} };
+    checked = user !== undefined ? checkBecomeUser(user) : undefined;
   } catch (err) {
     throw new UsageError(`--become-user: ${(err as Error).message}`);
   }
+  // A durable shell (a root session, a root job) lives in the login user's private directory: only root can work there.
+  if ((context.session || context.asJob) && checked !== undefined && checked !== 'root') {
+    throw new UsageError(`--become-user ${checked} with ${context.session ? '--session' : '--as-job'}: a durable session or job can run as root only`);
+  }
+  // No --become-user: the inventory's ansible_become_user, else root (a session or job: root).
+  return { become: checked !== undefined ? { user: checked } : context.session || context.asJob ? { user: 'root' } : {} };
 }

@@ -167,7 +167,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   // A holder that is ending refuses the run before taking it: then this process runs it itself.
   const held = handed && (await handed.accepted) ? handed : undefined;
   const named = parsed.session && !held
-    ? openNamedSessions(parsed.session, request.targets, request, parsed.idleTimeoutSeconds)
+    ? openNamedSessions(parsed.session, request.targets, request, parsed.idleTimeoutSeconds, request.become)
     : undefined;
   const run = held || invoke({ ...request, sessions: named?.pool, signal: controller.signal });
   const pwsh = planLaunch(request.script, request).dialect === 'pwsh';
@@ -203,6 +203,7 @@ async function startJobCommand(parsed: ParsedRun): Promise<number> {
     shell: request.shell,
     convertCrlf: request.convertCrlf,
     idleTimeoutSeconds: parsed.idleTimeoutSeconds,
+    become: request.become,
   });
   if (parsed.json) {
     const children = job.children.map(({ host, state, error }) => ({ host, state, error }));

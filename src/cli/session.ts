@@ -27,24 +27,36 @@ import {
 import { stdoutClosed } from './brokenPipe';
 import { startHolder, stopHolder } from './holder';
 import { describeResult, exitCodeFor, renderEvent } from './run';
+import { rootView, userMerge } from './rootSessions';
+import { becomeOptions } from './become';
+import type { BecomeOptions } from '../core';
 import { EXIT, UsageError } from './usage';
 
-export const SESSION_OPTIONS = { ...CONNECTION_OPTIONS, 'idle-timeout': { type: 'string' } } as const;
+export const SESSION_OPTIONS = {
+  ...CONNECTION_OPTIONS,
+  'idle-timeout': { type: 'string' },
+  sudo: { type: 'boolean' },
+  become: { type: 'boolean' },
+  'become-user': { type: 'string' },
+} as const;
 
 /**
  * The durable sessions of a named session record, loaded into a pool; every change of a shell's
  * record (new shell, offsets after a run) is saved at once, so a later process can reattach.
  */
-export function openNamedSessions(name: string, hosts: string[], settings: ConnectionSettings, idleTimeoutSeconds?: number) {
+export function openNamedSessions(name: string, hosts: string[], settings: ConnectionSettings, idleTimeoutSeconds?: number, become?: BecomeOptions) {
   const store = new SessionStore(stateDir());
   const existing = store.get(name);
-  const record: NamedSessionRecord = existing ?? { name, createdAt: new Date().toISOString(), hosts: [], shells: {} };
+  const stored: NamedSessionRecord = existing ?? { name, createdAt: new Date().toISOString(), hosts: [], shells: {} };
+  // The root half of the session (--sudo): its own shells, kept in the same record (rootSessions.ts).
+  const latest = () => store.get(name);
+  const { record, merged } = become ? rootView(stored, latest) : { record: stored, merged: userMerge(latest) };
   const known = new Set(record.hosts);
   const wanted = [...record.hosts];
   for (const host of hosts) if (!wanted.includes(host)) wanted.push(host);
   record.hosts = [...wanted];
   record.reach = captureReach(settings, hosts, record.reach);
-  const pool = new SessionPool({ durable: true, idleTimeoutSeconds, acknowledged: true });
+  const pool = new SessionPool({ durable: true, idleTimeoutSeconds, acknowledged: true, ...(become ? { become } : {}) });
   const save = () => {
     for (const host of pool.hosts()) {
       const shell = pool.session(host).record;
@@ -60,7 +72,7 @@ export function openNamedSessions(name: string, hosts: string[], settings: Conne
     // A host that never had a shell here (unreachable, its key rejected) leaves no "Closed" entry
     // behind, and a session that never opened anywhere is not recorded at all.
     const kept = wanted.filter((host) => known.has(host) || record.shells[host] || record.pwshShells?.[host]);
-    if (kept.length || existing) store.put(name, { ...record, hosts: kept });
+    if (kept.length || existing) store.put(name, merged({ ...record, hosts: kept }));
   };
   for (const host of hosts) pool.session(host, { record: record.shells[host] });
   for (const [host, shell] of Object.entries(record.pwshShells ?? {})) pool.pwshSession(host, { record: shell });
@@ -127,11 +139,16 @@ export async function sessionCommand(argv: string[]): Promise<number> {
       const name = checkName('session', before[0]);
       const hosts = hostList(values);
       if (!hosts.length) throw new UsageError('no host given (use -H NAMES)');
-      if (store.get(name)) throw new UsageError(`a session named '${name}' already exists`);
+      const { become } = becomeOptions(values, { session: name, asJob: false });
+      const existing = store.get(name);
+      // The root half of an existing session may be opened beside it (and the other way round).
+      if (existing && (become ? Object.keys(existing.rootShells ?? {}).length : Object.keys(existing.shells).length || !existing.rootShells)) {
+        throw new UsageError(`a session named '${name}' already exists`);
+      }
       const base = connectionSettings(values);
       const settings = { ...base, credentials: new SharedCredentials(base.callbacks) };
       const idleTimeout = positiveNumber('idle-timeout', values['idle-timeout'], false);
-      const { pool, close } = openNamedSessions(name, hosts, base, idleTimeout);
+      const { pool, close } = openNamedSessions(name, hosts, base, idleTimeout, become);
       const results = await Promise.all(
         hosts.map(async (host) => {
           try {
@@ -143,8 +160,8 @@ export async function sessionCommand(argv: string[]): Promise<number> {
         }),
       );
       close();
-      // The session's holder keeps it warm for the runs to come (see holder.ts).
-      startHolder(name, idleTimeout);
+      // The session's holder keeps it warm for the runs to come (see holder.ts); root runs go directly.
+      if (!become) startHolder(name, idleTimeout);
       for (const r of results) await out({ type: 'session', name, ...r }, `${name} ${r.host}: ${r.state}${r.error ? ` — ${r.error}` : ''}`);
       return results.every((r) => r.state === 'Opened') ? EXIT.ok : EXIT.hostFailed;
     }
@@ -158,6 +175,13 @@ export async function sessionCommand(argv: string[]): Promise<number> {
           const idle = v.idleSeconds !== null ? ` idle ${v.idleSeconds} s` : '';
           await out({ type: 'session', ...v }, `${v.name} ${v.host}: ${v.state}${idle}${v.error ? ` — ${v.error}` : ''}`);
         }
+        // The root session of the same name, where it has shells: its rows say `become: "root"`.
+        const rootHosts = Object.keys(record.rootShells ?? {});
+        const rootRecord = { ...record, hosts: rootHosts, shells: record.rootShells ?? {} };
+        for (const v of rootHosts.length ? await describeSession(rootRecord, reachSettings(settings, record.reach)) : []) {
+          const idle = v.idleSeconds !== null ? ` idle ${v.idleSeconds} s` : '';
+          await out({ type: 'session', ...v, become: 'root' }, `${v.name} ${v.host} (root): ${v.state}${idle}${v.error ? ` — ${v.error}` : ''}`);
+        }
       }
       return EXIT.ok;
     }
@@ -168,6 +192,10 @@ export async function sessionCommand(argv: string[]): Promise<number> {
       await onEachShell(record, values, out, 'Closed', (shell) => removeCommand(shell.dir), '; its idle timeout will end it');
       // PowerShell sessions go with them (their state was reported with the host's shell).
       await onEachShell({ ...record, shells: record.pwshShells ?? {} }, values, () => undefined, 'Closed', (shell) => removeCommand(shell.dir));
+      // The root session of the same name goes too (its relay ends its root processes).
+      for (const shells of [record.rootShells, record.rootPwshShells]) {
+        if (shells) await onEachShell({ ...record, shells }, values, () => undefined, 'Closed', (shell) => removeCommand(shell.dir));
+      }
       store.remove(record.name);
       return EXIT.ok;
     }

@@ -40,6 +40,35 @@ function scanProcesses(pids: number[], needle: string): { hits: string[]; rootCo
   return { hits, rootCommands };
 }
 
+/** Every process on the machine (a durable root shell is detached from sshd). */
+function allPids(): number[] {
+  return fs.readdirSync('/proc').filter((n) => /^\d+$/.test(n)).map(Number);
+}
+
+/** Processes whose argv contains `needle` (e.g. a session directory, a test's own sleep). */
+function processesWith(needle: string): { pid: number; uid: number; cmd: string }[] {
+  const found: { pid: number; uid: number; cmd: string }[] = [];
+  for (const pid of allPids()) {
+    try {
+      const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
+      if (!cmd.includes(needle) || pid === process.pid) continue;
+      const uid = Number(/^Uid:\s+\d+\s+(\d+)/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
+      found.push({ pid, uid, cmd });
+    } catch {
+      /* gone */
+    }
+  }
+  return found;
+}
+
+async function until(what: string, check: () => boolean, ms = 8000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 describe('run as root: sudo with one prompt per run (real sshd, real sudo)', function () {
   this.timeout(90_000);
   let bed: TestBed;
@@ -182,6 +211,82 @@ describe('run as root: sudo with one prompt per run (real sshd, real sudo)', fun
       await root.closeAll();
       await own.closeAll();
     }
+  });
+
+  it('a durable root session: sudo once; state kept across a dropped link and a new client; apart from the user’s own; stopped and removed as root; the password in no process', async () => {
+    const hits = new Set<string>();
+    let running = true;
+    const scanner = (async () => {
+      while (running) {
+        scanProcesses(allPids(), PASSWORD).hits.forEach((h) => hits.add(h));
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    })();
+    const pool = new SessionPool({ durable: true, become: {}, reconnectDelayMs: 100 });
+    const own = new SessionPool({ durable: true });
+    let dir = '';
+    try {
+      const first = answering(PASSWORD);
+      const r1 = await collect(request(['pw1'], 'cd /root; RI_ROOT_DURABLE=kept; id -u', { sessions: pool, ...first }));
+      assert.strictEqual(r1.result('pw1').status, 'Completed', show(r1));
+      assert.deepStrictEqual(r1.lines('pw1'), ['0']);
+      assert.strictEqual(first.asked.length, 1);
+      const record = pool.session('pw1').record;
+      assert.strictEqual(record?.become, 'root');
+      dir = record.dir;
+      assert.match(dir, /\/\.cache\/remote-invoke\/s[0-9a-f]+$/);
+      assert.strictEqual(fs.statSync(dir).mode & 0o777, 0o700);
+      const shellPid = record.hello.pid;
+      assert.match(fs.readFileSync(`/proc/${shellPid}/status`, 'utf8'), /^Uid:\s+0\s+0\s/m, 'the durable shell runs as root');
+
+      // A dropped link mid-run: the run reconnects (no sudo again) and completes.
+      const dropping = answering();
+      const pending = collect(request(['pw1'], 'sleep 1; echo "$RI_ROOT_DURABLE $(id -u)"', { sessions: pool, ...dropping }));
+      await new Promise((r) => setTimeout(r, 400));
+      bed.killConnections('host1');
+      const r2 = await pending;
+      assert.strictEqual(r2.result('pw1').status, 'Completed', show(r2));
+      assert.deepStrictEqual(r2.lines('pw1'), ['kept 0']);
+      const saved = pool.session('pw1').record;
+      pool.dispose();
+
+      // A new client (as a new process would, from the saved record): no sudo prompt, same root shell.
+      const later = new SessionPool({ durable: true, become: {} });
+      later.session('pw1', { record: saved });
+      const none = answering();
+      const r3 = await collect(request(['pw1'], 'echo "$RI_ROOT_DURABLE $(pwd) $(id -u)"', { sessions: later, ...none }));
+      assert.deepStrictEqual(r3.lines('pw1'), ['kept /root 0'], show(r3));
+      assert.strictEqual(none.asked.length, 0, 'sudo is asked once, when the root shell starts');
+
+      // The user's own durable session on the same host is another shell, without root's state.
+      const mine = await collect(request(['pw1'], 'echo "[$RI_ROOT_DURABLE] $(id -un)"', { sessions: own, become: undefined }));
+      assert.deepStrictEqual(mine.lines('pw1'), [`[] ${WITH_PASSWORD}`], show(mine));
+      const wrongHalf = await collect(request(['pw1'], 'id -u', { sessions: own }));
+      assert.match(wrongHalf.result('pw1').error ?? '', /not a root session/);
+
+      // A run that times out is stopped as root (by the session's relay), and the session lives on.
+      const r4 = await collect(request(['pw1'], 'sleep 31.7', { sessions: later, timeoutMs: 1500 }));
+      assert.strictEqual(r4.result('pw1').status, 'TimedOut', show(r4));
+      await until('the root sleep is killed', () => processesWith('sleep 31.7').length === 0);
+      const r5 = await collect(request(['pw1'], 'echo "$RI_ROOT_DURABLE"', { sessions: later }));
+      assert.deepStrictEqual(r5.lines('pw1'), ['kept'], show(r5));
+
+      // Removing the session (as the login user) ends every root process it had.
+      assert.ok(processesWith(dir).some((p) => p.uid === 0), 'its root watchdog and relay run');
+      await later.reset('pw1', { sshConfig: config });
+      await until('no process of the root session is left', () => processesWith(dir).length === 0 && !fs.existsSync(`/proc/${shellPid}`));
+      assert.ok(!fs.existsSync(dir));
+    } finally {
+      running = false;
+      await scanner;
+      pool.dispose();
+      await own.closeAll();
+      if (dir) {
+        for (const p of processesWith(dir)) process.kill(p.pid, 'SIGKILL');
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    }
+    assert.deepStrictEqual([...hits], [], 'the sudo password showed up in /proc');
   });
 
   it('CLI --sudo through SSH_ASKPASS (SSH_ASKPASS_REQUIRE=force): one prompt naming it the sudo password and whose; --become-user', async () => {

@@ -10,6 +10,7 @@ import { HostFailure, type OutputStream } from '../types';
 import { RecordStore } from '../state/stateStore';
 import {
   createDurableShell,
+  DEFAULT_IDLE_TIMEOUT_SECONDS,
   execCommand,
   removeCommand,
   queryStatus,
@@ -19,6 +20,8 @@ import {
   type RemoteStatus,
 } from '../session/durable';
 import { parseEndMarker, parseExitMarker } from '../session/protocol';
+import { becomeFor, prepareElevation, type BecomeOptions } from '../session/become';
+import { relayCommand } from '../session/rootDurable';
 
 // Background jobs (Invoke-Command -AsJob): each host's child is a durable shell that runs the
 // script once and ends, keeping its spool until the job is removed, so the job keeps running
@@ -106,10 +109,14 @@ export async function startJob(options: {
   shell?: string;
   convertCrlf?: boolean;
   idleTimeoutSeconds?: number;
+  /** A root job: each child's shell is started under sudo (one prompt for the whole job, see become.ts). */
+  become?: BecomeOptions;
 }): Promise<JobRecord> {
   const id = options.store.nextNumericKey();
   const launch = planLaunch(options.script, options);
   const connectTo = connector(options.settings);
+  const sudoCredentials = new SharedCredentials(options.settings.callbacks);
+  const sshConfig = options.settings.sshConfig ?? SshConfigFile.load();
   const job: JobRecord = {
     id,
     name: options.name ?? `Job${id}`,
@@ -125,9 +132,13 @@ export async function startJob(options: {
       const startedAt = now();
       try {
         return await withClient(connectTo, host, async (client) => {
+          const become = options.become && becomeFor(options.become, sshConfig.resolve(host));
+          const elevation = become && (await prepareElevation(client, host, sshConfig.resolve(host).user, become, sudoCredentials));
           const { shell, record } = await createDurableShell(client, {
             keepSpool: true,
-            idleTimeoutSeconds: options.idleTimeoutSeconds,
+            // A root job's shell ends with its script: its spool may be kept as long as any job's.
+            idleTimeoutSeconds: options.idleTimeoutSeconds ?? (elevation ? DEFAULT_IDLE_TIMEOUT_SECONDS : undefined),
+            ...(elevation ? { elevation } : {}),
           });
           const runId = shell.runCounter;
           // The run goes out; its output stays in the spool for `receive`.
@@ -277,7 +288,9 @@ export async function stopJob(store: JobStore, job: JobRecord, settings: Connect
     job.children.map(async (child) => {
       if (!child.shell || (child.state !== 'Running' && child.state !== 'Disconnected')) return;
       try {
-        await withClient(connectTo, child.host, (client) => execCommand(client, stopCommand(child.shell as DurableShellRecord)));
+        const shell = child.shell as DurableShellRecord;
+        // A root job's processes are stopped by its root relay (the login user may not signal them).
+        await withClient(connectTo, child.host, (client) => execCommand(client, shell.become !== undefined ? relayCommand(shell.dir, 'STOP') : stopCommand(shell)));
         child.state = 'Stopped';
         child.finishedAt = now();
         child.error = null;

@@ -1,9 +1,11 @@
 import * as crypto from 'node:crypto';
 import type { Client, ClientChannel } from 'ssh2';
 import type { OutputStream } from '../types';
-import { ChannelTransport, endChannel, FramedShell, ShellNotStartedError } from './remoteShell';
+import { ChannelTransport, endChannel, execDiscard, FramedShell, ShellNotStartedError } from './remoteShell';
 import { POSIX_DIALECT, type Hello, type ShellDialect } from './protocol';
 import { PWSH_DIALECT } from './pwsh/dialect';
+import type { Elevation } from './become';
+import { relayCommand, rootCreateFiles, rootStartCommand, startAsRoot, ROOT_IDLE_TIMEOUT_SECONDS } from './rootDurable';
 
 // A durable shell runs detached from any SSH channel (setsid, else nohup), reading commands from
 // a FIFO and appending framed output to two spool files in a private directory
@@ -58,7 +60,7 @@ function heredoc(file: string, body: string): string {
  * Program (fed to /bin/sh on stdin) that makes the session directory and starts the detached
  * shell and its watchdog. Prints `DIR <absolute path>`.
  */
-export function createProgram(id: string, idleTimeoutSeconds: number, keepSpool: boolean, dialect: ShellDialect = POSIX_DIALECT): string {
+export function createProgram(id: string, idleTimeoutSeconds: number, keepSpool: boolean, dialect: ShellDialect = POSIX_DIALECT, asRoot = false): string {
   return [
     // Every tool is looked for before anything is made, so a host without one is left as it was.
     `for t in mkfifo tail sleep; do command -v $t >/dev/null 2>&1 || { echo "MISSING $t"; exit ${CREATE_MISSING_TOOL}; }; done`,
@@ -75,11 +77,16 @@ export function createProgram(id: string, idleTimeoutSeconds: number, keepSpool:
     ...(keepSpool ? [': >"$d/keep"'] : []),
     heredoc('boot', `${BOOT}\n${dialect.bootExec}`),
     heredoc('watchdog', WATCHDOG),
-    'if command -v setsid >/dev/null 2>&1; then detach=setsid; else detach=nohup; fi',
-    // setsid and nohup exec in place (a background job is never a group leader, so setsid does
-    // not fork): $! is the shell's pid, recorded before any client can attach.
-    '$detach /bin/sh "$d/boot" "$d" "$u" </dev/null >/dev/null 2>&1 & echo $! >"$d/pid"',
-    `$detach /bin/sh "$d/watchdog" "$d" ${Math.max(1, Math.round(idleTimeoutSeconds))} </dev/null >/dev/null 2>&1 & echo $! >"$d/wpid"`,
+    // A root session's shell is started by sudo afterwards (rootDurable.ts).
+    ...(asRoot
+      ? rootCreateFiles(heredoc)
+      : [
+          'if command -v setsid >/dev/null 2>&1; then detach=setsid; else detach=nohup; fi',
+          // setsid and nohup exec in place (a background job is never a group leader, so setsid does
+          // not fork): $! is the shell's pid, recorded before any client can attach.
+          '$detach /bin/sh "$d/boot" "$d" "$u" </dev/null >/dev/null 2>&1 & echo $! >"$d/pid"',
+          `$detach /bin/sh "$d/watchdog" "$d" ${Math.max(1, Math.round(idleTimeoutSeconds))} </dev/null >/dev/null 2>&1 & echo $! >"$d/wpid"`,
+        ]),
     'printf "DIR %s\\n" "$d"',
     '',
   ].join('\n');
@@ -100,7 +107,8 @@ export function attachCommand(dir: string, offsets: Record<OutputStream, number>
     `d="${dir}"`,
     `[ -p "$d/in" ] || exit ${ATTACH_NO_SESSION}`,
     // `read` is a builtin: watching the shell costs one `sleep` a second, nothing more.
-    'alive() { p=; read p <"$d/pid"; [ -n "$p" ] && kill -0 "$p"; }',
+    // A root session's shell cannot be signalled by the login user (EPERM): /proc still shows it.
+    'alive() { p=; read p <"$d/pid"; [ -n "$p" ] && { kill -0 "$p" || [ -d "/proc/$p" ]; }; }',
     // A shell that has ended: deliver what its spools still hold, then say so.
     `alive || { tail -c +${offsets.stdout + 1} "$d/out"; tail -c +${offsets.stderr + 1} "$d/err" 1>&4; [ -s "$d/status" ] && exit ${ATTACH_DUMPED_EXITED}; exit ${ATTACH_DUMPED}; }`,
     'echo $$ >"$d/attached"',
@@ -164,7 +172,7 @@ export function statusCommand(dir: string): string {
   return (
     `/bin/sh -c 'exec 2>/dev/null; d="${dir}"; [ -d "$d" ] || { echo GONE; exit 0; }; ` +
     'p=; read p <"$d/pid"; b=0; read b <"$d/busy"; i=0; read i <"$d/idle"; s=-; read s <"$d/status"; a=; read a <"$d/attached"; ' +
-    'al=0; [ -n "$p" ] && kill -0 "$p" && al=1; at=0; [ -n "$a" ] && kill -0 "$a" && at=1; ' +
+    'al=0; [ -n "$p" ] && { kill -0 "$p" || [ -d "/proc/$p" ]; } && al=1; at=0; [ -n "$a" ] && kill -0 "$a" && at=1; ' +
     // The status file is written as the shell exits: its mtime is when (GNU/busybox date -r, BSD stat -f).
     't=; [ "$s" != - ] && t=$(date -r "$d/status" +%s || stat -f %m "$d/status"); ' +
     `echo "STATE $al $b $i $at $s \${t:--}"'`
@@ -199,7 +207,9 @@ export function trimCommand(dir: string, offsets: Record<OutputStream, number>):
 /** Removes a session: kills its shell's group and its watchdog, and deletes its directory. */
 export function removeCommand(dir: string): string {
   return (
-    `/bin/sh -c 'd="${dir}"; p=$(cat "$d/pid" 2>/dev/null); [ -n "$p" ] && { kill -KILL -"$p" 2>/dev/null || kill -KILL "$p" 2>/dev/null; }; ` +
+    // A root session's relay ends its root processes (the login user may not signal them).
+    `/bin/sh -c 'd="${dir}"; [ -p "$d/sig" ] && {  exec 3<>"$d/sig"; echo END >&3; exec 3>&-; }; ` +
+    `p=$(cat "$d/pid" 2>/dev/null); [ -n "$p" ] && { kill -KILL -"$p" 2>/dev/null || kill -KILL "$p" 2>/dev/null; }; ` +
     `w=$(cat "$d/wpid" 2>/dev/null); [ -n "$w" ] && { kill -KILL -"$w" 2>/dev/null || kill -KILL "$w" 2>/dev/null; }; rm -rf "$d"; exit 0'`
   );
 }
@@ -250,6 +260,8 @@ export interface DurableShellRecord {
   activeRunId?: number;
   /** The shell is the PowerShell host loop (absent: a POSIX shell). */
   dialect?: 'pwsh';
+  /** A root session: the user sudo started the shell as (see rootDurable.ts). */
+  become?: string;
 }
 
 export function dialectOf(record: Pick<DurableShellRecord, 'dialect'>): ShellDialect {
@@ -276,12 +288,16 @@ export class DurableTransport extends ChannelTransport {
    */
   private unverified = false;
 
-  static attach(client: Client, record: Pick<DurableShellRecord, 'dir'>, offsets: Record<OutputStream, number>, unverified = false) {
+  /** A root session's shell is signalled through its relay (the login user may not signal it). */
+  private relayDir: string | undefined;
+
+  static attach(client: Client, record: Pick<DurableShellRecord, 'dir' | 'become'>, offsets: Record<OutputStream, number>, unverified = false) {
     return new Promise<DurableTransport>((resolve, reject) =>
       client.exec(attachCommand(record.dir, offsets), (err, channel) => {
         if (err) return reject(err);
         const transport = new DurableTransport(client, channel);
         transport.unverified = unverified;
+        if (record.become !== undefined) transport.relayDir = record.dir;
         resolve(transport);
       }),
     );
@@ -300,6 +316,11 @@ export class DurableTransport extends ChannelTransport {
     else this.emit('closed', { lost: 'the connection was lost' });
   }
 
+  override signalGroup(hello: Hello, signal: 'TERM' | 'KILL'): void {
+    if (this.relayDir === undefined) return super.signalGroup(hello, signal);
+    execDiscard(this.client, relayCommand(this.relayDir, signal), () => this.emit('signal-failed', hello, signal));
+  }
+
   /** Detaches; the shell keeps running on the host. */
   close(): Promise<void> {
     this.closing = true;
@@ -310,14 +331,13 @@ export class DurableTransport extends ChannelTransport {
 /** Creates a durable shell on the host and attaches to it. */
 export async function createDurableShell(
   client: Client,
-  options: { idleTimeoutSeconds?: number; keepSpool?: boolean; signal?: AbortSignal; dialect?: ShellDialect } = {},
+  options: { idleTimeoutSeconds?: number; keepSpool?: boolean; signal?: AbortSignal; dialect?: ShellDialect; elevation?: Elevation } = {},
 ): Promise<{ shell: FramedShell; record: DurableShellRecord }> {
   const id = newSessionId();
   const dialect = options.dialect ?? POSIX_DIALECT;
-  const created = await execProgram(
-    client,
-    createProgram(id, options.idleTimeoutSeconds ?? DEFAULT_IDLE_TIMEOUT_SECONDS, !!options.keepSpool, dialect),
-  );
+  const elevation = options.elevation;
+  const idleTimeoutSeconds = options.idleTimeoutSeconds ?? (elevation ? ROOT_IDLE_TIMEOUT_SECONDS : DEFAULT_IDLE_TIMEOUT_SECONDS);
+  const created = await execProgram(client, createProgram(id, idleTimeoutSeconds, !!options.keepSpool, dialect, !!elevation));
   const dir = /^DIR (.+)$/m.exec(created.stdout)?.[1];
   const missing = /^MISSING (.+)$/m.exec(created.stdout)?.[1];
   if (created.code === CREATE_MISSING_TOOL && missing) {
@@ -339,15 +359,26 @@ export async function createDurableShell(
   const shell = new FramedShell(undefined, { dialect });
   const offsets = { stdout: 0, stderr: 0 };
   try {
-    shell.attach(await DurableTransport.attach(client, { dir }, offsets));
+    if (elevation) await startRootSession(client, elevation, dir, /^UMASK (\d+)$/m.exec(created.stdout)?.[1] ?? '022', idleTimeoutSeconds);
+    shell.attach(await DurableTransport.attach(client, { dir, become: elevation?.user }, offsets));
     const hello = await shell.start(options.signal, dir);
     const record: DurableShellRecord = { id, dir, token: shell.token, hello, offsets, nextRunId: shell.runCounter };
     if (dialect.name === 'pwsh') record.dialect = 'pwsh';
+    if (elevation) record.become = elevation.user;
     return { shell, record };
   } catch (err) {
     // A failed start leaves nothing behind: no detached shell, no watchdog, no directory.
     await execCommand(client, removeCommand(dir)).catch(() => undefined);
     throw err;
+  }
+}
+
+/** Starts a prepared root session's shell under sudo (sudo was checked by prepareElevation). */
+async function startRootSession(client: Client, elevation: Elevation, dir: string, umask: string, idleTimeoutSeconds: number): Promise<void> {
+  const started = await startAsRoot(client, rootStartCommand(elevation, dir, umask, idleTimeoutSeconds), elevation);
+  if (started.code !== 0 || !/^STARTED$/m.test(started.stdout)) {
+    const said = `${started.stdout} ${started.stderr}`.replace(/\s+/g, ' ').trim().slice(0, 600);
+    throw new ShellNotStartedError(`could not start the root session's shell under sudo as ${elevation.user} (exit ${started.code})${said ? `: ${said}` : ''}`);
   }
 }
 

@@ -17,7 +17,7 @@ import {
   SESSION_GONE,
   type DurableShellRecord,
 } from './durable';
-import { prepareElevation, type BecomeOptions } from './become';
+import { prepareElevation, type BecomeOptions, type Elevation } from './become';
 import { signalGroupCommand, type Hello, type RunProgram } from './protocol';
 import { PWSH_DIALECT } from './pwsh/dialect';
 import { openDirectShell, ShellNotStartedError, type FramedShell, type RunControl, type RunOutcome, type RunSink } from './remoteShell';
@@ -51,7 +51,7 @@ export interface SessionOptions {
    * out (`acknowledge`), so a consumer killed mid-run leaves nothing unseen behind.
    */
   acknowledged?: boolean;
-  /** A root session: the shell runs under sudo as this user (see become.ts). Live sessions only, for now. */
+  /** A root session: the shell runs under sudo as this user (see become.ts; durable: rootDurable.ts, root only). */
   become?: BecomeOptions;
   /** The session's shell is a PowerShell host loop (pwsh) rather than a POSIX shell. */
   dialect?: 'pwsh';
@@ -170,19 +170,28 @@ export class HostSession extends EventEmitter {
   }
 
   private async startShell(client: Client, signal: AbortSignal | undefined, renew: boolean): Promise<FramedShell> {
-    if (this.options.become) return this.startRootShell(client, this.options.become, signal);
+    const become = this.options.become;
+    if (become && !this.options.durable) return this.startRootShell(client, become, signal);
     const dialect = this.options.dialect === 'pwsh' ? PWSH_DIALECT : undefined;
     if (!this.options.durable) return openDirectShell(client, signal, this.options.oneShot, dialect);
+    if (this.record_ && (this.record_.become ?? undefined) !== (become ? (become.user ?? 'root') : undefined)) {
+      throw new HostFailure('Failed', this.record_.become !== undefined
+        ? `the session on ${this.name} runs as ${this.record_.become}; this run did not ask for that`
+        : `the session on ${this.name} is not a root session; run as root in a separate session`);
+    }
     // A shell that ended while we were away (or while attached) is looked at before reattaching.
     if (this.record_ && (!this.shell || this.shell.brokenReason || this.shell.detachedReason)) {
       await this.checkStillThere(client, this.record_, renew);
     }
     if (this.record_) return reattachDurableShell(client, this.record_, this.shell?.brokenReason ? undefined : this.shell);
+    // A root session asks sudo once, here: later runs (and later processes) reattach without it.
+    const elevation = become ? await this.elevate(client, become, true) : undefined;
     const created = await createDurableShell(client, {
       idleTimeoutSeconds: this.options.idleTimeoutSeconds,
       keepSpool: this.options.keepSpool,
       signal,
       dialect,
+      elevation,
     });
     this.record_ = created.record;
     this.emit('record');
@@ -191,14 +200,21 @@ export class HostSession extends EventEmitter {
 
   /** The shell under sudo, after finding out whether (and checking that) sudo wants a password. */
   private async startRootShell(client: Client, become: BecomeOptions, signal?: AbortSignal): Promise<FramedShell> {
-    if (this.options.durable) {
-      throw new HostFailure('Failed', `a durable session as ${become.user ?? 'root'} is not supported yet; run as root in a live session`);
+    const elevation = await this.elevate(client, become, false);
+    return openDirectShell(client, signal, this.options.oneShot, this.options.dialect === 'pwsh' ? PWSH_DIALECT : undefined, elevation);
+  }
+
+  /** How to become `become.user` here (asking for the sudo password once per run when needed). */
+  private async elevate(client: Client, become: BecomeOptions, durable: boolean): Promise<Elevation> {
+    const user = become.user ?? 'root';
+    if (durable && user !== 'root' && user !== '#0') {
+      // The session's directory is the login user's (0700): only root can work in it.
+      throw new HostFailure('Failed', `a durable session can run as root only, not as ${user}, on ${this.name}; run as ${user} without a session`);
     }
     const settings = this.settings ?? {};
     const loginUser = (settings.sshConfig ?? SshConfigFile.load()).resolve(this.name).user;
     const credentials = settings.credentials ?? new SharedCredentials(settings.callbacks);
-    const elevation = await prepareElevation(client, this.name, loginUser, become, credentials);
-    return openDirectShell(client, signal, this.options.oneShot, this.options.dialect === 'pwsh' ? PWSH_DIALECT : undefined, elevation);
+    return prepareElevation(client, this.name, loginUser, become, credentials);
   }
 
   /** A record from another process may name a shell that has since ended; say so before running. */

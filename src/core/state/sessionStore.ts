@@ -12,6 +12,9 @@ export interface NamedSessionRecord {
   reach?: ReachRecord;
   /** Each host's durable PowerShell session (pwsh host loop), beside its POSIX shell. */
   pwshShells?: Record<string, DurableShellRecord>;
+  /** The root session of the same name (--sudo): each host's shell started under sudo (see cli/rootSessions.ts). */
+  rootShells?: Record<string, DurableShellRecord>;
+  rootPwshShells?: Record<string, DurableShellRecord>;
 }
 
 export class SessionStore extends RecordStore<NamedSessionRecord> {

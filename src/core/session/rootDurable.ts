@@ -1,0 +1,94 @@
+// A durable root session (--session NAME --sudo, root jobs): the durable shell of durable.ts,
+// started once under sudo. Its directory stays the login user's (0700), so attaching, reading
+// the spools and feeding the FIFO need no sudo; only starting it does, and the password reaches
+// sudo on the start channel's stdin, as for live root sessions (become.ts).
+//
+// The login user cannot signal root processes, so a root helper (the relay) does it for them:
+// it reads one word at a time from a FIFO in the session directory (TERM, KILL, STOP, END) and
+// signals only the shell's own process group, whose pid it was given at start (never read from a
+// file the login user can write). The watchdog runs as root too, beside the relay (the warden
+// ends the relay when the watchdog ends), so the idle timeout still ends the shell.
+//
+// Trust: while a root session lives, the login user's own processes can write to its FIFO, that
+// is, run commands as root without the password, until its idle timeout ends it (sudo's cached
+// credentials, but per session). Root sessions therefore default to a short idle timeout.
+
+import type { Client } from 'ssh2';
+import type { Elevation } from './become';
+import { shellQuote } from './protocol';
+
+/** Idle timeout of a root session unless one is given: sudo's own credential cache lasts 15 minutes. */
+export const ROOT_IDLE_TIMEOUT_SECONDS = 15 * 60;
+
+/** Run as root by sudo: starts the shell and the warden detached. Args: dir, umask, idle limit. */
+const ROOT_START = String.raw`d=$1
+[ -p "$d/in" ] && [ -p "$d/sig" ] || exit 91
+if command -v setsid >/dev/null 2>&1; then detach=setsid; else detach=nohup; fi
+$detach /bin/sh "$d/boot" "$d" "$2" </dev/null >/dev/null 2>&1 & p=$!; echo $p >"$d/pid"
+$detach /bin/sh "$d/warden" "$d" "$3" $p </dev/null >/dev/null 2>&1 & echo $! >"$d/wpid"
+echo STARTED`;
+
+/** The watchdog and the relay, in one process group; the relay goes when the watchdog ends. */
+const WARDEN = String.raw`/bin/sh "$1/relay" "$1" "$3" & r=$!
+/bin/sh "$1/watchdog" "$1" "$2"
+kill -KILL $r 2>/dev/null`;
+
+/**
+ * Signals the shell's group on request. The FIFO is held open read-write, so reads never see
+ * EOF and a writer never blocks. KILL also removes the directory (the watchdog then ends); END
+ * does that and ends the warden's whole group, the relay with it.
+ */
+const RELAY = String.raw`d=$1; p=$2
+exec 3<>"$d/sig" </dev/null
+while IFS= read -r s <&3; do
+  case $s in
+    TERM) kill -TERM -$p 2>/dev/null;;
+    KILL) kill -KILL -$p 2>/dev/null; rm -rf "$d";;
+    STOP) kill -TERM -$p 2>/dev/null; i=0; while kill -0 -$p 2>/dev/null && [ $i -lt 20 ]; do sleep 0.1; i=$((i+1)); done; kill -KILL -$p 2>/dev/null;;
+    END) kill -KILL -$p 2>/dev/null; rm -rf "$d"; kill -KILL 0;;
+  esac
+done`;
+
+/** What the create program adds for a root session (in place of starting the shell itself): the FIFO of the relay and the root programs. */
+export function rootCreateFiles(heredoc: (file: string, body: string) => string): string[] {
+  return [
+    'mkfifo "$d/sig" || { rm -rf "$d"; exit 92; }',
+    // Files the root side writes exist already as the login user's, so they stay readable to it.
+    ': >"$d/pid"; : >"$d/wpid"; echo 0 >"$d/idle"',
+    heredoc('rootstart', ROOT_START),
+    heredoc('warden', WARDEN),
+    heredoc('relay', RELAY),
+    'printf "UMASK %s\\n" "$u"',
+  ];
+}
+
+/** The messages the relay understands. */
+export type RelayMessage = 'TERM' | 'KILL' | 'STOP' | 'END';
+
+/** Asks a root session's relay to signal its shell (44: no such session). Never blocks. */
+export function relayCommand(dir: string, message: RelayMessage): string {
+  return `/bin/sh -c 'd="${dir}"; [ -p "$d/sig" ] || exit 44; exec 3<>"$d/sig"; echo ${message} >&3; exit 0'`;
+}
+
+/** The exec command that starts a prepared root session under sudo. */
+export function rootStartCommand(elevation: Elevation, dir: string, umask: string, idleTimeoutSeconds: number): string {
+  if (!/^[0-7]{1,4}$/.test(umask)) umask = '022';
+  return `${elevation.prefix}/bin/sh ${shellQuote(`${dir}/rootstart`)} ${shellQuote(dir)} ${umask} ${Math.max(1, Math.round(idleTimeoutSeconds))}`;
+}
+
+/** Runs the start under sudo, the password (if any) as the first line of its stdin. */
+export function startAsRoot(client: Client, command: string, elevation: Elevation): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    client.exec(command, (err, channel) => {
+      if (err) return reject(err);
+      let stdout = '';
+      let stderr = '';
+      let code: number | null = null;
+      channel.on('data', (d: Buffer) => (stdout += d.toString()));
+      channel.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      channel.on('exit', (c: number | null) => (code = c));
+      channel.on('close', () => resolve({ code, stdout, stderr }));
+      channel.end(elevation.stdinFirst);
+    });
+  });
+}
