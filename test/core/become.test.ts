@@ -289,6 +289,75 @@ describe('run as root: sudo with one prompt per run (real sshd, real sudo)', fun
     assert.deepStrictEqual([...hits], [], 'the sudo password showed up in /proc');
   });
 
+  it('CLI: run --session NAME --sudo is a durable root session apart from --session NAME; a new process runs as root without asking; session remove ends it', async () => {
+    const log = path.join(work, 'askpass-session.log');
+    const askpass = path.join(work, 'askpass-session.sh');
+    fs.writeFileSync(askpass, `#!/bin/sh\nprintf '%s\\n' "$1" >>'${log}'\nprintf '%s\\n' '${PASSWORD}'\n`, { mode: 0o700 });
+    const asking = { SSH_ASKPASS: askpass, SSH_ASKPASS_REQUIRE: 'force' };
+    const refusing = { SSH_ASKPASS: '/bin/false', SSH_ASKPASS_REQUIRE: 'force' };
+    const F = ['-F', configPath];
+    const sorted = (out: string) => linesOf(out).sort();
+    const r1 = await cliWithEnv(['run', ...F, '-H', 'pw1,pw2', '--session', 'rootsess', '--sudo', '-c', 'cd /root; RI_CLI_ROOT=set-as-root; id -u'], asking);
+    assert.strictEqual(r1.code, 0, r1.stderr);
+    assert.deepStrictEqual(sorted(r1.stdout), ['pw1: 0', 'pw2: 0']);
+    assert.strictEqual(linesOf(fs.readFileSync(log, 'utf8')).length, 1, 'one prompt for both hosts');
+    // A new process: the root shells are reattached; sudo is not asked again (the askpass would refuse).
+    const r2 = await cliWithEnv(['run', ...F, '--session', 'rootsess', '--sudo', '-c', 'echo "$RI_CLI_ROOT $(pwd) $(id -u)"'], refusing);
+    assert.strictEqual(r2.code, 0, r2.stderr);
+    assert.deepStrictEqual(sorted(r2.stdout), ['pw1: set-as-root /root 0', 'pw2: set-as-root /root 0']);
+    // The user's own session of the same name is another shell.
+    const mine = await cliWithEnv(['run', ...F, '-H', 'pw1', '--session', 'rootsess', '-c', 'RI_CLI_USER=mine; echo "[$RI_CLI_ROOT] $(id -un)"'], refusing);
+    assert.strictEqual(mine.code, 0, mine.stderr);
+    assert.strictEqual(mine.stdout, `pw1: [] ${WITH_PASSWORD}\n`);
+    const again = await cliWithEnv(['run', ...F, '-H', 'pw1', '--session', 'rootsess', '--sudo', '-c', 'echo "$RI_CLI_ROOT [$RI_CLI_USER]"'], refusing);
+    assert.strictEqual(again.stdout, 'pw1: set-as-root []\n', again.stderr);
+    const listed = await cliWithEnv(['session', 'list', 'rootsess', ...F, '--json'], refusing);
+    const rows = linesOf(listed.stdout).map((l) => JSON.parse(l));
+    // pw2 never had a shell of the user's own: that row says Closed.
+    assert.deepStrictEqual(rows.map((r) => `${r.host}${r.become ? ' root' : ''} ${r.state}`).sort(), ['pw1 Disconnected', 'pw1 root Disconnected', 'pw2 Closed', 'pw2 root Disconnected'], listed.stdout + listed.stderr);
+    const record = JSON.parse(fs.readFileSync(path.join(work, 'sessions', 'rootsess.json'), 'utf8'));
+    const dirs: string[] = Object.values(record.rootShells).map((r) => (r as { dir: string }).dir);
+    assert.strictEqual(dirs.length, 2);
+    assert.ok(dirs.every((d) => processesWith(d).some((p) => p.uid === 0)));
+    // --become-user other than root cannot be durable.
+    const nobody = await cliWithEnv(['run', ...F, '-H', 'np1', '--session', 'rootsess', '--become', '--become-user', 'nobody', '-c', 'id'], refusing);
+    assert.strictEqual(nobody.code, 2);
+    assert.match(nobody.stderr, /can run as root only/);
+    const removed = await cliWithEnv(['session', 'remove', 'rootsess', ...F], refusing);
+    assert.strictEqual(removed.code, 0, removed.stderr);
+    await until('the root sessions’ processes are gone', () => dirs.every((d) => processesWith(d).length === 0 && !fs.existsSync(d)));
+  });
+
+  it('CLI: run --as-job --sudo: the job runs as root, job receive gets its output, job stop kills its root processes', async () => {
+    const askpass = path.join(work, 'askpass-job.sh');
+    fs.writeFileSync(askpass, `#!/bin/sh\nprintf '%s\\n' '${PASSWORD}'\n`, { mode: 0o700 });
+    const env = { SSH_ASKPASS: askpass, SSH_ASKPASS_REQUIRE: 'force' };
+    const nap = `41.${Math.floor(Math.random() * 1e6)}`;
+    const started = await cliWithEnv(['run', '-F', configPath, '-H', 'pw1,pw2', '--as-job', '--sudo', '--json', '-c', `id -u; echo started; sleep ${nap}`], env);
+    assert.strictEqual(started.code, 0, started.stderr + started.stdout);
+    const job = JSON.parse(linesOf(started.stdout)[0]);
+    assert.deepStrictEqual(job.children.map((c: { state: string }) => c.state), ['Running', 'Running']);
+    await until('both root sleeps run', () => processesWith(`sleep ${nap}`).filter((p) => p.uid === 0).length === 2).catch(async (err) => {
+      const r = await cliWithEnv(['job', 'receive', job.id, '-F', configPath, '--keep', '--json'], env);
+      throw new Error(`${err.message}: ${JSON.stringify(processesWith('sleep'))} ${r.stdout} ${r.stderr}`);
+    });
+    const received = await cliWithEnv(['job', 'receive', job.id, '-F', configPath, '--keep'], env);
+    assert.deepStrictEqual(linesOf(received.stdout).sort(), ['pw1: 0', 'pw1: started', 'pw2: 0', 'pw2: started'], received.stderr);
+    const t = Date.now();
+    const stopped = await cliWithEnv(['job', 'stop', job.id, '-F', configPath, '--json'], env);
+    assert.strictEqual(stopped.code, 0, stopped.stderr);
+    await until('the root sleeps are killed', () => processesWith(`sleep ${nap}`).length === 0);
+    console.log(`      root job stopped, its root sleeps gone in ${Date.now() - t} ms`);
+    const jobRecord = JSON.parse(fs.readFileSync(path.join(work, 'jobs', `${job.id}.json`), 'utf8'));
+    const dirs: string[] = jobRecord.children.map((c: { shell: { dir: string; become?: string } }) => (assert.strictEqual(c.shell.become, 'root'), c.shell.dir));
+    assert.ok(dirs.every((d) => processesWith(d).some((p) => p.uid === 0)), 'each child has its root relay until the job is removed');
+    const t0 = Date.now();
+    const removed = await cliWithEnv(['job', 'remove', job.id, '-F', configPath], env);
+    assert.strictEqual(removed.code, 0, removed.stderr);
+    await until('no root process of the job is left', () => dirs.every((d) => processesWith(d).length === 0 && !fs.existsSync(d)));
+    console.log(`      root job removed, its root processes gone in ${Date.now() - t0} ms`);
+  });
+
   it('CLI --sudo through SSH_ASKPASS (SSH_ASKPASS_REQUIRE=force): one prompt naming it the sudo password and whose; --become-user', async () => {
     const log = path.join(work, 'askpass.log');
     const askpass = path.join(work, 'askpass.sh');
