@@ -8,12 +8,20 @@ import * as assert from 'assert';
 import { execFileSync, spawn, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { AGENT_FORWARDING_WARNING, SshConfigFile } from '../../src/core';
+import { AGENT_FORWARDING_WARNING, SessionPool, SshConfigFile } from '../../src/core';
 import { startTestBed, type TestBed } from '../support/sshd';
 import { ensureBuilt } from './helpers/durable';
 import { collect, hostBlock, show, tmpDir, waitFor } from './helpers/engine';
 
 const BIN = path.join(__dirname, '..', '..', 'bin', 'remote-invoke.js');
+
+function isLink(p: string): boolean {
+  try {
+    return fs.lstatSync(p).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
 
 describe('agent forwarding (real sshd, a throw-away ssh-agent)', function () {
   this.timeout(60_000);
@@ -95,6 +103,38 @@ describe('agent forwarding (real sshd, a throw-away ssh-agent)', function () {
     assert.match(AGENT_FORWARDING_WARNING, /Agent forwarding should be enabled with caution/);
   });
 
+  it('durable sessions: each attachment forwards its own agent (a stable link in the session directory); after a dropped link too; a client without forwarding has none', async () => {
+    const pool = new SessionPool({ durable: true, reconnectDelayMs: 100 });
+    const first = await collect({ sshConfig: configWith(), script: { text: `HOP_STATE=kept; ${script()}` }, targets: ['hostA'], forwardAgent: true, sessions: pool });
+    assert.strictEqual(first.result('hostA').status, 'Completed', show(first) + first.lines('hostA', 'stderr').join('\n'));
+    assert.match(first.lines('hostA').join('\n'), /^reached /);
+    const record = pool.session('hostA').record;
+    assert.ok(record);
+    assert.strictEqual(fs.lstatSync(path.join(record.dir, 'agent')).isSymbolicLink(), true);
+    // The connection the agent came through is gone: the next run reattaches and forwards anew.
+    // (Once the client has seen it go: a run written into a link that is already dead is not resent, see the report.)
+    bed.killConnections('host1');
+    assert.ok(await waitFor(() => pool.state('hostA') === 'disconnected', 5000), pool.state('hostA'));
+    const again = await collect({ sshConfig: configWith(), script: { text: `echo "$HOP_STATE"; ${script()}` }, targets: ['hostA'], forwardAgent: true, sessions: pool });
+    assert.strictEqual(again.result('hostA').status, 'Completed', show(again) + again.lines('hostA', 'stderr').join('\n'));
+    assert.strictEqual(again.lines('hostA')[0], 'kept');
+    assert.match(again.lines('hostA')[1], /^reached /);
+    const saved = pool.session('hostA').record;
+    pool.dispose();
+    // Another client without forwarding: the same session, and no agent.
+    const plain = new SessionPool({ durable: true });
+    plain.session('hostA', { record: saved });
+    try {
+      const off = await collect({ sshConfig: configWith(), script: { text: `echo "$HOP_STATE"; ${script()}` }, targets: ['hostA'], sessions: plain });
+      assert.strictEqual(off.result('hostA').status, 'Failed', show(off));
+      assert.strictEqual(off.lines('hostA')[0], 'kept');
+      assert.match(off.lines('hostA', 'stderr').join('\n'), /Permission denied/);
+      assert.ok(!fs.existsSync(path.join(record.dir, 'agent')) && !isLink(path.join(record.dir, 'agent')), 'the link goes with the forwarding attachment');
+    } finally {
+      await plain.closeAll();
+    }
+  });
+
   it('CLI --forward-agent (and without it, the hop fails)', async () => {
     const configPath = path.join(work, 'ssh_config');
     fs.writeFileSync(configPath, hostBlock('hostA', bed.hosts[0], { User: bed.user, IdentityFile: bed.clientKeyPath, IdentitiesOnly: 'yes', UserKnownHostsFile: bed.knownHostsPath, StrictHostKeyChecking: 'yes' }));
@@ -114,6 +154,19 @@ describe('agent forwarding (real sshd, a throw-away ssh-agent)', function () {
     assert.match(on.stdout, /^hostA: reached /);
     const off = await run([]);
     assert.strictEqual(off.code, 1, off.stderr);
+    // A named (durable) session: each process that asks forwards its agent for its own runs.
+    for (const extra of [['--forward-agent'], ['--forward-agent']]) {
+      const viaSession = await run(['--session', 'hop', ...extra]);
+      assert.strictEqual(viaSession.code, 0, viaSession.stderr);
+      assert.match(viaSession.stdout, /^hostA: reached /);
+    }
+    const sessionOff = await run(['--session', 'hop']);
+    assert.strictEqual(sessionOff.code, 1, sessionOff.stderr);
+    await new Promise<void>((resolve) => {
+      const env: NodeJS.ProcessEnv = { ...process.env, REMOTE_INVOKE_STATE_DIR: work };
+      delete env.NODE_OPTIONS;
+      spawn(process.execPath, [BIN, 'session', 'remove', 'hop', '-F', configPath], { env, stdio: 'ignore' }).on('close', () => resolve());
+    });
   });
 
   it('remote-invoke hosts shows where forwarding is on, with OpenSSH\'s warning', async () => {

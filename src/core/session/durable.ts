@@ -48,8 +48,11 @@ while sleep $tick; do
   fi
 done`;
 
+// A session made with agent forwarding finds the agent at a link in its directory, which each
+// attachment points at its own connection's agent (or removes): see attachCommand.
 const BOOT = String.raw`exec 0<>"$1/in" 1>>"$1/out" 2>>"$1/err"
 umask "$2" 2>/dev/null
+if [ -L "$1/agent" ]; then SSH_AUTH_SOCK=$1/agent; export SSH_AUTH_SOCK; fi
 cd 2>/dev/null`;
 
 function heredoc(file: string, body: string): string {
@@ -74,6 +77,7 @@ export function createProgram(id: string, idleTimeoutSeconds: number, keepSpool:
     'mkdir "$d" || exit 91',
     'mkfifo "$d/in" || { rm -rf "$d"; exit 92; }',
     ': >"$d/out"; : >"$d/err"; echo 0 >"$d/busy"',
+    '[ -n "$SSH_AUTH_SOCK" ] && ln -s "$SSH_AUTH_SOCK" "$d/agent"',
     ...(keepSpool ? [': >"$d/keep"'] : []),
     heredoc('boot', `${BOOT}\n${dialect.bootExec}`),
     heredoc('watchdog', WATCHDOG),
@@ -112,6 +116,8 @@ export function attachCommand(dir: string, offsets: Record<OutputStream, number>
     // A shell that has ended: deliver what its spools still hold, then say so.
     `alive || { tail -c +${offsets.stdout + 1} "$d/out"; tail -c +${offsets.stderr + 1} "$d/err" 1>&4; [ -s "$d/status" ] && exit ${ATTACH_DUMPED_EXITED}; exit ${ATTACH_DUMPED}; }`,
     'echo $$ >"$d/attached"',
+    // Agent forwarding lasts as long as this attachment: the session's agent link follows it.
+    'if [ -n "$SSH_AUTH_SOCK" ]; then ln -sf "$SSH_AUTH_SOCK" "$d/agent"; else rm -f "$d/agent"; fi',
     // GNU tail follows with inotify. Others (busybox polls once a second, and its -s takes whole
     // seconds) are replaced by a 50 ms loop: cat from an fd kept at the offset, then sleep.
     'if tail --version >/dev/null 2>&1 || ! command -v dd >/dev/null; then follow() { exec tail -c +$(($2 + 1)) -f "$1"; }; ' +
