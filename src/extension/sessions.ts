@@ -9,6 +9,8 @@ type DurableRecord = NonNullable<SessionOptions['record']>;
 const RECORDS_KEY = 'remoteInvoke.durableSessions';
 /** The hosts' durable PowerShell sessions, kept beside the POSIX ones. */
 const PWSH_RECORDS_KEY = 'remoteInvoke.durablePwshSessions';
+/** The root sessions ("Run as root"), durable like the user's own, kept apart. */
+const ROOT_RECORDS_KEY = 'remoteInvoke.durableRootSessions';
 const SAVE_MS = 500;
 
 /**
@@ -95,7 +97,17 @@ export class Sessions implements vscode.Disposable {
       const record = this.pool.pwshSession(host).record;
       if (record) pwshRecords[host] = record;
     }
-    return Promise.all([this.state_.update(RECORDS_KEY, records), this.state_.update(PWSH_RECORDS_KEY, pwshRecords)]).then(() => undefined);
+    // Root records are left as they are until this window has used a root session.
+    const rootRecords: Record<string, DurableRecord> = {};
+    for (const host of this.rootPool_?.hosts() ?? []) {
+      const record = this.rootPool_?.session(host).record;
+      if (record) rootRecords[host] = record;
+    }
+    return Promise.all([
+      this.state_.update(RECORDS_KEY, records),
+      this.state_.update(PWSH_RECORDS_KEY, pwshRecords),
+      ...(this.rootPool_ ? [this.state_.update(ROOT_RECORDS_KEY, rootRecords)] : []),
+    ]).then(() => undefined);
   }
 
   /** How to reach hosts now: prompts are fresh per call, so credentials are asked at most once per run. */
@@ -123,6 +135,7 @@ export class Sessions implements vscode.Disposable {
   /** Ends the host's session — a durable shell too — so the next run starts afresh. */
   async reset(host: string): Promise<void> {
     await this.pool.reset(host, { ...this.connectionSettings(), callbacks: undefined });
+    await this.rootPool_?.reset(host, { ...this.connectionSettings(), callbacks: undefined });
     await this.save();
   }
 
@@ -142,9 +155,20 @@ export class Sessions implements vscode.Disposable {
     for (const h of hosts) await this.reset(h);
   }
 
-  /** Root sessions ("Run as root"): live sessions under sudo, apart from the user's own, made on first use. */
+  /**
+   * Root sessions ("Run as root"): under sudo, apart from the user's own, made on first use;
+   * durable like the user's (sudo is asked when a host's root shell starts, not per run), with
+   * the root sessions' own idle timeout (rootDurable.ts).
+   */
   get rootPool(): SessionPool {
-    return (this.rootPool_ ??= new SessionPool({ become: {} }));
+    if (this.rootPool_) return this.rootPool_;
+    const durable = this.settings.durableSessions;
+    const pool = new SessionPool({ become: durable ? { user: 'root' } : {}, durable });
+    if (durable) for (const [host, record] of Object.entries(this.state_.get<Record<string, DurableRecord>>(ROOT_RECORDS_KEY, {}))) pool.session(host, { record });
+    const onRecord = () => this.scheduleSave();
+    pool.on('record', onRecord);
+    this.disposables.push({ dispose: () => pool.off('record', onRecord) });
+    return (this.rootPool_ = pool);
   }
 
   dispose(): void {
