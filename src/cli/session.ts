@@ -127,6 +127,10 @@ export async function sessionCommand(argv: string[]): Promise<number> {
   const { values, before } = parseCommandArgs(rest, SESSION_OPTIONS);
   const store = new SessionStore(stateDir());
   const json = !!values.json;
+  // A root session is opened by `new --sudo` (or run --session --sudo); the other actions take the named session whole.
+  if (action !== 'new' && (values.sudo || values.become || values['become-user'] !== undefined)) {
+    throw new UsageError(`--sudo/--become/--become-user apply to 'session new' only ('session ${action ?? ''}' covers a session's root half with it)`);
+  }
   const out = (obj: object, text: string) => write(process.stdout, json ? JSON.stringify(obj) + '\n' : text + '\n');
   const named = (): NamedSessionRecord => {
     const name = checkName('session', before[0]);

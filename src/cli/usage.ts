@@ -57,7 +57,10 @@ export const COMMAND_HELP: Record<string, CommandHelp> = {
     usage: 'remote-invoke session new|list|remove|disconnect|receive ...',
     summary: 'Named durable sessions: state carries from run to run (run --session NAME), across CLI processes.',
   },
-  'session new': { usage: 'remote-invoke session new NAME -H PATTERN [options]', summary: 'Opens a durable session on each host.' },
+  'session new': {
+    usage: 'remote-invoke session new NAME -H PATTERN [options]',
+    summary: 'Opens a durable session on each host (with --sudo: the root session NAME, started once under sudo, apart from your own).',
+  },
   'session list': { usage: 'remote-invoke session list [NAME] [options]', summary: "Shows each session's hosts and their state." },
   'session remove': { usage: 'remote-invoke session remove NAME [options]', summary: 'Ends the remote shells and forgets the session.' },
   'session disconnect': { usage: 'remote-invoke session disconnect NAME [options]', summary: 'Detaches whichever client is attached; the remote shells keep running.' },
