@@ -289,6 +289,17 @@ describe('run as root: sudo with one prompt per run (real sshd, real sudo)', fun
     assert.deepStrictEqual([...hits], [], 'the sudo password showed up in /proc');
   });
 
+  it('a durable root session left alone ends after its idle timeout: shell, warden and relay gone, directory removed', async () => {
+    const pool = new SessionPool({ durable: true, become: {}, idleTimeoutSeconds: 2 });
+    const r = await collect(request(['pw1'], 'id -u', { sessions: pool, ...answering(PASSWORD) }));
+    assert.deepStrictEqual(r.lines('pw1'), ['0'], show(r));
+    const record = pool.session('pw1').record;
+    assert.ok(record);
+    pool.dispose();
+    assert.ok(processesWith(record.dir).some((p) => p.uid === 0));
+    await until('the idle root session is gone', () => processesWith(record.dir).length === 0 && !fs.existsSync(`/proc/${record.hello.pid}`) && !fs.existsSync(record.dir), 10_000);
+  });
+
   it('CLI: run --session NAME --sudo is a durable root session apart from --session NAME; a new process runs as root without asking; session remove ends it', async () => {
     const log = path.join(work, 'askpass-session.log');
     const askpass = path.join(work, 'askpass-session.sh');
@@ -350,7 +361,9 @@ describe('run as root: sudo with one prompt per run (real sshd, real sudo)', fun
     console.log(`      root job stopped, its root sleeps gone in ${Date.now() - t} ms`);
     const jobRecord = JSON.parse(fs.readFileSync(path.join(work, 'jobs', `${job.id}.json`), 'utf8'));
     const dirs: string[] = jobRecord.children.map((c: { shell: { dir: string; become?: string } }) => (assert.strictEqual(c.shell.become, 'root'), c.shell.dir));
-    assert.ok(dirs.every((d) => processesWith(d).some((p) => p.uid === 0)), 'each child has its root relay until the job is removed');
+    // No root process outlives the root shell: its warden and relay end with it (the spool stays for receive).
+    await until('the root warden and relay end with the shell', () => dirs.every((d) => processesWith(d).length === 0));
+    assert.ok(dirs.every((d) => fs.existsSync(path.join(d, 'out'))));
     const t0 = Date.now();
     const removed = await cliWithEnv(['job', 'remove', job.id, '-F', configPath], env);
     assert.strictEqual(removed.code, 0, removed.stderr);

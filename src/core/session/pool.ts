@@ -20,6 +20,7 @@ import {
 import { prepareElevation, type BecomeOptions, type Elevation } from './become';
 import { signalGroupCommand, type Hello, type RunProgram } from './protocol';
 import { PWSH_DIALECT } from './pwsh/dialect';
+import { relayCommand } from './rootDurable';
 import { openDirectShell, ShellNotStartedError, type FramedShell, type RunControl, type RunOutcome, type RunSink } from './remoteShell';
 
 export type SessionState = 'none' | 'connecting' | 'connected' | 'busy' | 'disconnected' | 'broken';
@@ -301,7 +302,9 @@ export class HostSession extends EventEmitter {
     try {
       const client = await this.connectClient(settings);
       try {
-        await execCommand(client, signalGroupCommand(hello, signal));
+        // A durable root shell is signalled by its relay (the login user may not signal it).
+        const root = this.record_?.become !== undefined ? this.record_.dir : undefined;
+        await execCommand(client, root !== undefined ? relayCommand(root, signal) : signalGroupCommand(hello, signal));
       } finally {
         client.end();
       }

@@ -6,8 +6,10 @@
 // The login user cannot signal root processes, so a root helper (the relay) does it for them:
 // it reads one word at a time from a FIFO in the session directory (TERM, KILL, STOP, END) and
 // signals only the shell's own process group, whose pid it was given at start (never read from a
-// file the login user can write). The watchdog runs as root too, beside the relay (the warden
-// ends the relay when the watchdog ends), so the idle timeout still ends the shell.
+// file the login user can write). A root warden ends the shell after its idle timeout, as the
+// watchdog of durable.ts does, but writes nothing into the directory (whose files the login user
+// could swap for links) and stops, with the relay, as soon as the shell has ended: no root
+// process outlives the root shell. A root job's spool then stays until `job remove`.
 //
 // Trust: while a root session lives, the login user's own processes can write to its FIFO, that
 // is, run commands as root without the password, until its idle timeout ends it (sudo's cached
@@ -28,9 +30,21 @@ $detach /bin/sh "$d/boot" "$d" "$2" </dev/null >/dev/null 2>&1 & p=$!; echo $p >
 $detach /bin/sh "$d/warden" "$d" "$3" $p </dev/null >/dev/null 2>&1 & echo $! >"$d/wpid"
 echo STARTED`;
 
-/** The watchdog and the relay, in one process group; the relay goes when the watchdog ends. */
-const WARDEN = String.raw`/bin/sh "$1/relay" "$1" "$3" & r=$!
-/bin/sh "$1/watchdog" "$1" "$2"
+/**
+ * Args: dir, idle limit, the shell's pid. The relay runs in its process group and goes with it.
+ * It looks every second (one `sleep` a second, as an attachment does), so it ends within a second
+ * of the shell.
+ */
+const WARDEN = String.raw`d=$1; limit=$2; p=$3; tick=1; idle=0
+/bin/sh "$d/relay" "$d" "$p" & r=$!
+while sleep $tick; do
+  kill -0 "$p" 2>/dev/null || break
+  [ -d "$d" ] || { kill -KILL -"$p" 2>/dev/null; break; }
+  att=; read att 2>/dev/null <"$d/attached"; busy=; read busy 2>/dev/null <"$d/busy"
+  if { [ -n "$att" ] && kill -0 "$att" 2>/dev/null; } || [ "$busy" = 1 ]; then idle=0; continue; fi
+  idle=$((idle + tick))
+  if [ "$idle" -ge "$limit" ]; then kill -KILL -"$p" 2>/dev/null; rm -rf "$d"; break; fi
+done
 kill -KILL $r 2>/dev/null`;
 
 /**
