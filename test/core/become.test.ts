@@ -369,6 +369,14 @@ describe('run as root: sudo with one prompt per run (real sshd, real sudo)', fun
     assert.strictEqual(removed.code, 0, removed.stderr);
     await until('no root process of the job is left', () => dirs.every((d) => processesWith(d).length === 0 && !fs.existsSync(d)));
     console.log(`      root job removed, its root processes gone in ${Date.now() - t0} ms`);
+    // A root job that ends by itself: its exit status (written by root) is read back by job wait.
+    const short = await cliWithEnv(['run', '-F', configPath, '-H', 'pw1', '--as-job', '--sudo', '--json', '-c', 'id -u; exit 3'], env);
+    const shortJob = JSON.parse(linesOf(short.stdout)[0]);
+    const waited = await cliWithEnv(['job', 'wait', shortJob.id, '-F', configPath, '--json'], env);
+    assert.strictEqual(waited.code, 1, waited.stdout + waited.stderr);
+    const final = linesOf(waited.stdout).map((l) => JSON.parse(l)).find((e) => e.type === 'job');
+    assert.deepStrictEqual(final?.children.map((c: { state: string; exitCode: number }) => [c.state, c.exitCode]), [['Failed', 3]], waited.stdout);
+    await cliWithEnv(['job', 'remove', shortJob.id, '-F', configPath], env);
   });
 
   it('CLI --sudo through SSH_ASKPASS (SSH_ASKPASS_REQUIRE=force): one prompt naming it the sudo password and whose; --become-user', async () => {
