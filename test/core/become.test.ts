@@ -16,11 +16,13 @@ import { ensureBuilt, linesOf } from './helpers/durable';
 const BIN = path.join(__dirname, '..', '..', 'bin', 'remote-invoke.js');
 import { collect, descendantsOf, hostBlock, show, tmpDir } from './helpers/engine';
 
-const WITH_PASSWORD = 'ri_fo_sudopw';
-const NO_PASSWORD = 'ri_fo_nopw';
-const NO_SUDO = 'ri_fo_nosudo';
+// Names of this process's own: test runs in other checkouts on the same machine make and remove theirs.
+const RUN = String(process.pid % 100000);
+const WITH_PASSWORD = `ri_fo_pw${RUN}`;
+const NO_PASSWORD = `ri_fo_np${RUN}`;
+const NO_SUDO = `ri_fo_ns${RUN}`;
 const PASSWORD = 'Ri-sudo-Pw-7391';
-const SUDOERS = '/etc/sudoers.d/ri-fleetops-test';
+const SUDOERS = `/etc/sudoers.d/ri-fleetops-test-${RUN}`;
 
 /** The argv and environment of the given processes that contain `needle`, and the commands running with root rights. */
 function scanProcesses(pids: number[], needle: string): { hits: string[]; rootCommands: string[] } {
@@ -192,7 +194,7 @@ describe('run as root: sudo with one prompt per run (real sshd, real sudo)', fun
     assert.strictEqual(c.result('none1').status, 'AuthFailed');
     assert.match(c.result('none1').error ?? '', new RegExp(`${NO_SUDO} may not run commands as root on none1: .*not in the sudoers file`));
     const unanswered = await collect(request(['pw1'], 'id -u', answering(undefined)));
-    assert.match(unanswered.result('pw1').error ?? '', /needs the password of ri_fo_sudopw to run as root, and none was given/);
+    assert.match(unanswered.result('pw1').error ?? '', new RegExp(`needs the password of ${WITH_PASSWORD} to run as root, and none was given`));
   });
 
   it('state persists in a root session, which is apart from the user’s own session', async () => {
@@ -466,7 +468,7 @@ describe('run as root: sudo with one prompt per run (real sshd, real sudo)', fun
     assert.strictEqual(linesOf(fs.readFileSync(log, 'utf8')).length, 1, 'one prompt');
     const plain = await cliWithEnv([...base, '-H', 'invplain', '-c', 'id -un'], {});
     assert.strictEqual(plain.code, 3, plain.stderr + plain.stdout);
-    assert.match(plain.stdout, /needs the password of ri_fo_sudopw to run as root, and none was given/);
+    assert.match(plain.stdout, new RegExp(`needs the password of ${WITH_PASSWORD} to run as root, and none was given`));
   });
 
   function cliWithEnv(args: string[], extra: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {

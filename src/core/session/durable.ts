@@ -214,7 +214,7 @@ export function trimCommand(dir: string, offsets: Record<OutputStream, number>):
 export function removeCommand(dir: string): string {
   return (
     // A root session's relay ends its root processes (the login user may not signal them).
-    `/bin/sh -c 'd="${dir}"; [ -p "$d/sig" ] && {  exec 3<>"$d/sig"; echo END >&3; exec 3>&-; }; ` +
+    `/bin/sh -c 'd="${dir}"; [ -p "$d/sig" ] && { exec 3<>"$d/sig"; echo END >&3; exec 3>&-; }; ` +
     `p=$(cat "$d/pid" 2>/dev/null); [ -n "$p" ] && { kill -KILL -"$p" 2>/dev/null || kill -KILL "$p" 2>/dev/null; }; ` +
     `w=$(cat "$d/wpid" 2>/dev/null); [ -n "$w" ] && { kill -KILL -"$w" 2>/dev/null || kill -KILL "$w" 2>/dev/null; }; rm -rf "$d"; exit 0'`
   );
