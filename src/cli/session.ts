@@ -128,8 +128,8 @@ export async function sessionCommand(argv: string[]): Promise<number> {
   const store = new SessionStore(stateDir());
   const json = !!values.json;
   // A root session is opened by `new --sudo` (or run --session --sudo); the other actions take the named session whole.
-  if (action !== 'new' && (values.sudo || values.become || values['become-user'] !== undefined)) {
-    throw new UsageError(`--sudo/--become/--become-user apply to 'session new' only ('session ${action ?? ''}' covers a session's root half with it)`);
+  if (action !== 'new' && action !== 'receive' && (values.sudo || values.become || values['become-user'] !== undefined)) {
+    throw new UsageError(`--sudo/--become/--become-user apply to 'session new' and 'session receive' only ('session ${action ?? ''}' covers a session's root half with it)`);
   }
   const out = (obj: object, text: string) => write(process.stdout, json ? JSON.stringify(obj) + '\n' : text + '\n');
   const named = (): NamedSessionRecord => {
@@ -206,14 +206,17 @@ export async function sessionCommand(argv: string[]): Promise<number> {
     case 'disconnect':
       // Ends whichever client is attached (another window, another CLI, our holder); the shell stays.
       await stopHolder(named().name);
-      await onEachShell(named(), values, out, 'Disconnected', (shell) =>
-        `/bin/sh -c 'a=; read a <"${shell.dir}/attached" 2>/dev/null; [ -n "$a" ] && kill $a 2>/dev/null; exit 0'`,
-      );
+      for (const shells of [named().shells, named().rootShells ?? {}]) {
+        // The root half's attachments run as the login user too: it may end them.
+        await onEachShell({ ...named(), shells }, values, out, 'Disconnected', (shell) =>
+          `/bin/sh -c 'a=; read a <"${shell.dir}/attached" 2>/dev/null; [ -n "$a" ] && kill $a 2>/dev/null; exit 0'`,
+        );
+      }
       return EXIT.ok;
     case 'receive':
       // The holder steps aside (saving its records) so this process reads from where it stopped.
       await stopHolder(named().name);
-      return receiveSession(store.get(named().name) ?? named(), values, json);
+      return receiveSession(store.get(named().name) ?? named(), values, json, becomeOptions(values, { session: named().name, asJob: false }).become);
     default:
       throw new UsageError(`unknown session action '${action ?? ''}' (new, list, remove, disconnect, receive)`);
   }
@@ -243,10 +246,12 @@ async function onEachShell(
 }
 
 /** Receive-PSSession: output a run produced while no client was attached, then its result. */
-async function receiveSession(record: NamedSessionRecord, values: Record<string, unknown>, json: boolean): Promise<number> {
+async function receiveSession(stored: NamedSessionRecord, values: Record<string, unknown>, json: boolean, become?: BecomeOptions): Promise<number> {
+  // --sudo: the root half of the session (its own shells).
+  const record = become ? { ...stored, shells: stored.rootShells ?? {} } : stored;
   const settings = reachSettings(connectionSettings(values as never), record.reach);
   const credentials = new SharedCredentials(settings.callbacks);
-  const { pool, close } = openNamedSessions(record.name, record.hosts, settings);
+  const { pool, close } = openNamedSessions(record.name, record.hosts, settings, undefined, become);
   // Each line is acknowledged once its text has left the process (see acknowledge()).
   const render = renderEvent(json, false, writeOut);
   const results: HostResult[] = [];

@@ -64,7 +64,10 @@ export const COMMAND_HELP: Record<string, CommandHelp> = {
   'session list': { usage: 'remote-invoke session list [NAME] [options]', summary: "Shows each session's hosts and their state." },
   'session remove': { usage: 'remote-invoke session remove NAME [options]', summary: 'Ends the remote shells and forgets the session.' },
   'session disconnect': { usage: 'remote-invoke session disconnect NAME [options]', summary: 'Detaches whichever client is attached; the remote shells keep running.' },
-  'session receive': { usage: 'remote-invoke session receive NAME [options]', summary: 'Prints output that arrived while no client was attached, then each host\'s result.' },
+  'session receive': {
+    usage: 'remote-invoke session receive NAME [--sudo] [options]',
+    summary: 'Prints output that arrived while no client was attached, then each host\'s result (--sudo: of the root session NAME).',
+  },
   job: {
     usage: 'remote-invoke job list|receive|wait|stop|remove ...',
     summary: 'Background jobs started with run --as-job: they go on while no client is attached.',

@@ -326,12 +326,30 @@ describe('run as root: sudo with one prompt per run (real sshd, real sudo)', fun
     assert.strictEqual(again.stdout, 'pw1: set-as-root []\n', again.stderr);
     const listed = await cliWithEnv(['session', 'list', 'rootsess', ...F, '--json'], refusing);
     const rows = linesOf(listed.stdout).map((l) => JSON.parse(l));
-    // pw2 never had a shell of the user's own: that row says Closed.
-    assert.deepStrictEqual(rows.map((r) => `${r.host}${r.become ? ' root' : ''} ${r.state}`).sort(), ['pw1 Disconnected', 'pw1 root Disconnected', 'pw2 Closed', 'pw2 root Disconnected'], listed.stdout + listed.stderr);
+    // pw2 never had a shell of the user's own: that row says Closed. (The user's pw1 shell may be
+    // Opened: the session's holder attaches to it after a run without --sudo.)
+    const states = rows.map((r) => `${r.host}${r.become ? ' root' : ''} ${r.state}`.replace(/^pw1 Opened$/, 'pw1 Disconnected')).sort();
+    assert.deepStrictEqual(states, ['pw1 Disconnected', 'pw1 root Disconnected', 'pw2 Closed', 'pw2 root Disconnected'], listed.stdout + listed.stderr);
     const record = JSON.parse(fs.readFileSync(path.join(work, 'sessions', 'rootsess.json'), 'utf8'));
     const dirs: string[] = Object.values(record.rootShells).map((r) => (r as { dir: string }).dir);
     assert.strictEqual(dirs.length, 2);
     assert.ok(dirs.every((d) => processesWith(d).some((p) => p.uid === 0)));
+    // A client killed mid-run: `session receive NAME --sudo` collects what the root shell printed since.
+    const killedEnv: NodeJS.ProcessEnv = { ...process.env, REMOTE_INVOKE_STATE_DIR: work, ...refusing };
+    delete killedEnv.SSH_AUTH_SOCK;
+    delete killedEnv.NODE_OPTIONS;
+    const doomed = spawn(process.execPath, [BIN, 'run', ...F, '-H', 'pw1', '--session', 'rootsess', '--sudo', '-c', 'echo early; sleep 3; echo "late $(id -u)"'], { env: killedEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    let doomedOut = '';
+    doomed.stdout.setEncoding('utf8').on('data', (d: string) => (doomedOut += d));
+    await until('the run has started', () => doomedOut.includes('early'));
+    await new Promise((r) => setTimeout(r, 1000)); // its record (saved every 500 ms) names the run in flight
+    doomed.kill('SIGKILL');
+    await new Promise((r) => setTimeout(r, 2500));
+    const received = await cliWithEnv(['session', 'receive', 'rootsess', ...F, '--sudo'], refusing);
+    assert.strictEqual(received.code, 0, received.stderr);
+    assert.match(received.stdout, /^pw1: late 0$/m, received.stdout + received.stderr);
+    const usageOnly = await cliWithEnv(['session', 'list', 'rootsess', ...F, '--sudo'], refusing);
+    assert.strictEqual(usageOnly.code, 2);
     // --become-user other than root cannot be durable.
     const nobody = await cliWithEnv(['run', ...F, '-H', 'np1', '--session', 'rootsess', '--become', '--become-user', 'nobody', '-c', 'id'], refusing);
     assert.strictEqual(nobody.code, 2);
