@@ -5,7 +5,7 @@ import { ChannelTransport, endChannel, execDiscard, FramedShell, ShellNotStarted
 import { POSIX_DIALECT, type Hello, type ShellDialect } from './protocol';
 import { PWSH_DIALECT } from './pwsh/dialect';
 import type { Elevation } from './become';
-import { relayCommand, rootCreateFiles, rootStartCommand, startAsRoot, ROOT_IDLE_TIMEOUT_SECONDS } from './rootDurable';
+import { relayCommand, rootCreateFiles, rootStartCommand, ROOT_IDLE_TIMEOUT_SECONDS } from './rootDurable';
 
 // A durable shell runs detached from any SSH channel (setsid, else nohup), reading commands from
 // a FIFO and appending framed output to two spool files in a private directory
@@ -231,12 +231,13 @@ export function execProgram(client: Client, program: string): Promise<{ code: nu
   });
 }
 
-export function execCommand(client: Client, command: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/** Runs a command and collects its output; `stdin`: what it reads (a root start's sudo password line). */
+export function execCommand(client: Client, command: string, stdin?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     client.exec(command, (err, channel) => {
       if (err) return reject(err);
       collect(channel).then(resolve, reject);
-      channel.end();
+      channel.end(stdin);
     });
   });
 }
@@ -381,7 +382,7 @@ export async function createDurableShell(
 
 /** Starts a prepared root session's shell under sudo (sudo was checked by prepareElevation). */
 async function startRootSession(client: Client, elevation: Elevation, dir: string, umask: string, idleTimeoutSeconds: number): Promise<void> {
-  const started = await startAsRoot(client, rootStartCommand(elevation, dir, umask, idleTimeoutSeconds), elevation);
+  const started = await execCommand(client, rootStartCommand(elevation, dir, umask, idleTimeoutSeconds), elevation.stdinFirst);
   if (started.code !== 0 || !/^STARTED$/m.test(started.stdout)) {
     const said = `${started.stdout} ${started.stderr}`.replace(/\s+/g, ' ').trim().slice(0, 600);
     throw new ShellNotStartedError(`could not start the root session's shell under sudo as ${elevation.user} (exit ${started.code})${said ? `: ${said}` : ''}`);

@@ -15,7 +15,6 @@
 // is, run commands as root without the password, until its idle timeout ends it (sudo's cached
 // credentials, but per session). Root sessions therefore default to a short idle timeout.
 
-import type { Client } from 'ssh2';
 import type { Elevation } from './become';
 import { shellQuote } from './protocol';
 
@@ -88,21 +87,4 @@ export function relayCommand(dir: string, message: RelayMessage): string {
 export function rootStartCommand(elevation: Elevation, dir: string, umask: string, idleTimeoutSeconds: number): string {
   if (!/^[0-7]{1,4}$/.test(umask)) umask = '022';
   return `${elevation.prefix}/bin/sh ${shellQuote(`${dir}/rootstart`)} ${shellQuote(dir)} ${umask} ${Math.max(1, Math.round(idleTimeoutSeconds))}`;
-}
-
-/** Runs the start under sudo, the password (if any) as the first line of its stdin. */
-export function startAsRoot(client: Client, command: string, elevation: Elevation): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    client.exec(command, (err, channel) => {
-      if (err) return reject(err);
-      let stdout = '';
-      let stderr = '';
-      let code: number | null = null;
-      channel.on('data', (d: Buffer) => (stdout += d.toString()));
-      channel.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      channel.on('exit', (c: number | null) => (code = c));
-      channel.on('close', () => resolve({ code, stdout, stderr }));
-      channel.end(elevation.stdinFirst);
-    });
-  });
 }
