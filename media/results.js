@@ -4,6 +4,8 @@
 // filtered here and virtualised: only the rows in sight (plus a margin) are in the DOM, so 2,000
 // hosts draw and scroll like 20. It reports back what it drew (rows in order, counts, how many row
 // elements, how long it took), so the extension and its tests know what the view really shows.
+// The Objects tab is every host's objects in one grid (PSComputerName first), sorted, filtered
+// and virtualised the same way; the extension sends the objects in slices as they arrive.
 // @ts-check
 (function () {
   // @ts-ignore acquireVsCodeApi is provided by the webview host
@@ -36,7 +38,7 @@
   let expanded = new Set();
   let current = null;
   let runs = [];
-  let view = { grouped: false, sort: { key: 'status', dir: 'asc' }, filter: [] };
+  let view = { tab: 'hosts', grouped: false, sort: { key: 'status', dir: 'asc' }, filter: [] };
   /** What the list shows, in order: {kind:'row', row} | {kind:'group', rows}. */
   let items = [];
   /** items[i] starts at offsets[i]; offsets[items.length] is the total height. */
@@ -320,7 +322,8 @@
   function draw() {
     const t0 = performance.now();
     $('empty').hidden = !!current;
-    $('table').hidden = !current;
+    $('table').hidden = !current || objectsTabShown();
+    filters.hidden = !current || objectsTabShown();
     if (!current) {
       $('summary').textContent = '';
       filters.replaceChildren();
@@ -362,6 +365,200 @@
     view = { ...view, ...change };
     post({ type: 'view', view });
     draw();
+    if ('tab' in change) drawObjects();
+  }
+
+  // ---- the Objects tab ---------------------------------------------------------------------
+
+  const O_ROW_H = 22;
+  const objectsSection = $('objects');
+  const oScroller = $('oscroller');
+  const oSpacer = $('ospacer');
+  const oHead = $('ohead');
+  const oFilter = /** @type {HTMLInputElement} */ ($('objects-filter'));
+  const numeric = /^-?\d+(\.\d+)?([eE][+-]?\d+)?$/;
+  /** The run's objects as cells; rows made before a column appeared are shorter (the cell is empty). */
+  let objects = { runId: -1, columns: [], rows: [], total: 0, dropped: 0 };
+  /** @type {{column: string, descending: boolean} | null} */
+  let oSort = null;
+  /** Indexes into objects.rows, as shown (filtered, sorted). */
+  let oShown = [];
+  let oDrawn = new Map();
+  let oFrom = -1;
+  let oTo = -1;
+  /** New objects, columns, sort or filter since the grid was last laid out. */
+  let oDirty = false;
+  let oShownBefore = false;
+
+  const cell = (row, i) => row[i] ?? '';
+
+  function receiveObjects(update) {
+    if (!update) return;
+    const fresh = update.from === 0 || update.runId !== objects.runId;
+    if (!fresh && update.from !== objects.rows.length) {
+      // A slice went missing (the webview was reloaded meanwhile): ask for all of them again.
+      post({ type: 'objectsResync' });
+      return;
+    }
+    if (update.runId !== objects.runId) {
+      oSort = null;
+      oFilter.value = '';
+    }
+    const rows = fresh ? update.rows : objects.rows.concat(update.rows);
+    oDirty ||= fresh || update.rows.length > 0 || update.columns.length !== objects.columns.length || update.dropped !== objects.dropped;
+    objects = { runId: update.runId, columns: update.columns, rows, total: update.total, dropped: update.dropped };
+  }
+
+  function objectsOrder() {
+    const f = oFilter.value.toLowerCase();
+    const idx = [];
+    for (let i = 0; i < objects.rows.length; i++) {
+      if (!f || objects.rows[i].some((c) => c.toLowerCase().includes(f))) idx.push(i);
+    }
+    if (oSort) {
+      const col = objects.columns.indexOf(oSort.column);
+      const dir = oSort.descending ? -1 : 1;
+      idx.sort((a, b) => {
+        const x = cell(objects.rows[a], col);
+        const y = cell(objects.rows[b], col);
+        const d = numeric.test(x) && numeric.test(y) ? Number(x) - Number(y) : collator.compare(x, y);
+        return dir * d || a - b;
+      });
+    }
+    return idx;
+  }
+
+  /** Column widths from the header and the first rows' text, in characters (kept within 4..48). */
+  function columnWidths() {
+    const sample = objects.rows.slice(0, 500);
+    return objects.columns.map((c, i) => {
+      let w = c.length + 3;
+      for (const r of sample) w = Math.max(w, Math.min(48, cell(r, i).length + 1));
+      return Math.max(4, Math.min(48, w));
+    });
+  }
+
+  function drawObjectsHeader() {
+    const widths = columnWidths();
+    objectsSection.style.setProperty('--ocols', widths.map((w) => w + 'ch').join(' '));
+    // Rows are placed absolutely: the grid's width is set, so it scrolls sideways when wider than the tab.
+    const width = 'calc(' + widths.reduce((a, b) => a + b, 0) + 'ch + ' + 12 * Math.max(0, widths.length - 1) + 'px)';
+    oSpacer.style.minWidth = width;
+    oHead.replaceChildren(
+      ...objects.columns.map((c) => {
+        const on = oSort && oSort.column === c;
+        const th = el('button', { className: 'ocell oth' + (on ? ' sorted' : ''), textContent: c + (on ? (oSort.descending ? ' ▼' : ' ▲') : ''), title: 'Sort by ' + c });
+        th.setAttribute('role', 'columnheader');
+        th.setAttribute('aria-sort', on ? (oSort.descending ? 'descending' : 'ascending') : 'none');
+        th.addEventListener('click', () => setObjectsView({ sort: on && !oSort.descending ? { column: c, descending: true } : { column: c, descending: false } }));
+        return th;
+      }),
+    );
+  }
+
+  function drawObjectRow(i) {
+    const row = objects.rows[oShown[i]];
+    const div = el('div', { className: 'orow', role: 'row' });
+    objects.columns.forEach((_, c) => {
+      const text = cell(row, c);
+      div.append(el('div', { className: 'ocell' + (numeric.test(text) ? ' num' : ''), textContent: text, title: text }));
+    });
+    div.style.top = i * O_ROW_H + 'px';
+    return div;
+  }
+
+  function drawObjectsWindow(force) {
+    const top = oScroller.scrollTop;
+    const from = Math.max(0, Math.floor(top / O_ROW_H) - OVERSCAN);
+    const to = Math.min(oShown.length, Math.ceil((top + oScroller.clientHeight) / O_ROW_H) + OVERSCAN);
+    if (!force && from === oFrom && to === oTo) return;
+    oFrom = from;
+    oTo = to;
+    if (force) oDrawn = new Map();
+    for (const [i, div] of oDrawn) {
+      if (i < from || i >= to) {
+        div.remove();
+        oDrawn.delete(i);
+      }
+    }
+    const frag = document.createDocumentFragment();
+    for (let i = from; i < to; i++) {
+      if (oDrawn.has(i)) continue;
+      const div = drawObjectRow(i);
+      oDrawn.set(i, div);
+      frag.append(div);
+    }
+    if (force) oSpacer.replaceChildren(frag);
+    else oSpacer.append(frag);
+  }
+
+  function objectsTabShown() {
+    return view.tab === 'objects' && objects.rows.length > 0 && !!current && objects.runId === current.id;
+  }
+
+  /** Shows the tab that is chosen (the Objects tab only for a run with objects); lays the grid out again when it changed. */
+  function drawObjects() {
+    const has = !!current && objects.runId === current.id && objects.total > 0;
+    $('tabs').hidden = !has;
+    $('objects-count').textContent = has ? String(objects.total + objects.dropped) : '';
+    const onObjects = objectsTabShown();
+    for (const tab of /** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll('#tabs [data-tab]'))) {
+      const on = (tab.dataset.tab === 'objects') === onObjects;
+      tab.classList.toggle('on', on);
+      tab.setAttribute('aria-selected', String(on));
+    }
+    objectsSection.hidden = !onObjects;
+    filters.hidden = onObjects || !current;
+    $('table').hidden = onObjects || !current;
+    // Hidden, the grid had no height to draw rows into: the first time it shows, it is drawn afresh.
+    const appearing = onObjects && !oShownBefore;
+    oShownBefore = onObjects;
+    if (!has || (!oDirty && !appearing)) return;
+    oDirty = false;
+    oShown = objectsOrder();
+    drawObjectsHeader();
+    oSpacer.style.height = oShown.length * O_ROW_H + 'px';
+    drawObjectsWindow(true);
+    $('objects-shown').textContent = oShown.length === objects.rows.length ? objects.rows.length + ' objects' : oShown.length + ' of ' + objects.rows.length + ' objects';
+    const dropped = $('objects-dropped');
+    dropped.hidden = !objects.dropped;
+    dropped.textContent = objects.dropped ? objects.dropped + ' more objects were not kept (a run keeps at most ' + objects.total + '); the output panel has them all as text.' : '';
+    post({
+      type: 'objectsRendered',
+      state: {
+        runId: objects.runId,
+        columns: objects.columns,
+        rows: oShown.slice(0, 500).map((i) => objects.columns.map((_, c) => cell(objects.rows[i], c))),
+        total: objects.rows.length,
+        shown: oShown.length,
+        sort: oSort,
+        filter: oFilter.value,
+        domRows: oSpacer.childElementCount,
+        dropped: objects.dropped,
+        visible: onObjects,
+      },
+    });
+  }
+
+  function setObjectsView(change) {
+    if ('sort' in change) oSort = change.sort;
+    if ('filter' in change) oFilter.value = change.filter;
+    oDirty = true;
+    drawObjects();
+  }
+
+  oFilter.addEventListener('input', () => {
+    oDirty = true;
+    drawObjects();
+  });
+  oScroller.addEventListener('scroll', () => {
+    oHead.scrollLeft = oScroller.scrollLeft;
+    requestAnimationFrame(() => drawObjectsWindow(false));
+  }, { passive: true });
+  $('export-csv').addEventListener('click', () => post({ type: 'exportObjects', format: 'csv', rows: oShown }));
+  $('export-json').addEventListener('click', () => post({ type: 'exportObjects', format: 'json', rows: oShown }));
+  for (const tab of /** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll('#tabs [data-tab]'))) {
+    tab.addEventListener('click', () => setView({ tab: tab.dataset.tab }));
   }
 
   function render(msg) {
@@ -370,6 +567,7 @@
     runs = msg.runs;
     view = msg.view;
     expanded = new Set(msg.expanded);
+    receiveObjects(msg.objects);
     runSelect.replaceChildren(...runs.map((r) => el('option', { value: String(r.id), textContent: r.label + (r.active ? ' (running)' : ''), selected: current && r.id === current.id })));
     runSelect.hidden = runs.length === 0;
     groupBox.checked = view.grouped;
@@ -378,6 +576,7 @@
       for (const h of [...selected]) if (!known.has(h)) selected.delete(h);
     }
     draw();
+    drawObjects();
     vscode.setState({ runId: current ? current.id : undefined });
   }
 
@@ -438,7 +637,10 @@
     });
   }
   scroller.addEventListener('scroll', () => requestAnimationFrame(() => drawWindow(false)), { passive: true });
-  window.addEventListener('resize', () => drawWindow(true));
+  window.addEventListener('resize', () => {
+    drawWindow(true);
+    if (objectsTabShown()) drawObjectsWindow(true);
+  });
   runSelect.addEventListener('change', () => post({ type: 'selectRun', id: Number(runSelect.value) }));
   groupBox.addEventListener('change', () => setView({ grouped: groupBox.checked }));
   compareBtn.addEventListener('click', () => post({ type: 'compare', hosts: [...selected], width: window.innerWidth }));
@@ -449,6 +651,7 @@
     if (e.data.type === 'state') render(e.data);
     else if (e.data.type === 'measureScroll') void measureScroll();
     else if (e.data.type === 'setView') setView(e.data.view);
+    else if (e.data.type === 'setObjectsView') setObjectsView(e.data.change);
   });
   setInterval(tick, 500);
   post({ type: 'ready' });

@@ -10,11 +10,11 @@ import { Jobs } from './jobs';
 import { JobsView, type JobSnapshot } from './jobsView';
 import { hostUri, LastResults } from './lastResults';
 import { LanguageServer } from './languageServer';
-import { ObjectsView, type ObjectsRendered } from './objectsView';
+import { ObjectsCommands } from './objectsTable';
 import { OutputPanels } from './outputPanels';
 import { SecretVault } from './prompts';
 import { outputUri, ResultsStore, type RunRecord } from './results';
-import { ResultsView, type RenderedState, type ResultsViewState, type ScrollMeasurement } from './resultsView';
+import { ResultsView, type ObjectsRendered, type ObjectsSort, type RenderedState, type ResultsViewState, type ScrollMeasurement } from './resultsView';
 import { RunCommands } from './runCommands';
 import { RunStatus } from './runStatus';
 import { Sessions } from './sessions';
@@ -73,7 +73,7 @@ export interface RemoteInvokeApi {
   /** What the Objects table last reported drawing. */
   objectsRendered(): ObjectsRendered | undefined;
   /** Sorts/filters the Objects table as a user would. */
-  setObjectsView(view: { sort?: { column: string; descending: boolean } | null; filter?: string }): void;
+  setObjectsView(view: { sort?: ObjectsSort | null; filter?: string }): void;
   /** The results view's sort, filter and grouping, set as if chosen there (kept per workspace). */
   setResultsView(change: Partial<ResultsViewState>): void;
   resultsViewState(): ResultsViewState;
@@ -101,10 +101,8 @@ export function activate(context: vscode.ExtensionContext): RemoteInvokeApi {
   const resultsView = new ResultsView(context.extensionUri, results, (host) => outputs.show(host, false), context.workspaceState);
   const lastResults = new LastResults(results);
   const hostsView = new HostsView(inventory, sessions, context.workspaceState, lastResults);
-  const objects = new ObjectsView();
   const runs = new RunCommands(settings, inventory, sessions, outputs, results, resultsView, () => hostsView.checked(), context.workspaceState, (hosts) =>
     hostsView.describeTargets(hosts),
-    objects,
   );
   const runStatus = new RunStatus(results);
   const hostCommands = new HostCommands(inventory);
@@ -135,7 +133,7 @@ export function activate(context: vscode.ExtensionContext): RemoteInvokeApi {
     new RollingRun(runs, context.workspaceState),
     testConnection,
     new LanguageServer(context.extensionUri, settings),
-    objects,
+    new ObjectsCommands(results, resultsView),
   );
 
   return {
@@ -184,8 +182,8 @@ export function activate(context: vscode.ExtensionContext): RemoteInvokeApi {
     },
     stateDir: () => jobs.stateDir,
     receivingJobs: () => jobs.receiving(),
-    objectsRendered: () => objects.rendered(),
-    setObjectsView: (view) => objects.setView(view),
+    objectsRendered: () => resultsView.objectsRendered(),
+    setObjectsView: (view) => resultsView.setObjectsView(view),
     setResultsView: (change) => resultsView.setView(change),
     resultsViewState: () => resultsView.viewState(),
     expandResults: (hosts) => resultsView.setExpanded(hosts),

@@ -17,6 +17,14 @@ const SAVED_RUNS_KEY = 'remoteInvoke.finishedRuns';
 const SAVED_OUTPUT_BYTES = 64 * 1024;
 const SAVED_RUN_BYTES = 256 * 1024;
 const SAVED_HEAD_LINES = 10;
+/** Objects kept per run (the Objects table); past this they are counted, not kept. */
+export const MAX_RUN_OBJECTS = 50_000;
+
+/** One object a host's run wrote (a PowerShell output object, a POSIX stdout line that is a JSON object). */
+export interface RunObject {
+  host: string;
+  value: unknown;
+}
 
 /** Queued: started, but waiting for an earlier run to end on the host's session. */
 export type HostRunState = 'Pending' | 'Queued' | 'Running' | HostStatus;
@@ -82,6 +90,9 @@ export class RunRecord {
   /** A rolling run's batches and why it stopped early (set when it ends). */
   rollout: RolloutReport | undefined;
   readonly hosts = new Map<string, HostRun>();
+  /** Every host's objects in arrival order, up to MAX_RUN_OBJECTS; `objectsDropped` counts the rest. */
+  readonly objects: RunObject[] = [];
+  objectsDropped = 0;
 
   constructor(
     readonly id: number,
@@ -174,6 +185,12 @@ export class ResultsStore implements vscode.Disposable, vscode.TextDocumentConte
 
   line(run: RunRecord, host: string, stream: OutputStream, line: string): void {
     run.host(host).output.append(stream, line);
+    this.changed.fire(run);
+  }
+
+  object(run: RunRecord, host: string, value: unknown): void {
+    if (run.objects.length < MAX_RUN_OBJECTS) run.objects.push({ host, value });
+    else run.objectsDropped++;
     this.changed.fire(run);
   }
 

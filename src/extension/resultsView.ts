@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
+import { addObjectColumns, cellText, COMPUTER_COLUMN, exportObjects } from './objectsTable';
 import { OUTPUT_LANGUAGE, outputUri, type HostRun, type ResultsStore, type RunRecord } from './results';
 
 export const RESULTS_VIEW_TYPE = 'remoteInvoke.results';
@@ -12,15 +13,20 @@ const EXPANDED_LINES = 10;
 const VIEW_STATE_KEY = 'remoteInvoke.resultsView';
 /** Below this width (CSS pixels) the results tab has no room for an editor beside it. */
 const ROOM_FOR_BESIDE_PX = 1100;
+/** Objects sent to the webview per update: a flood of objects arrives in slices, not one huge message. */
+const OBJECTS_PER_MESSAGE = 5000;
 
 export type SortKey = 'status' | 'host' | 'exit' | 'duration';
+/** The per-host table, or the Objects table (all hosts' objects in one grid). */
+export type ResultsTab = 'hosts' | 'objects';
 export interface ResultsViewState {
+  tab: ResultsTab;
   grouped: boolean;
   sort: { key: SortKey; dir: 'asc' | 'desc' };
   /** Statuses shown; empty = all. */
   filter: string[];
 }
-const DEFAULT_VIEW: ResultsViewState = { grouped: false, sort: { key: 'status', dir: 'asc' }, filter: [] };
+const DEFAULT_VIEW: ResultsViewState = { tab: 'hosts', grouped: false, sort: { key: 'status', dir: 'asc' }, filter: [] };
 
 /** One row of the results table, as sent to the webview. */
 export interface ResultRow {
@@ -76,6 +82,39 @@ export interface RenderedState {
   width: number;
 }
 
+/** What the Objects tab last drew (the extension API and the tests read it). */
+export interface ObjectsRendered {
+  runId: number;
+  columns: string[];
+  /** The rows as shown (filtered, sorted), cells as text; at most the first 500. */
+  rows: string[][];
+  total: number;
+  shown: number;
+  sort: ObjectsSort | null;
+  filter: string;
+  /** Row elements in the DOM (the grid is virtualised). */
+  domRows: number;
+  /** Objects the run wrote past what a run keeps. */
+  dropped: number;
+  /** Whether the Objects tab is the one showing. */
+  visible: boolean;
+}
+export interface ObjectsSort {
+  column: string;
+  descending: boolean;
+}
+
+/** A slice of a run's objects for the webview: cells of the rows after `from`, against every column so far. */
+interface ObjectsUpdate {
+  runId: number;
+  /** The webview replaces what it has when this is 0, else appends. */
+  from: number;
+  columns: string[];
+  rows: string[][];
+  total: number;
+  dropped: number;
+}
+
 /** What scrolling the whole list a page at a time cost in the webview. */
 export interface ScrollMeasurement {
   frames: number;
@@ -97,6 +136,9 @@ type FromWebview =
   | { type: 'view'; view: ResultsViewState }
   | { type: 'expand'; hosts: string[] }
   | { type: 'rendered'; state: RenderedState }
+  | { type: 'objectsRendered'; state: ObjectsRendered }
+  | { type: 'exportObjects'; format: 'csv' | 'json'; rows: number[] }
+  | { type: 'objectsResync' }
   | { type: 'scrollMeasured'; result: ScrollMeasurement };
 
 /**
@@ -114,6 +156,9 @@ export class ResultsView implements vscode.Disposable {
   private timer: NodeJS.Timeout | undefined;
   private liveTimer: NodeJS.Timeout | undefined;
   private lastRendered: RenderedState | undefined;
+  private lastObjects: ObjectsRendered | undefined;
+  /** How many of which run's objects the webview has, and their columns so far. */
+  private objectsSent: { runId: number; count: number; columns: Set<string> } | undefined;
   private readonly renderedEmitter = new vscode.EventEmitter<RenderedState>();
   readonly onDidRender = this.renderedEmitter.event;
   private readonly cancelEmitter = new vscode.EventEmitter<number>();
@@ -143,10 +188,11 @@ export class ResultsView implements vscode.Disposable {
     );
   }
 
-  /** Opens (or reveals) the results tab on a run; the latest one by default. */
-  async show(runId?: number, preserveFocus = true): Promise<void> {
+  /** Opens (or reveals) the results tab on a run (the latest one by default), on the given tab. */
+  async show(runId?: number, preserveFocus = true, tab?: ResultsTab): Promise<void> {
     this.runId = runId ?? this.store.latest()?.id;
     this.lastRendered = undefined;
+    if (tab && tab !== this.view.tab) this.setView({ tab });
     if (this.panel) {
       this.panel.reveal(undefined, preserveFocus);
     } else {
@@ -206,6 +252,22 @@ export class ResultsView implements vscode.Disposable {
     return this.lastRendered;
   }
 
+  /** What the Objects tab last reported drawing. */
+  objectsRendered(): ObjectsRendered | undefined {
+    return this.lastObjects;
+  }
+
+  /** The run the view shows. */
+  runShown(): RunRecord | undefined {
+    return this.runId !== undefined ? this.store.get(this.runId) : undefined;
+  }
+
+  /** Sorts and filters the Objects table as a user would, on its tab. */
+  setObjectsView(change: { sort?: ObjectsSort | null; filter?: string }): void {
+    if (this.view.tab !== 'objects') this.setView({ tab: 'objects' });
+    void this.panel?.webview.postMessage({ type: 'setObjectsView', change });
+  }
+
   private adopt(panel: vscode.WebviewPanel): void {
     this.panel = panel;
     panel.iconPath = {
@@ -218,6 +280,8 @@ export class ResultsView implements vscode.Disposable {
     panel.onDidDispose(() => {
       this.panel = undefined;
       this.lastRendered = undefined;
+      this.lastObjects = undefined;
+      this.objectsSent = undefined;
     });
     this.runId ??= this.store.latest()?.id;
   }
@@ -226,7 +290,17 @@ export class ResultsView implements vscode.Disposable {
     const run = this.runId !== undefined ? this.store.get(this.runId) : undefined;
     switch (m.type) {
       case 'ready':
+        this.objectsSent = undefined;
         return this.scheduleUpdate(0);
+      case 'objectsResync':
+        this.objectsSent = undefined;
+        return this.scheduleUpdate(0);
+      case 'objectsRendered':
+        this.lastObjects = m.state;
+        return;
+      case 'exportObjects':
+        if (run) await exportObjects(run, m.format, m.rows);
+        return;
       case 'rendered':
         this.width = m.state.width;
         this.lastRendered = m.state;
@@ -238,6 +312,7 @@ export class ResultsView implements vscode.Disposable {
       case 'selectRun':
         this.runId = m.id;
         this.expanded.clear();
+        this.lastObjects = undefined;
         return this.scheduleUpdate(0);
       case 'view':
         this.view = m.view;
@@ -317,13 +392,29 @@ export class ResultsView implements vscode.Disposable {
       clearTimeout(this.liveTimer);
       this.liveTimer = setTimeout(() => this.scheduleUpdate(0), LIVE_MS);
     }
+    const objects = run ? this.objectsUpdate(run) : null;
+    // More objects than one message carries: the next slice follows at once.
+    if (run && objects && objects.from + objects.rows.length < run.objects.length) this.scheduleUpdate(0);
     await this.panel.webview.postMessage({
       type: 'state',
       view: this.view,
       expanded: [...this.expanded],
       run: run ? toView(run, this.expanded) : null,
+      objects,
       runs: [...this.store.all()].reverse().map((r) => ({ id: r.id, label: `#${r.id} ${r.label}`, active: r.active })),
     });
+  }
+
+  /** The run's objects the webview does not have yet (all of them for another run or a new webview). */
+  private objectsUpdate(run: RunRecord): ObjectsUpdate {
+    if (this.objectsSent?.runId !== run.id) this.objectsSent = { runId: run.id, count: 0, columns: new Set([COMPUTER_COLUMN]) };
+    const sent = this.objectsSent;
+    const from = sent.count;
+    const slice = run.objects.slice(from, from + OBJECTS_PER_MESSAGE);
+    addObjectColumns(sent.columns, slice);
+    const columns = [...sent.columns];
+    sent.count += slice.length;
+    return { runId: run.id, from, columns, rows: slice.map((o) => columns.map((c) => cellText(o, c))), total: run.objects.length, dropped: run.objectsDropped };
   }
 
   private html(webview: vscode.Webview): string {
@@ -347,6 +438,10 @@ export class ResultsView implements vscode.Disposable {
   <button id="rerun" class="secondary" disabled title="Run the same script again on the hosts that did not complete">Run Again on Failed</button>
   <button id="cancel" class="secondary" hidden>Cancel</button>
 </header>
+<nav id="tabs" class="tabs" role="tablist" hidden>
+  <button id="tab-hosts" role="tab" data-tab="hosts">Hosts</button>
+  <button id="tab-objects" role="tab" data-tab="objects" title="The objects of all hosts in one grid, with PSComputerName">Objects <span id="objects-count" class="badge"></span></button>
+</nav>
 <nav id="filters" class="filters" aria-label="Filter by status"></nav>
 <section id="table" role="table" aria-label="Results per host">
   <div class="head grid" role="row">
@@ -358,6 +453,17 @@ export class ResultsView implements vscode.Disposable {
     <span role="columnheader">Output</span><span></span>
   </div>
   <div id="scroller"><div id="spacer"></div></div>
+</section>
+<section id="objects" class="objects" role="tabpanel" aria-label="Objects of all hosts" hidden>
+  <div class="objects-bar">
+    <input id="objects-filter" type="search" placeholder="Filter objects (text in any column)" aria-label="Filter objects">
+    <span id="objects-shown" class="note" role="status"></span>
+    <button id="export-csv" class="secondary" title="Export the objects shown as CSV">Export CSV</button>
+    <button id="export-json" class="secondary" title="Export the objects shown as JSON">Export JSON</button>
+  </div>
+  <div id="ohead" class="orow ohead" role="row"></div>
+  <div id="oscroller"><div id="ospacer"></div></div>
+  <p id="objects-dropped" class="note" hidden></p>
 </section>
 <p id="empty" class="empty" hidden>No runs in this window yet. Right-click a script and choose <b>Run File on Hosts…</b></p>
 <script nonce="${nonce}" src="${media('results.js')}"></script>

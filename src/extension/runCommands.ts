@@ -8,7 +8,6 @@ import { pickHostsWithRootToggle } from './runOptions';
 import type { HostInventory } from './inventory';
 import type { OutputPanels } from './outputPanels';
 import type { ResultsStore, RunRecord, Script } from './results';
-import type { ObjectsView } from './objectsView';
 import type { ResultsView } from './resultsView';
 import type { Sessions } from './sessions';
 import type { Settings } from './settings';
@@ -68,7 +67,6 @@ export class RunCommands implements vscode.Disposable {
     private readonly workspaceState: vscode.Memento,
     /** Names a set of hosts by its groups ("14 hosts: web (12), db1, db2"); default: a count. */
     private readonly describeTargets: (hosts: string[]) => string = (hosts) => `${hosts.length} host${hosts.length === 1 ? '' : 's'}`,
-    private readonly objects?: ObjectsView,
   ) {
     this.disposables = [
       vscode.commands.registerCommand('remoteInvoke.runFile', (arg?: unknown, more?: unknown) => this.runFile(arg, more)),
@@ -330,7 +328,7 @@ That is more than remoteInvoke.confirmAbove (${limit}).` },
               this.results.line(record, event.host, event.stream, event.line);
               this.outputs.append(event.host, event.line, record.id);
             } else if (event.type === 'object') {
-              this.objects?.add(record.id, record.label, event.host, event.value);
+              this.results.object(record, event.host, event.value);
             } else if (event.type === 'result') {
               this.results.ended(record, event);
               this.outputs.hostEnded(event, record.id);

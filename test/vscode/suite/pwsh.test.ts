@@ -19,7 +19,7 @@ describe('PowerShell in the extension', function () {
     await testBed();
   });
 
-  it('a .ps1 run twice on two hosts: the second run sees the first run\'s variable; the Objects table shows both hosts\' rows', async () => {
+  it('a .ps1 run twice on two hosts: the second run sees the first run\'s variable; the results view\'s Objects tab shows both hosts\' rows', async () => {
     const ri = await api();
     const runFile = () =>
       vscode.commands.executeCommand<HostResult[]>('remoteInvoke.runFile', { file: workspaceFile('count-runs.ps1'), hosts: ['host1', 'host2'] });
@@ -28,11 +28,14 @@ describe('PowerShell in the extension', function () {
     const second = await runFile();
     assert.deepStrictEqual(second.map((r) => r.status), ['Completed', 'Completed'], JSON.stringify(second));
     const runId = ri.run()!.id;
+    // The Objects table is a tab of the results view, not a panel of its own.
+    await vscode.commands.executeCommand('remoteInvoke.showObjects');
+    assert.ok(!vscode.window.tabGroups.all.some((g) => g.tabs.some((t) => /^Objects/.test(t.label))), 'no separate Objects panel');
     const table = await waitFor(
       'the Objects table with both hosts of the second run',
       () => {
         const r = ri.objectsRendered();
-        return r && r.runId === runId && r.total === 2 ? r : undefined;
+        return r && r.runId === runId && r.total === 2 && r.visible ? r : undefined;
       },
       30_000,
     );
@@ -65,5 +68,7 @@ describe('PowerShell in the extension', function () {
       ['host2', 2],
     ]);
     fs.rmSync(dir, { recursive: true, force: true });
+    assert.strictEqual(ri.resultsViewState().tab, 'objects');
+    ri.setResultsView({ tab: 'hosts' });
   });
 });
