@@ -111,7 +111,10 @@ export interface InteractionCallbacks {
   ): Promise<string[] | undefined>;
   /**
    * Unknown host key under policy `ask`. 'once' accepts for this connection only,
-   * 'remember' also records it in known_hosts.
+   * 'remember' also records it in known_hosts; `{ refused }` rejects it and says why.
    */
-  confirmHostKey?(info: HostKeyInfo): Promise<'once' | 'remember' | 'reject'>;
+  confirmHostKey?(info: HostKeyInfo): Promise<HostKeyAnswer>;
 }
+
+/** An answer about an unknown host key; `{ refused: why }` rejects it, and `why` ends the host's error message. */
+export type HostKeyAnswer = 'once' | 'remember' | 'reject' | { refused: string };

@@ -1,7 +1,8 @@
 import * as vscode from 'vscode';
-import type { HostKeyInfo } from '../core';
+import type { HostKeyAnswer, HostKeyInfo } from '../core';
 
-export type HostKeyAnswer = 'once' | 'remember' | 'reject';
+/** A reviewed key's answer. */
+export type ReviewAnswer = 'once' | 'remember' | 'reject';
 
 /** Keys asked for within this quiet time of each other are reviewed together. */
 const GATHER_QUIET_MS = 1000;
@@ -20,21 +21,23 @@ export function describeKey(info: HostKeyInfo): string {
 }
 
 /**
- * Reviews unknown host keys together: the hosts of a run whose keys are unknown ask within a
- * moment of each other, and get one dialog listing every host by its alias with its fingerprint
- * (the address in the detail). "Accept All and Remember" records them all; "Review One by One"
- * asks per host; Cancel refuses them all. No default button accepts: the first button (the one
- * Enter presses) never does. An answer covers only the hosts listed: a key asked for later gets
- * a review of its own, and a changed key never reaches here (the engine refuses it).
+ * Reviews a run's unknown host keys together: its hosts whose keys are unknown ask within a moment
+ * of each other, and get one dialog listing every host by its alias with its fingerprint (the
+ * address in the detail). "Accept All and Remember" records them all; "Review One by One" asks
+ * per host; Cancel refuses them all. No default button accepts: the first button (the one Enter
+ * presses) never does. A run has one review (a new instance is made per run): a key asked for
+ * once the review has been shown is not covered by it and is refused, with an error that says so
+ * and how to accept it. A changed key never reaches here (the engine refuses it).
  */
 export class HostKeyReview {
   private batch: { info: HostKeyInfo; resolve: (a: HostKeyAnswer) => void }[] = [];
   private quiet: NodeJS.Timeout | undefined;
   private deadline: NodeJS.Timeout | undefined;
-  /** Reviews are shown one at a time. */
-  private showing: Promise<unknown> = Promise.resolve();
+  /** The review has been shown: later keys are not in it. */
+  private shown = false;
 
   ask(info: HostKeyInfo): Promise<HostKeyAnswer> {
+    if (this.shown) return Promise.resolve({ refused: notInReview(info) });
     return new Promise((resolve) => {
       this.batch.push({ info, resolve });
       clearTimeout(this.quiet);
@@ -50,20 +53,24 @@ export class HostKeyReview {
     const batch = this.batch;
     this.batch = [];
     if (!batch.length) return;
-    this.showing = this.showing.then(async () => {
-      let answers: HostKeyAnswer[];
-      try {
-        answers = await reviewHostKeys(batch.map((b) => b.info));
-      } catch {
-        answers = batch.map(() => 'reject');
-      }
-      batch.forEach((b, i) => b.resolve(answers[i] ?? 'reject'));
-    });
+    this.shown = true;
+    void reviewHostKeys(batch.map((b) => b.info)).then(
+      (answers) => batch.forEach((b, i) => b.resolve(answers[i] ?? 'reject')),
+      () => batch.forEach((b) => b.resolve('reject')),
+    );
   }
 }
 
+/** Why a key that asked after the run's review was refused, and how to accept it. */
+export function notInReview(info: HostKeyInfo): string {
+  return (
+    `${info.host} was not in this run's host-key review (its key was asked for after the review was shown). ` +
+    `To review and accept it, use Test Connection on ${info.host}, or run again.`
+  );
+}
+
 /** One review for these keys; the answers in the same order. Also for Test Connection. */
-export async function reviewHostKeys(keys: HostKeyInfo[]): Promise<HostKeyAnswer[]> {
+export async function reviewHostKeys(keys: HostKeyInfo[]): Promise<ReviewAnswer[]> {
   if (keys.length === 1) return [await askOne(keys[0], false)];
   const choice = await vscode.window.showWarningMessage(
     `${keys.length} hosts have host keys that are not known yet.`,
@@ -79,7 +86,7 @@ export async function reviewHostKeys(keys: HostKeyInfo[]): Promise<HostKeyAnswer
   );
   if (choice === ACCEPT_ALL) return keys.map(() => 'remember');
   if (choice !== ONE_BY_ONE) return keys.map(() => 'reject');
-  const answers: HostKeyAnswer[] = [];
+  const answers: ReviewAnswer[] = [];
   for (const [i, key] of keys.entries()) {
     const answer = await askOne(key, true, `${i + 1} of ${keys.length}`);
     if (answer === undefined) return [...answers, ...keys.slice(i).map(() => 'reject' as const)];
@@ -89,9 +96,9 @@ export async function reviewHostKeys(keys: HostKeyInfo[]): Promise<HostKeyAnswer
 }
 
 /** One host's key. undefined = Cancel during a one-by-one review (refuse the rest too). */
-async function askOne(info: HostKeyInfo, inReview: true, position?: string): Promise<HostKeyAnswer | undefined>;
-async function askOne(info: HostKeyInfo, inReview: false): Promise<HostKeyAnswer>;
-async function askOne(info: HostKeyInfo, inReview: boolean, position?: string): Promise<HostKeyAnswer | undefined> {
+async function askOne(info: HostKeyInfo, inReview: true, position?: string): Promise<ReviewAnswer | undefined>;
+async function askOne(info: HostKeyInfo, inReview: false): Promise<ReviewAnswer>;
+async function askOne(info: HostKeyInfo, inReview: boolean, position?: string): Promise<ReviewAnswer | undefined> {
   const choice = await vscode.window.showWarningMessage(
     `The authenticity of host "${info.host}" can't be established.${position ? ` (${position})` : ''}`,
     {

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { PASSWORD_ATTEMPTS, type HostKeyInfo, type InteractionCallbacks } from '../core';
+import { PASSWORD_ATTEMPTS, type HostKeyAnswer, type HostKeyInfo, type InteractionCallbacks } from '../core';
 import { HostKeyReview } from './hostKeyReview';
 
 const SECRET_PREFIX = 'remoteInvoke.secret/';
@@ -18,7 +18,7 @@ export class InteractivePrompts implements InteractionCallbacks {
   /** host (or `tried:<key>`) → the SecretStorage key whose value it was given. */
   private readonly served = new Map<string, string>();
   private readonly servedPassphrases = new Set<string>();
-  /** Unknown host keys of this run, reviewed together. */
+  /** Unknown host keys of this run, reviewed together: one review per run. */
   private readonly hostKeys = new HostKeyReview();
 
   constructor(private readonly secrets: SecretVault) {}
@@ -102,7 +102,7 @@ export class InteractivePrompts implements InteractionCallbacks {
     return answers;
   }
 
-  confirmHostKey(info: HostKeyInfo): Promise<'once' | 'remember' | 'reject'> {
+  confirmHostKey(info: HostKeyInfo): Promise<HostKeyAnswer> {
     return this.hostKeys.ask(info);
   }
 

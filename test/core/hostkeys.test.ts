@@ -6,7 +6,7 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { fingerprintSha256, SshConfigFile, type HostKeyInfo, type InvokeRequest } from '../../src/core';
+import { fingerprintSha256, SshConfigFile, type HostKeyAnswer, type HostKeyInfo, type InvokeRequest } from '../../src/core';
 import { startTestBed, type TestBed, type TestHost } from '../support/sshd';
 import { collect, hostBlock, knownHostsNameOf, newKey, pubBlob, show, sshdLog, sshKeygen, tmpDir } from './helpers/engine';
 
@@ -202,7 +202,7 @@ describe('host keys (real sshd)', function () {
   });
 
   describe('policy ask: the confirmHostKey callback', () => {
-    function asker(answer: 'once' | 'remember' | 'reject') {
+    function asker(answer: HostKeyAnswer) {
       const calls: HostKeyInfo[] = [];
       return { calls, callbacks: { confirmHostKey: async (info: HostKeyInfo) => (calls.push(info), answer) } };
     }
@@ -247,6 +247,15 @@ describe('host keys (real sshd)', function () {
       const { r, ran, log } = await attempt(config({ UserKnownHostsFile: knownHosts([]), StrictHostKeyChecking: 'ask' }), { callbacks: a.callbacks });
       assert.strictEqual(r.status, 'HostKeyRejected', show([r]));
       assert.strictEqual(a.calls.length, 1);
+      assert.ok(!ran);
+      assertNoAuthAttempt(log);
+    });
+
+    it("a refusal with a reason is HostKeyRejected, and the reason ends the host's error", async () => {
+      const a = asker({ refused: 'target was not in this run\'s host-key review' });
+      const { r, ran, log } = await attempt(config({ UserKnownHostsFile: knownHosts([]), StrictHostKeyChecking: 'ask' }), { callbacks: a.callbacks });
+      assert.strictEqual(r.status, 'HostKeyRejected', show([r]));
+      assert.match(r.error ?? '', /^host key for .* \(\S+ SHA256:\S+\) was not accepted: target was not in this run's host-key review$/);
       assert.ok(!ran);
       assertNoAuthAttempt(log);
     });

@@ -281,8 +281,9 @@ export function connect(host: ResolvedHost, options: ConnectOptions = {}): Promi
         return verify(false);
       }
       askUser(() => credentials.confirmHostKey(info)).then((answer) => {
-        if (answer === 'reject') {
-          hostKeyError = `host key for ${khName} (${info.keyType} ${info.fingerprint}) was not accepted`;
+        if (answer === 'reject' || typeof answer === 'object') {
+          const why = typeof answer === 'object' ? `: ${answer.refused}` : '';
+          hostKeyError = `host key for ${khName} (${info.keyType} ${info.fingerprint}) was not accepted${why}`;
           return verify(false);
         }
         if (answer === 'remember') knownHosts.record(khName, keyBlob, host.hashKnownHosts);

@@ -1,4 +1,4 @@
-import type { HostKeyInfo, InteractionCallbacks } from '../types';
+import type { HostKeyAnswer, HostKeyInfo, InteractionCallbacks } from '../types';
 
 /**
  * Wraps the caller's callbacks so that hosts sharing a credential are asked once per run:
@@ -7,7 +7,7 @@ import type { HostKeyInfo, InteractionCallbacks } from '../types';
  */
 export class SharedCredentials implements InteractionCallbacks {
   private readonly answers = new Map<string, Promise<string | undefined>>();
-  private readonly hostKeyAnswers = new Map<string, Promise<'once' | 'remember' | 'reject'>>();
+  private readonly hostKeyAnswers = new Map<string, Promise<HostKeyAnswer>>();
 
   constructor(private readonly inner: InteractionCallbacks = {}) {}
 
@@ -49,7 +49,7 @@ export class SharedCredentials implements InteractionCallbacks {
     return this.inner.askKeyboardInteractive?.(host, user, prompts) ?? Promise.resolve(undefined);
   }
 
-  confirmHostKey(info: HostKeyInfo): Promise<'once' | 'remember' | 'reject'> {
+  confirmHostKey(info: HostKeyInfo): Promise<HostKeyAnswer> {
     const ask = this.inner.confirmHostKey;
     if (!ask) return Promise.resolve('reject');
     const key = `${info.knownHostsName}\0${info.fingerprint}`;

@@ -2,7 +2,9 @@
 // them all by alias with their SHA256 fingerprints (addresses in the detail), its default button
 // does not accept, and "Accept All and Remember" records all six in known_hosts. host2's
 // known_hosts entry holds another key: the host is refused, and the error shows both fingerprints
-// with no button that would connect anyway.
+// with no button that would connect anyway. app6 reaches its host 6 s late (a ProxyCommand that
+// sleeps first): its key is asked for after the review was shown, so the review does not cover it
+// and it is refused, with an error that says so and how to accept it.
 import * as assert from 'node:assert';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -35,7 +37,11 @@ const flow: UiFlow = {
           return `Host ${a}\n  HostName ${h.address}\n  Port ${h.port}\n  User ${bed.user}\n  IdentityFile ${bed.clientKeyPath}\n  IdentitiesOnly yes\n  UserKnownHostsFile ${bed.knownHostsPath}\n  StrictHostKeyChecking ask\n  HostKeyAlias ${a}.keys\n`;
         })
         .join('\n');
-      fs.writeFileSync(bed.sshConfigPath, base + '\n' + extra);
+      // app6: the same host, reached through a ProxyCommand that waits 6 s first.
+      const proxy = path.join(ctx.runDir, 'late-proxy.sh');
+      fs.writeFileSync(proxy, `#!/bin/bash\nsleep 6\nexec 3<>/dev/tcp/${h1.address}/${h1.port}\ncat <&3 &\nexec cat >&3\n`, { mode: 0o755 });
+      const late = `Host app6\n  HostName ${h1.address}\n  Port ${h1.port}\n  User ${bed.user}\n  IdentityFile ${bed.clientKeyPath}\n  IdentitiesOnly yes\n  UserKnownHostsFile ${bed.knownHostsPath}\n  StrictHostKeyChecking ask\n  HostKeyAlias app6.keys\n  ProxyCommand ${proxy}\n`;
+      fs.writeFileSync(bed.sshConfigPath, base + '\n' + extra + '\n' + late);
       fs.writeFileSync(bed.knownHostsPath, `[${h2.address}]:${h2.port} ${h1.hostKeyPub}\n`);
       const keyOf = (name: string) => (name === 'host1' ? h1 : bed.hosts[aliases.indexOf(name) % 2]).hostKeyPub;
 
@@ -58,6 +64,7 @@ const flow: UiFlow = {
       assert.ok(detail.includes(`at [${h1.address}]:${h1.port}`), `host1's address in the detail: ${detail}`);
       assert.ok(detail.includes('at app3.keys'), detail);
       assert.ok(!detail.includes('host2'), 'a changed key is not offered for review');
+      assert.ok(!detail.includes('app6'), 'app6 asks only later');
       const buttons = (await dialog.locator('.dialog-buttons .monaco-button').allInnerTexts()).map((t: string) => t.trim());
       assert.deepStrictEqual([...buttons].sort(), ['Accept All and Remember', 'Cancel', 'Review One by One'].sort());
       // The default button (the one Enter presses: focused when the dialog opens) never accepts.
@@ -82,9 +89,16 @@ const flow: UiFlow = {
         await results.locator('.row', { hasText: name }).locator('.status', { hasText: 'Completed' }).waitFor({ timeout: 30_000 });
       }
       await results.locator('.row', { hasText: 'host2' }).locator('.status', { hasText: 'HostKeyRejected' }).waitFor();
+      // app6 asked after the review: refused, saying it was not in the review and how to accept it.
+      const app6 = results.locator('.row', { hasText: 'app6' });
+      await app6.locator('.status', { hasText: 'HostKeyRejected' }).waitFor({ timeout: 30_000 });
+      const why = plain(await app6.locator('.output').innerText());
+      assert.match(why, /host key for app6\.keys \(\S+ SHA256:\S+\) was not accepted: app6 was not in this run's host-key review/, why);
+      assert.match(why, /Test Connection on app6, or run again/, why);
       const knownHosts = fs.readFileSync(bed.knownHostsPath, 'utf8').split('\n').filter(Boolean);
       assert.strictEqual(knownHosts.length, 7, knownHosts.join('\n'));
       for (const a of aliases) assert.ok(knownHosts.some((l) => l.startsWith(`${a}.keys `)), `${a} remembered`);
+      assert.ok(!knownHosts.some((l) => l.startsWith('app6.keys ')), 'app6 not remembered');
     } finally {
       await bed.stop();
     }
