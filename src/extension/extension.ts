@@ -23,6 +23,7 @@ import { Settings } from './settings';
 import { RemoteTerminals } from './terminal';
 import { RollingRun } from './fleetRun';
 import { TestConnectionCommand } from './testConnection';
+import { ExpandWhenFilled } from './expandWhenFilled';
 
 /** What activate() returns: for other extensions and the tests; the commands are the primary API. */
 export interface RemoteInvokeApi {
@@ -33,6 +34,8 @@ export interface RemoteInvokeApi {
   /** What the host's output panel received in this window. */
   outputText(host: string): string;
   outputPanels(): string[];
+  /** The output channels' names, as the Output view's dropdown lists them. */
+  outputChannelNames(): string[];
   /** Output lines received and channel appends made so far (appends are batched). */
   outputStats(): { lines: number; appends: number };
   /** The latest run, or one by id. */
@@ -134,6 +137,8 @@ export function activate(context: vscode.ExtensionContext): RemoteInvokeApi {
     testConnection,
     new LanguageServer(context.extensionUri, settings),
     new ObjectsCommands(results, resultsView),
+    new ExpandWhenFilled(sessionsView.view, () => sessionsView.getChildren()[0], sessionsView.onDidChangeTreeData, [hostsView.view, jobsView.view]),
+    new ExpandWhenFilled(jobsView.view, () => jobsView.getChildren()[0], jobsView.onDidChangeTreeData, [hostsView.view, sessionsView.view]),
   );
 
   return {
@@ -142,6 +147,7 @@ export function activate(context: vscode.ExtensionContext): RemoteInvokeApi {
     sessionState: (host) => sessions.state(host),
     outputText: (host) => outputs.transcript(host),
     outputPanels: () => outputs.hosts(),
+    outputChannelNames: () => outputs.channelNames(),
     outputStats: () => ({ ...outputs.stats }),
     run: (id) => (id === undefined ? results.latest() : results.get(id)),
     resultsRendered: () => resultsView.rendered(),

@@ -6,10 +6,17 @@ const FLUSH_MS = 100;
 const FLUSH_BYTES = 64 * 1024;
 /** What is mirrored per host for `transcript()` (the extension's API and tests). */
 const TRANSCRIPT_BYTES = 256 * 1024;
+/**
+ * A run on up to this many hosts makes every host's channel when it starts, so each computer it
+ * targets is in the dropdown at once. Past it (a fleet-size run), a channel is made with the host's
+ * first output line or when shown: thousands of hosts that never connected would make the
+ * dropdown useless.
+ */
+export const EAGER_CHANNELS_MAX = 500;
 
 interface Panel {
   name: string;
-  /** Made with the host's first output line, or when shown: a host that only failed to connect needs none. */
+  /** Made when a run targets the host (see EAGER_CHANNELS_MAX), else with its first output line or when shown. */
   channel: vscode.OutputChannel | undefined;
   /** Lines written before the channel exists (header, status line): kept for when it is made. */
   early: string;
@@ -134,7 +141,11 @@ export class OutputPanels implements vscode.Disposable {
   runStarted(run: RunRecord): void {
     const time = run.startedAt.toLocaleTimeString(undefined, { hour12: false });
     const header = `▶ ${time}  ${run.label}  [run ${run.id}, ${run.info.hosts.length} host${run.info.hosts.length === 1 ? '' : 's'}]\n`;
-    for (const host of run.info.hosts) this.write(host, header, run.id);
+    const eager = run.info.hosts.length <= EAGER_CHANNELS_MAX;
+    for (const host of run.info.hosts) {
+      if (eager) this.channelOf(this.panel(host));
+      this.write(host, header, run.id);
+    }
     this.put(this.all(), header);
   }
 
@@ -189,6 +200,11 @@ export class OutputPanels implements vscode.Disposable {
   /** Hosts that have an output channel. */
   hosts(): string[] {
     return [...this.panels].filter(([, p]) => p.channel).map(([host]) => host);
+  }
+
+  /** The names of the channels made, as the Output view's dropdown lists them. */
+  channelNames(): string[] {
+    return [...this.panels.values(), ...(this.allHosts ? [this.allHosts] : [])].flatMap((p) => (p.channel ? [p.name] : []));
   }
 
   flush(): void {

@@ -13,6 +13,9 @@ const PWSH_RECORDS_KEY = 'remoteInvoke.durablePwshSessions';
 const ROOT_RECORDS_KEY = 'remoteInvoke.durableRootSessions';
 const SAVE_MS = 500;
 
+/** A host's POSIX session (/bin/sh), or its PowerShell session (pwsh, for .ps1 runs). */
+export type SessionKind = 'posix' | 'pwsh';
+
 /**
  * The persistent session of every host (the engine's SessionPool) and how to reach hosts:
  * connection settings built from the settings, the ssh_config file and UI prompts. Owns the
@@ -26,7 +29,7 @@ export class Sessions implements vscode.Disposable {
   readonly pool: SessionPool;
   private rootPool_: SessionPool | undefined;
   private saveTimer: NodeJS.Timeout | undefined;
-  private readonly changed = new vscode.EventEmitter<{ host: string; state: SessionState }>();
+  private readonly changed = new vscode.EventEmitter<{ host: string; state: SessionState; kind: SessionKind }>();
   readonly onDidChangeState = this.changed.event;
   private readonly disposables: vscode.Disposable[] = [];
 
@@ -45,16 +48,22 @@ export class Sessions implements vscode.Disposable {
       }
     }
     const onState = (host: string, state: SessionState) => {
-      this.changed.fire({ host, state });
+      this.changed.fire({ host, state, kind: 'posix' });
+      this.scheduleSave();
+    };
+    const onPwshState = (host: string, state: SessionState) => {
+      this.changed.fire({ host, state, kind: 'pwsh' });
       this.scheduleSave();
     };
     const onRecord = () => this.scheduleSave();
     this.pool.on('state', onState);
+    this.pool.on('pwshState', onPwshState);
     this.pool.on('record', onRecord);
     this.disposables.push(
       {
         dispose: () => {
           this.pool.off('state', onState);
+          this.pool.off('pwshState', onPwshState);
           this.pool.off('record', onRecord);
         },
       },
@@ -72,6 +81,11 @@ export class Sessions implements vscode.Disposable {
 
   state(host: string): SessionState {
     return this.pool.state(host);
+  }
+
+  /** The state of the host's PowerShell session. */
+  pwshState(host: string): SessionState {
+    return this.pool.pwshState(host);
   }
 
   private records(): Record<string, DurableRecord> {
@@ -136,6 +150,12 @@ export class Sessions implements vscode.Disposable {
   async reset(host: string): Promise<void> {
     await this.pool.reset(host, { ...this.connectionSettings(), callbacks: undefined });
     await this.rootPool_?.reset(host, { ...this.connectionSettings(), callbacks: undefined });
+    await this.save();
+  }
+
+  /** Ends the host's PowerShell session only (a durable one's shell too); its POSIX session stays. */
+  async resetPwsh(host: string): Promise<void> {
+    await this.pool.resetPwsh(host, { ...this.connectionSettings(), callbacks: undefined });
     await this.save();
   }
 

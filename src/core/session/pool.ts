@@ -423,7 +423,8 @@ export class HostSession extends EventEmitter {
 
 /**
  * Persistent sessions by host name: state set by one run is there for the next. Emits
- * `state (host, state)` whenever a session changes.
+ * `state (host, state)` whenever a session changes, and `pwshState (host, state)` for the hosts'
+ * PowerShell sessions.
  */
 export class SessionPool extends EventEmitter {
   private readonly sessions = new Map<string, HostSession>();
@@ -459,6 +460,7 @@ export class SessionPool extends EventEmitter {
     let session = this.pwshSessions.get(host);
     if (!session) {
       session = new HostSession(host, { ...this.defaults, ...options, dialect: 'pwsh' });
+      session.on('state', (state: SessionState) => this.emit('pwshState', host, state));
       session.on('record', () => this.emit('record', host));
       this.pwshSessions.set(host, session);
     }
@@ -470,6 +472,7 @@ export class SessionPool extends EventEmitter {
     const session = this.pwshSessions.get(host);
     this.pwshSessions.delete(host);
     session?.detach();
+    if (session) this.emit('pwshState', host, 'none');
   }
 
   /** Hosts that have a PowerShell session. */
@@ -477,11 +480,26 @@ export class SessionPool extends EventEmitter {
     return [...this.pwshSessions.keys()];
   }
 
+  /** The state of a host's PowerShell session. */
+  pwshState(host: string): SessionState {
+    return this.pwshSessions.get(host)?.state ?? 'none';
+  }
+
+  /** Ends and forgets a host's PowerShell session only (its POSIX session stays). */
+  async resetPwsh(host: string, settings?: SessionSettings): Promise<void> {
+    const pwsh = this.pwshSessions.get(host);
+    if (!pwsh) return;
+    this.pwshSessions.delete(host);
+    await pwsh.close(settings);
+    this.emit('pwshState', host, 'none');
+  }
+
   /** Ends and forgets a host's session (removing a durable one's remote files); the next run opens a new one. */
   async reset(host: string, settings?: SessionSettings): Promise<void> {
     const pwsh = this.pwshSessions.get(host);
     this.pwshSessions.delete(host);
     await pwsh?.close(settings);
+    if (pwsh) this.emit('pwshState', host, 'none');
     const session = this.sessions.get(host);
     if (!session) return;
     this.sessions.delete(host);
@@ -494,6 +512,7 @@ export class SessionPool extends EventEmitter {
     const pwsh = this.pwshSessions.get(host);
     this.pwshSessions.delete(host);
     pwsh?.detach();
+    if (pwsh) this.emit('pwshState', host, 'none');
     const session = this.sessions.get(host);
     this.sessions.delete(host);
     session?.detach();

@@ -220,6 +220,25 @@ describe('Fleet scale (issue 13)', function () {
     }
   });
 
+  it('a run makes one output channel per computer it targets as it starts, named host first, beside "All hosts"', async () => {
+    const ri = await api();
+    // a target no earlier test used, that never connects: it writes no output line
+    const silent = `nochannel@127.0.0.1:${closedPort()}`;
+    const run = vscode.commands.executeCommand<HostResult[]>('remoteInvoke.runSelection', { text: 'sleep 2\necho late line\n', hosts: ['host2', silent] });
+    try {
+      await waitFor('the run started', () => ri.run()?.active && ri.run()!.info.hosts.includes(silent), 10_000);
+      const names = ri.outputChannelNames();
+      assert.ok(!ri.outputText('host2').includes('late line'), 'checked before host2 wrote anything');
+      for (const host of ['host2', silent]) assert.ok(names.includes(`${host} · Remote Invoke`), `${host}'s channel in ${names.join(', ')}`);
+      assert.ok(names.includes('All hosts · Remote Invoke'), names.join(', '));
+      // The dropdown tells hosts apart: every name distinct, the host first.
+      assert.strictEqual(new Set(names).size, names.length);
+    } finally {
+      await run;
+    }
+    assert.match(ri.outputText(silent), /■ Unreachable/);
+  });
+
   it('output documents use the remote-invoke-output language, and open in the results\' group when there is no room beside', async () => {
     const ri = await api();
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');

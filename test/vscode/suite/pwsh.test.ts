@@ -71,4 +71,33 @@ describe('PowerShell in the extension', function () {
     assert.strictEqual(ri.resultsViewState().tab, 'objects');
     ri.setResultsView({ tab: 'hosts' });
   });
+
+  it('the Sessions view lists PowerShell sessions beside POSIX ones, the shell named in the description; Remove ends only that one', async () => {
+    const ri = await api();
+    // host1 has a PowerShell session from the .ps1 runs above; a POSIX run gives it its sh session too.
+    await vscode.commands.executeCommand<HostResult[]>('remoteInvoke.runFile', { file: workspaceFile('count-runs.ps1'), hosts: ['host1'] });
+    const runsBefore = (ri.run()!.objects[0].value as { Runs: number }).Runs;
+    await vscode.commands.executeCommand<HostResult[]>('remoteInvoke.runSelection', { text: 'true\n', hosts: ['host1'] });
+    const rows = await waitFor('host1\'s two sessions', () => {
+      const mine = ri.sessions().filter((s) => s.host === 'host1');
+      return mine.length === 2 && mine.every((s) => s.state === 'Opened') ? mine : undefined;
+    }, 15_000);
+    assert.deepStrictEqual(rows.map((r) => r.kind), ['posix', 'pwsh'], 'the POSIX session first, then PowerShell');
+    assert.match(rows[0].description, /^Opened · idle \d+ s · sh$/);
+    assert.match(rows[1].description, /^Opened · idle \d+ s · pwsh$/);
+    assert.match(rows[1].tooltip, /PowerShell session \(pwsh\)/);
+    assert.ok(rows[1].durable);
+
+    // Disconnect and Remove act on the row they are given.
+    await vscode.commands.executeCommand('remoteInvoke.disconnectSession', { host: 'host1', kind: 'pwsh' });
+    await waitFor('the pwsh session disconnected', () => ri.sessions().find((s) => s.host === 'host1' && s.kind === 'pwsh' && s.state === 'Disconnected'), 10_000);
+    assert.strictEqual(ri.sessionState('host1'), 'connected', 'the POSIX session stays connected');
+    // The next .ps1 run reattaches to it: its variables are still there.
+    const [again] = await vscode.commands.executeCommand<HostResult[]>('remoteInvoke.runFile', { file: workspaceFile('count-runs.ps1'), hosts: ['host1'] });
+    assert.strictEqual(again.status, 'Completed', JSON.stringify(again));
+    assert.strictEqual((ri.run()!.objects[0].value as { Runs: number }).Runs, runsBefore + 1, 'the reattached session kept $runs');
+    await vscode.commands.executeCommand('remoteInvoke.removeSession', { host: 'host1', kind: 'pwsh' });
+    await waitFor('the pwsh row gone', () => !ri.sessions().some((s) => s.host === 'host1' && s.kind === 'pwsh'), 15_000);
+    assert.ok(ri.sessions().some((s) => s.host === 'host1' && s.kind === 'posix' && s.state === 'Opened'), 'the POSIX session is still listed');
+  });
 });

@@ -20,11 +20,11 @@ describe('Sessions view', function () {
 
     const pending = run('echo busy now\nsleep 1\n');
     const busy = await waitFor('host2 Busy', () => ri.sessions().find((s) => s.host === 'host2' && s.state === 'Busy'), 15_000);
-    assert.match(busy.description, /^Busy · since \d\d:\d\d:\d\d$/);
+    assert.match(busy.description, /^Busy · since \d\d:\d\d:\d\d · sh$/);
     assert.strictEqual((await pending)[0].status, 'Completed');
 
     const opened = await waitFor('host2 Opened', () => ri.sessions().find((s) => s.host === 'host2' && s.state === 'Opened'));
-    assert.match(opened.description, /^Opened · idle \d+ s$/);
+    assert.match(opened.description, /^Opened · idle \d+ s · sh$/);
     assert.strictEqual(opened.contextValue, 'session.opened.durable');
     assert.ok(opened.durable);
     assert.match(opened.tooltip, /ends itself after 4 h with nobody attached/);
