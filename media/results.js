@@ -432,7 +432,7 @@
   function columnWidths() {
     const sample = objects.rows.slice(0, 500);
     return objects.columns.map((c, i) => {
-      let w = c.length + 3;
+      let w = c.length + 5; // the header is bold, with room for its sort arrow
       for (const r of sample) w = Math.max(w, Math.min(48, cell(r, i).length + 1));
       return Math.max(4, Math.min(48, w));
     });
