@@ -1,7 +1,8 @@
 // UI flow: a durable session survives a window reload. set-state.sh sets a variable and a working
 // directory in both hosts' sessions; the page is reloaded (a new extension host); the results view
 // still shows that run; the Hosts view shows the sessions as disconnected; show-state.sh then
-// finds the variable and the directory.
+// finds the variable and the directory. The results view's sort, status filter and "Group
+// identical output" toggle, set before the reload, are still set after it.
 import * as assert from 'node:assert';
 import { startTestBed } from '../../support/sshd';
 import type { UiFlow } from '../run';
@@ -25,6 +26,17 @@ const flow: UiFlow = {
       const before = plain(await results.locator('.row', { hasText: 'app1' }).locator('pre.first').innerText());
       const greeting = /set: (.*)/.exec(before)?.[1];
       assert.ok(greeting, before);
+      // Sort by host, descending; only Completed hosts; group identical output.
+      const hostHeader = results.locator('.head [data-sort="host"]');
+      await hostHeader.click();
+      await hostHeader.click();
+      await results.locator('.head [data-sort="host"][aria-sort="descending"]').waitFor();
+      await results.locator('.chip[data-state="Completed"]').click();
+      await results.locator('.chip.on[data-state="Completed"]').waitFor();
+      await results.locator('#group').check();
+      // The view state goes to workspaceState, which the web workbench writes to its storage
+      // shortly after (a reload in the same instant can lose the very last change).
+      await page.waitForTimeout(1500);
 
       await page.reload();
       await extensionReady(page);
@@ -35,6 +47,10 @@ const flow: UiFlow = {
       if (!restored) await runCommandWhenListed(page, 'Remote Invoke: Show Results');
       await kept.locator('.status', { hasText: 'Completed' }).waitFor({ timeout: 15_000 });
       assert.strictEqual(plain(await kept.locator('pre.first').innerText()), before, 'the results view after the reload');
+      const after = resultsFrame(page);
+      await after.locator('.head [data-sort="host"][aria-sort="descending"]').waitFor({ timeout: 10_000 });
+      await after.locator('.chip.on[data-state="Completed"]').waitFor();
+      assert.ok(await after.locator('#group').isChecked(), 'Group identical output is still on');
       // The new window knows the sessions from workspaceState and shows them as disconnected.
       await page.locator('.activitybar a.action-label[aria-label^="Remote Invoke"]').click();
       const hostRow = (name: string) => sidebarView(page, 'Hosts').locator('.monaco-list-row', { hasText: name });
