@@ -47,6 +47,8 @@ const flow: UiFlow = {
       await results.locator('#summary', { hasText: '42/42 done' }).waitFor({ timeout: 90_000 });
       const chips = plain(await results.locator('#filters').innerText()).replace(/\s+/g, ' ');
       assert.match(chips, /Failed 3 · Unreachable 2 · Completed 37/, chips);
+      // No host wrote objects: no Hosts | Objects tabs.
+      assert.ok(await results.locator('#tabs').isHidden(), 'the Objects tab shows only for a run with objects');
       // Failed and unreachable first.
       const firstHosts = (await results.locator('.row .host').allInnerTexts()).slice(0, 5).map((t: string) => t.trim());
       assert.deepStrictEqual(firstHosts, ['web38', 'web39', 'web40', 'web41', 'web42']);
