@@ -6,8 +6,8 @@ export type ReviewAnswer = 'once' | 'remember' | 'reject';
 
 /** Keys asked for within this quiet time of each other are reviewed together. */
 const GATHER_QUIET_MS = 1000;
-/** …but the first one waits at most this long for company. */
-const GATHER_MAX_MS = 4000;
+/** …but the first one waits at most this long for company (a thousand new hosts' key exchanges on two cores take seconds). */
+const GATHER_MAX_MS = 10000;
 
 export const ACCEPT_ALL = 'Accept All and Remember';
 export const ONE_BY_ONE = 'Review One by One';

@@ -6,7 +6,7 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { fingerprintSha256, SshConfigFile, type HostKeyAnswer, type HostKeyInfo, type InvokeRequest } from '../../src/core';
+import { DEFAULT_THROTTLE, fingerprintSha256, SshConfigFile, type HostKeyAnswer, type HostKeyInfo, type InvokeRequest } from '../../src/core';
 import { startTestBed, type TestBed, type TestHost } from '../support/sshd';
 import { collect, hostBlock, knownHostsNameOf, newKey, pubBlob, show, sshdLog, sshKeygen, tmpDir } from './helpers/engine';
 
@@ -272,6 +272,39 @@ describe('host keys (real sshd)', function () {
       });
       assert.strictEqual(r.status, 'HostKeyRejected', show([r]));
       assert.strictEqual(a.calls.length, 0);
+    });
+
+    it('every host of a run wider than the default throttle asks while the first ones still wait for their answer', async () => {
+      // A review answers only once it has gathered its hosts: a host waiting on a person must not
+      // hold the handshake slot that the hosts after it need to reach their own question.
+      const count = DEFAULT_THROTTLE + 8;
+      const kh = knownHosts([]);
+      const p = path.join(dir, `ssh_config.${++n}`);
+      const base = { User: bed.user, IdentityFile: bed.clientKeyPath, IdentitiesOnly: 'yes', UserKnownHostsFile: kh, StrictHostKeyChecking: 'ask' };
+      const aliases = Array.from({ length: count }, (_, i) => `wide${i}`);
+      fs.writeFileSync(p, aliases.map((a, i) => hostBlock(a, bed.hosts[i % 2], { ...base, HostKeyAlias: a })).join(''));
+      const waiting: (() => void)[] = [];
+      let answered = false;
+      let askedBeforeAnswers = 0;
+      const answerAll = () => {
+        answered = true;
+        waiting.splice(0).forEach((answer) => answer());
+      };
+      const confirmHostKey = () =>
+        new Promise<HostKeyAnswer>((res) => {
+          if (answered) return res('once');
+          waiting.push(() => res('once'));
+          askedBeforeAnswers++;
+          if (waiting.length === count) answerAll();
+        });
+      const timer = setTimeout(answerAll, 30_000);
+      try {
+        const c = await collect({ script: { text: 'echo ok' }, targets: aliases, sshConfig: SshConfigFile.load(p), callbacks: { confirmHostKey } });
+        assert.strictEqual(askedBeforeAnswers, count, 'hosts that asked before the first answer');
+        assert.ok(c.results.every((r) => r.status === 'Completed'), show(c));
+      } finally {
+        clearTimeout(timer);
+      }
     });
 
     it('a slow answer does not count against the connect timeout', async () => {

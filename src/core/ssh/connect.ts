@@ -280,6 +280,9 @@ export function connect(host: ResolvedHost, options: ConnectOptions = {}): Promi
         hostKeyError = `host key for ${khName} is not known (${info.keyType} ${info.fingerprint}) and there is no way to ask whether to trust it`;
         return verify(false);
       }
+      // Waiting on a person costs no CPU here: the slot goes to the next host, so that every host
+      // of a large run reaches its key question while the review is still gathering.
+      releaseSlot();
       askUser(() => credentials.confirmHostKey(info)).then((answer) => {
         if (answer === 'reject' || typeof answer === 'object') {
           const why = typeof answer === 'object' ? `: ${answer.refused}` : '';
