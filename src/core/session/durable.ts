@@ -198,6 +198,35 @@ export async function queryStatus(client: Client, record: Pick<DurableShellRecor
   return parseRemoteStatus((await execCommand(client, statusCommand(record.dir))).stdout);
 }
 
+/** Whether the durable shell has started a given run: `yes`, `no`, or `unknown` (a shell that does not record it: pwsh, or booted by an older client). */
+export type RunStarted = 'yes' | 'no' | 'unknown';
+
+/** `RUN <id of the last run the shell started; - when it records none (or, a root shell's, we may not read it); ? while it is being written>` (see bootProgram's `run` file). */
+export function startedRunCommand(dir: string): string {
+  return `/bin/sh -c 'exec 2>/dev/null; d="${dir}"; r=-; [ -r "$d/run" ] && { r=; read r <"$d/run"; }; echo "RUN \${r:-?}"'`;
+}
+
+export function parseRunStarted(text: string, runId: number): RunStarted | 'writing' {
+  const m = /^RUN (\S+)/m.exec(text);
+  if (!m || m[1] === '-') return 'unknown';
+  // The shell is rewriting the file this instant: it is starting a run.
+  if (m[1] === '?') return 'writing';
+  return Number(m[1]) >= runId ? 'yes' : 'no';
+}
+
+/**
+ * Asks the host whether the shell started run `runId`: after a link died as the run was sent,
+ * its text may or may not have reached the shell.
+ */
+export async function queryRunStarted(client: Client, record: Pick<DurableShellRecord, 'dir'>, runId: number): Promise<RunStarted> {
+  for (let attempt = 0; ; attempt++) {
+    const answer = parseRunStarted((await execCommand(client, startedRunCommand(record.dir))).stdout, runId);
+    if (answer !== 'writing') return answer;
+    if (attempt === 5) return 'yes';
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 /**
  * Empties both spools when they hold exactly what the client has already received (nothing new
  * since), so a long-lived session's files stay bounded. The shell appends (O_APPEND), so its
