@@ -9,6 +9,7 @@ import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { SessionPool, SshConfigFile, type InvokeRequest } from '../../src/core';
+import { parseRunStarted } from '../../src/core/session/durable';
 import { helloProgram, newToken, resendProgram, runProgram, type RunProgram } from '../../src/core/session/protocol';
 import { startTestBed, type TestBed } from '../support/sshd';
 import { reapRemoteShells } from './helpers/durable';
@@ -136,4 +137,15 @@ describe('a resent run in real local shells: a no-op when the first copy got the
       }
     });
   }
+});
+
+describe('whether a durable shell started a run: the answer read from its `run` file', () => {
+  it('the run id it last started, none recorded, or caught while being rewritten', () => {
+    assert.strictEqual(parseRunStarted('RUN 7\n', 7), 'yes');
+    assert.strictEqual(parseRunStarted('RUN 6\n', 7), 'no');
+    assert.strictEqual(parseRunStarted('RUN 0\n', 1), 'no');
+    assert.strictEqual(parseRunStarted('RUN -\n', 7), 'unknown', 'a shell that does not record it (booted by an older client, pwsh, unreadable)');
+    assert.strictEqual(parseRunStarted('login noise\n', 7), 'unknown');
+    assert.strictEqual(parseRunStarted('RUN ?\n', 7), 'writing');
+  });
 });

@@ -77,6 +77,8 @@ export function createProgram(id: string, idleTimeoutSeconds: number, keepSpool:
     'mkdir "$d" || exit 91',
     'mkfifo "$d/in" || { rm -rf "$d"; exit 92; }',
     ': >"$d/out"; : >"$d/err"; echo 0 >"$d/busy"',
+    // Made here, private, so the shell (which runs with the login's umask) only ever rewrites it.
+    'echo 0 >"$d/run"',
     '[ -n "$SSH_AUTH_SOCK" ] && ln -s "$SSH_AUTH_SOCK" "$d/agent"',
     ...(keepSpool ? [': >"$d/keep"'] : []),
     heredoc('boot', `${BOOT}\n${dialect.bootExec}`),
