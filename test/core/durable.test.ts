@@ -490,7 +490,7 @@ describe('durable sessions (real sshd)', function () {
       assert.strictEqual(modeOf(base), '700');
       assert.strictEqual(modeOf(dir), '700');
       // The run's own files (its script) follow the login umask, as in any session: the directory keeps them private.
-      for (const f of ['out', 'err', 'in', 'pid', 'busy', 'attached']) assert.strictEqual(modeOf(path.join(dir, f)), '600', f);
+      for (const f of ['out', 'err', 'in', 'pid', 'busy', 'run', 'attached']) assert.strictEqual(modeOf(path.join(dir, f)), '600', f);
       assert.ok(fs.readFileSync(path.join(dir, 'out'), 'utf8').includes(secret));
 
       const user = ensurePasswordUser(`ridurable${process.pid % 100000}`, crypto.randomBytes(9).toString('hex'));

@@ -77,6 +77,8 @@ export function createProgram(id: string, idleTimeoutSeconds: number, keepSpool:
     'mkdir "$d" || exit 91',
     'mkfifo "$d/in" || { rm -rf "$d"; exit 92; }',
     ': >"$d/out"; : >"$d/err"; echo 0 >"$d/busy"',
+    // Made here, private, so the shell (which runs with the login's umask) only ever rewrites it.
+    'echo 0 >"$d/run"',
     '[ -n "$SSH_AUTH_SOCK" ] && ln -s "$SSH_AUTH_SOCK" "$d/agent"',
     ...(keepSpool ? [': >"$d/keep"'] : []),
     heredoc('boot', `${BOOT}\n${dialect.bootExec}`),
@@ -196,6 +198,35 @@ export function parseRemoteStatus(text: string): RemoteStatus {
 
 export async function queryStatus(client: Client, record: Pick<DurableShellRecord, 'dir'>): Promise<RemoteStatus> {
   return parseRemoteStatus((await execCommand(client, statusCommand(record.dir))).stdout);
+}
+
+/** Whether the durable shell has started a given run: `yes`, `no`, or `unknown` (a shell that does not record it: pwsh, or booted by an older client). */
+export type RunStarted = 'yes' | 'no' | 'unknown';
+
+/** `RUN <id of the last run the shell started; - when it records none (or, a root shell's, we may not read it); ? while it is being written>` (see bootProgram's `run` file). */
+export function startedRunCommand(dir: string): string {
+  return `/bin/sh -c 'exec 2>/dev/null; d="${dir}"; r=-; [ -r "$d/run" ] && { r=; read r <"$d/run"; }; echo "RUN \${r:-?}"'`;
+}
+
+export function parseRunStarted(text: string, runId: number): RunStarted | 'writing' {
+  const m = /^RUN (\S+)/m.exec(text);
+  if (!m || m[1] === '-') return 'unknown';
+  // The shell is rewriting the file this instant: it is starting a run.
+  if (m[1] === '?') return 'writing';
+  return Number(m[1]) >= runId ? 'yes' : 'no';
+}
+
+/**
+ * Asks the host whether the shell started run `runId`: after a link died as the run was sent,
+ * its text may or may not have reached the shell.
+ */
+export async function queryRunStarted(client: Client, record: Pick<DurableShellRecord, 'dir'>, runId: number): Promise<RunStarted> {
+  for (let attempt = 0; ; attempt++) {
+    const answer = parseRunStarted((await execCommand(client, startedRunCommand(record.dir))).stdout, runId);
+    if (answer !== 'writing') return answer;
+    if (attempt === 5) return 'yes';
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
 
 /**

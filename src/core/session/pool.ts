@@ -9,6 +9,7 @@ import { HostFailure, type OutputStream } from '../types';
 import {
   createDurableShell,
   queryStatus,
+  queryRunStarted,
   trimCommand,
   reattachDurableShell,
   removeCommand,
@@ -273,9 +274,14 @@ export class HostSession extends EventEmitter {
         await delay(firstDelay * 2 ** attempt);
         try {
           const client = await this.connectClient(settings);
-          await reattachDurableShell(client, this.record as DurableShellRecord, shell);
+          const record = this.record as DurableShellRecord;
+          // The link may have died as the run was sent: ask whether its text reached the shell.
+          const sent = shell.sentRunId;
+          const started = sent === undefined ? 'yes' : await queryRunStarted(client, record, sent);
+          await reattachDurableShell(client, record, shell);
           this.client?.end();
           this.client = client;
+          if (started !== 'yes' && shell.sentRunId === sent) shell.resendRun();
           return;
         } catch (err) {
           lastError = (err as Error).message;
@@ -325,7 +331,10 @@ export class HostSession extends EventEmitter {
       this.changed();
       try {
         await this.trimSpool(shell);
-        const outcome = await shell.run(this.options.oneShot ? { ...program, exitAfter: true } : program, sink, control);
+        const running = shell.run(this.options.oneShot ? { ...program, exitAfter: true } : program, sink, control);
+        // The link was found dead after the shell was taken (nothing was sent): reconnect now, and resend.
+        if (this.options.durable && shell.detachedReason && shell.busy && this.settings) this.reconnectInBackground(shell, this.settings);
+        const outcome = await running;
         if (outcome.end.kind === 'connection-lost' && outcome.end.error.startsWith(SESSION_GONE)) this.onGone(outcome.end.error);
         return outcome;
       } finally {

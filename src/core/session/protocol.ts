@@ -54,6 +54,9 @@ export const SESSION_SHELL_COMMAND =
  */
 function bootProgram(durable: boolean): string {
   const busy = (flag: number) => (durable ? ` echo ${flag} >|"$__ri_d/busy";` : '');
+  // A durable shell records which run it last started, so that a client whose link died as it
+  // sent a run can ask whether the text arrived before sending it again (durable.ts, startedRunCommand).
+  const started = durable ? ' echo $2 >|"$__ri_d/run";' : '';
   const restoreTrace = 'case $__ri_fl in *x*) set -x;; esac;';
   const makeDir = '[ -d "$__ri_d" ] || mkdir -m 700 "$__ri_d";';
   return [
@@ -65,7 +68,7 @@ function bootProgram(durable: boolean): string {
       `*) __ri_restore() { exec 1>&7 2>&8; }; __ri_stdin() { return 1; };; esac`,
     // $1 the caller's flags, $2 the run, $3 the file name, $4 (interpreter runs) the script, written with the printf builtin.
     `__ri_pre() { __ri_fl=$1; set +x; __ri_run=$2; __ri_f="$__ri_d/$3"; ` +
-      `if [ $# -gt 3 ]; then ${makeDir} command printf %s "$4" >|"$__ri_f"; fi; command trap 'return 143' TERM;${busy(1)} __ri_in=1 __ri_xs=; ` +
+      `if [ $# -gt 3 ]; then ${makeDir} command printf %s "$4" >|"$__ri_f"; fi; command trap 'return 143' TERM;${busy(1)}${started} __ri_in=1 __ri_xs=; ` +
       // The aliases again, in case a script removed them (`unalias -a`).
       `[ -n "$BASH_VERSION" ] || alias trap=__ri_trap exit=__ri_exit; }`,
     // A sourced script arrives on fd 9; where /dev/fd cannot be opened it is copied to the file.
@@ -254,6 +257,15 @@ export function runProgram(token: string, run: RunProgram): string {
 }
 
 /**
+ * A run's text sent again after a reattach, because the remote side had not started it: guarded
+ * by the run id the shell last started (`__ri_run`, set by `__ri_pre`), so that if the first
+ * copy still arrives first, this one does nothing and the run never runs twice.
+ */
+export function resendProgram(token: string, run: RunProgram): string {
+  return `if [ "\${__ri_run-}" != ${run.runId} ]; then\n${runProgram(token, run)}fi\n`;
+}
+
+/**
  * Sent on a side channel to stop a run: the whole process group of the session shell. A KILL
  * also removes the private directory, since the shell's EXIT trap will not run.
  */
@@ -299,6 +311,11 @@ export interface ShellDialect {
   readonly helloTimeoutMs?: number;
   /** Text that asks the shell to stop its running program (Ctrl+C); absent = SIGTERM to its process group. */
   stopProgram?(runId: number): string;
+  /**
+   * A run's text to send again after a reattach found it not started (a durable session); it must
+   * do nothing if the first copy got there after all. Absent: a run is never sent twice.
+   */
+  resendProgram?(token: string, run: RunProgram): string;
 }
 
 export const POSIX_DIALECT: ShellDialect = {
@@ -307,6 +324,7 @@ export const POSIX_DIALECT: ShellDialect = {
   bootExec: 'case "$SHELL" in */bash) exec "$SHELL" --noprofile --norc;; esac\nexec /bin/sh',
   helloProgram,
   runProgram,
+  resendProgram,
 };
 
 /** What a PowerShell host tags a line with (its stream), or `object`: one output object as JSON. */

@@ -90,6 +90,8 @@ const PRE_HELLO_CHARS = 600;
 
 interface ActiveRun {
   runId: number;
+  /** What was sent (absent for a run resumed from another process): kept to send again after a reattach. */
+  program?: RunProgram;
   functionsLost?: boolean;
   sink: RunSink;
   ended: Set<OutputStream>;
@@ -165,6 +167,24 @@ export class FramedShell extends EventEmitter {
 
   get runCounter(): number {
     return this.nextRunId;
+  }
+
+  /** The run in flight that this client sent (not one resumed from another process). */
+  get sentRunId(): number | undefined {
+    return this.active?.program ? this.active.runId : undefined;
+  }
+
+  /**
+   * Sends the run in flight again on the current transport: after a reattach, when the remote
+   * side says the first copy never reached the shell (the link died as it was sent). The dialect
+   * makes the copy a no-op should the first one arrive after all. False when it cannot.
+   */
+  resendRun(): boolean {
+    const run = this.active;
+    const resend = this.dialect.resendProgram;
+    if (!run?.program || !resend || !this.transport) return false;
+    this.transport.write(resend(this.token, run.program));
+    return true;
   }
 
   /** Connects a transport; its events feed this shell until it closes. */
@@ -415,6 +435,7 @@ export class FramedShell extends EventEmitter {
       const onAbort = () => stop('cancel');
       this.active = {
         runId,
+        program: { ...program, runId },
         sink,
         ended: new Set(),
         finish: (end) => {
@@ -537,7 +558,13 @@ export abstract class ChannelTransport extends EventEmitter implements ShellTran
   protected abstract onChannelClosed(): void;
 
   write(text: string): void {
-    this.channel.write(text);
+    // A channel whose connection has just died may refuse the write: its close follows, and a
+    // durable session settles the lost text after reattaching (see FramedShell.resendRun).
+    try {
+      this.channel.write(text);
+    } catch {
+      /* the close event says the link was lost */
+    }
   }
 
   get paused(): boolean {
