@@ -82,7 +82,12 @@ export async function jobCommand(argv: string[]): Promise<number> {
       const job = await receiveJob(store, find(), connectionSettings(values), (l) => {
         if (json) out(JSON.stringify({ type: 'output', ...l }) + '\n');
         else (l.stream === 'stderr' ? err : out)(`${l.host}: ${l.line}\n`);
-      }, !!values.keep, { signal: stdoutClosed, delivered: () => flushed(process.stdout) });
+      }, !!values.keep, {
+        signal: stdoutClosed,
+        delivered: () => flushed(process.stdout),
+        // As `run --json` prints them; in text, an object's formatted text is already among the lines.
+        onObject: (o) => json && out(JSON.stringify({ type: 'object', host: o.host, value: o.value }) + '\n'),
+      });
       if (json) await show(job);
       else for (const line of describeJob(job)) await write(process.stderr, line + '\n');
       return EXIT.ok;

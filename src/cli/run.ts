@@ -78,7 +78,6 @@ export function parseRunArgs(argv: string[]): ParsedRun {
   const asJob = !!values['as-job'];
   if (values['job-name'] !== undefined && !asJob) throw new UsageError('--job-name needs --as-job');
   if (asJob && session) throw new UsageError('give either --session or --as-job, not both');
-  if (asJob && (values.var !== undefined || values.input !== undefined)) throw new UsageError('--var and --input are not available with --as-job');
 
   const targets = hostList(values);
   const sessionRecord = session ? new SessionStore(stateDir()).get(session) : undefined;
@@ -204,6 +203,8 @@ async function startJobCommand(parsed: ParsedRun): Promise<number> {
     convertCrlf: request.convertCrlf,
     idleTimeoutSeconds: parsed.idleTimeoutSeconds,
     become: request.become,
+    vars: request.vars,
+    input: request.input,
   });
   if (parsed.json) {
     const children = job.children.map(({ host, state, error }) => ({ host, state, error }));

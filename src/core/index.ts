@@ -28,6 +28,7 @@ export {
   type JobChild,
   type JobState,
   type ReceivedLine,
+  type ReceivedObject,
 } from './jobs/jobs';
 export {
   DEFAULT_IDLE_TIMEOUT_SECONDS,

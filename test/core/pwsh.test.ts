@@ -177,10 +177,10 @@ describe('PowerShell sessions (real pwsh on real sshd)', function () {
     const c = await run(ps1('Get-WinEvent -LogName $Using:Log -MaxEvents 10\n'), { vars: { Log: 'PowerShellCore/Operational' } });
     for (const host of hosts) assert.deepStrictEqual(c.lines(host), ['LogName=PowerShellCore/Operational MaxEvents=10'], show(c));
     const hostile = `it's "$HOME" \`n $(whoami) ${'${x}'}`;
-    const copy = await run(ps1('$Log = "changed remotely"\n$Using:Log\n$Using:Other\n[string]::IsNullOrEmpty($Using:Empty)'), {
+    const copy = await run(ps1('$Log = "changed remotely"\n$Using:Log\n$Using:Other\n[string]::IsNullOrEmpty($Using:Empty)\n"in a string: $Using:Other."'), {
       vars: { Log: hostile, Other: 'two', Empty: '' },
     });
-    for (const host of hosts) assert.deepStrictEqual(copy.lines(host), [hostile, 'two', 'True'], show(copy));
+    for (const host of hosts) assert.deepStrictEqual(copy.lines(host), [hostile, 'two', 'True', 'in a string: two.'], show(copy));
     const next = await run(ps1('$Using:Log'), { vars: { Log: 'new value' } });
     assert.deepStrictEqual(next.lines('host1'), ['new value'], 'each run copies the value in anew');
     const scoped = await run(ps1('1..2 | ForEach-Object -Parallel { "$using:Log $_" }'), { vars: { Log: 'outer' } });
@@ -377,6 +377,57 @@ describe('CLI: --json objects, --var, --input (real sshd)', function () {
     assert.strictEqual(removed.code, 0, removed.stderr);
     const dirs = fs.readdirSync(path.join(bed.homeDir, '.cache', 'remote-invoke'));
     assert.deepStrictEqual(dirs, [], 'both shells of the session are gone');
+  });
+
+  it('run --as-job with a .ps1 runs in PowerShell as a session run does: tags, objects, $Using:, $input, the terminating error and its line; job receive collects it', async function () {
+    if (!HAVE_PWSH) this.skip();
+    const file = path.join(state, 'job.ps1');
+    fs.writeFileSync(
+      file,
+      'param($first)\n"arg=$first"\n"var=$Using:Who"\nforeach ($i in $input) { "in:$i" }\nWrite-Warning "careful"\nWrite-Host "hosted"\n' +
+        '[pscustomobject]@{ N = 1; Name = "obj" }\n"host=$([bool]$Host.Name)"\nthrow "job broke"\n"never"\n',
+    );
+    const input = path.join(state, 'job-input.txt');
+    fs.writeFileSync(input, 'one\ntwo words\n');
+    const started = await cli(['run', ...common(), '-H', 'host1,host2', '--as-job', '-f', file, '--var', 'Who=wörld', '--input', input, '--', 'a "b" $c'], state);
+    assert.strictEqual(started.code, 0, started.stderr);
+    const id = started.stdout.trim();
+    const waited = await cli(['job', 'wait', id, ...common(), '--poll-interval', '0.2'], state);
+    assert.strictEqual(waited.code, 1, `a child that failed → 1: ${waited.stdout}${waited.stderr}`);
+    const r = await cli(['job', 'receive', id, ...common(), '--json'], state);
+    assert.strictEqual(r.code, 0, r.stderr);
+    const events = r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    for (const host of ['host1', 'host2']) {
+      const lines = events.filter((e) => e.type === 'output' && e.host === host);
+      const out = lines.filter((e) => e.stream === 'stdout' && !e.psStream).map((e) => e.line);
+      assert.deepStrictEqual(out.filter((l: string) => !/^(N Name|- ----|1 obj|\s*)$/.test(l)), ['arg=a "b" $c', 'var=wörld', 'in:one', 'in:two words', 'host=True'], r.stdout);
+      const tags = lines.filter((e) => e.psStream).map((e) => `${e.psStream}|${e.stream}|${e.line}`);
+      assert.ok(tags.includes('warning|stderr|WARNING: careful'), tags.join('\n'));
+      assert.ok(tags.includes('host|stdout|hosted'), tags.join('\n'));
+      assert.ok(tags.some((t) => /^error\|stderr\|job broke$/.test(t)), tags.join('\n'));
+      assert.ok(!lines.some((e) => e.line === 'never'));
+      const objects = events.filter((e) => e.type === 'object' && e.host === host).map((e) => e.value);
+      assert.deepStrictEqual(objects.filter((v) => typeof v === 'object'), [{ N: 1, Name: 'obj' }]);
+      assert.ok(objects.includes('var=wörld'), 'strings written to the output are objects too');
+    }
+    const job = events.find((e) => e.type === 'job');
+    for (const child of job.children) {
+      assert.strictEqual(child.state, 'Failed');
+      assert.strictEqual(child.exitCode, 1);
+      assert.match(child.error ?? '', /job broke/);
+      assert.match(child.error ?? '', /job\.ps1:9/);
+    }
+    const again = await cli(['job', 'receive', id, ...common(), '--json'], state);
+    assert.ok(!again.stdout.includes('"type":"output"'), 'a second receive has nothing new');
+    // exit N is the child's exit code; the job's spool goes with job remove.
+    const exited = await cli(['run', ...common(), '-H', 'host1', '--as-job', '--shell', 'pwsh', '-c', '"bye"; exit 3'], state);
+    const exitedId = exited.stdout.trim();
+    const done = await cli(['job', 'wait', exitedId, ...common(), '--json', '--poll-interval', '0.2'], state);
+    assert.strictEqual(JSON.parse(done.stdout).children[0].exitCode, 3, done.stdout);
+    const text = await cli(['job', 'receive', exitedId, ...common()], state);
+    assert.strictEqual(text.stdout, 'host1: bye\n');
+    for (const j of [id, exitedId]) assert.strictEqual((await cli(['job', 'remove', j, ...common()], state)).code, 0);
+    assert.deepStrictEqual(fs.readdirSync(path.join(bed.homeDir, '.cache', 'remote-invoke')), [], 'the jobs\' spools are gone');
   });
 
   it('--input - is the CLI\'s own stdin', () => {

@@ -1,6 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import { SshConfigFile } from '../inventory/sshConfig';
 import { EventQueue } from '../output/eventQueue';
+import { jsonObjectLine, parseJson } from '../output/jsonLines';
 import type { RunOutcome, RunSink } from '../session/remoteShell';
 import { HostSession, type SessionSettings } from '../session/pool';
 import { SharedCredentials } from '../ssh/credentials';
@@ -238,21 +239,11 @@ function posixSink(host: string, queue: EventQueue<InvokeEvent>): RunSink {
   return {
     line: (stream, line) => {
       const more = queue.push({ type: 'output', host, stream, line });
-      if (stream !== 'stdout' || line.charCodeAt(0) !== 123 /* { */ || !line.trimEnd().endsWith('}')) return more;
-      const parsed = parseJson(line);
-      if (!parsed || typeof parsed.value !== 'object' || parsed.value === null || Array.isArray(parsed.value)) return more;
-      return queue.push({ type: 'object', host, value: parsed.value }) && more;
+      const value = stream === 'stdout' ? jsonObjectLine(line) : undefined;
+      return value === undefined ? more : queue.push({ type: 'object', host, value }) && more;
     },
     drained: () => queue.drained(),
   };
-}
-
-function parseJson(text: string): { value: unknown } | undefined {
-  try {
-    return { value: JSON.parse(text) };
-  } catch {
-    return undefined;
-  }
 }
 
 function outcomeResult(

@@ -6,7 +6,8 @@ import { FramedLineReader } from '../output/lineSplitter';
 import { connectByName } from '../ssh/connect';
 import { captureReach, reachSettings, type ReachRecord } from '../state/reach';
 import { SharedCredentials } from '../ssh/credentials';
-import { HostFailure, type OutputStream } from '../types';
+import { HostFailure, type OutputStream, type PsStream } from '../types';
+import { jsonObjectLine, parseJson } from '../output/jsonLines';
 import { RecordStore } from '../state/stateStore';
 import {
   createDurableShell,
@@ -19,13 +20,16 @@ import {
   type DurableShellRecord,
   type RemoteStatus,
 } from '../session/durable';
-import { parseEndMarker, parseExitMarker } from '../session/protocol';
+import { parseEndMarker, parseExitMarker, parsePayloadMarker } from '../session/protocol';
+import { PWSH_DIALECT } from '../session/pwsh/dialect';
 import { becomeFor, prepareElevation, type BecomeOptions } from '../session/become';
 import { relayCommand } from '../session/rootDurable';
 
 // Background jobs (Invoke-Command -AsJob): each host's child is a durable shell that runs the
 // script once and ends, keeping its spool until the job is removed, so the job keeps running
-// while no client is connected and any later process can receive its output.
+// while no client is connected and any later process can receive its output. A PowerShell
+// script's child is the PowerShell host loop (as in a session), so a job has a session run's
+// meaning: stream tags, exit codes, terminating errors with their line, objects, $Using:, $input.
 
 export const JOB_STATES = ['Running', 'Completed', 'Failed', 'Stopped', 'Disconnected'] as const;
 export type JobState = (typeof JOB_STATES)[number];
@@ -111,6 +115,10 @@ export async function startJob(options: {
   idleTimeoutSeconds?: number;
   /** A root job: each child's shell is started under sudo (one prompt for the whole job, see become.ts). */
   become?: BecomeOptions;
+  /** `--var NAME=VALUE`: PowerShell's `$Using:NAME`, a POSIX script's environment variable. */
+  vars?: Record<string, string>;
+  /** `--input`: PowerShell's `$input` (one item per line), a POSIX script's stdin. */
+  input?: string;
 }): Promise<JobRecord> {
   const id = options.store.nextNumericKey();
   const launch = planLaunch(options.script, options);
@@ -139,11 +147,22 @@ export async function startJob(options: {
             // A root job's shell ends with its script: its spool may be kept as long as any job's.
             idleTimeoutSeconds: options.idleTimeoutSeconds ?? (elevation ? DEFAULT_IDLE_TIMEOUT_SECONDS : undefined),
             ...(elevation ? { elevation } : {}),
+            ...(launch.dialect === 'pwsh' ? { dialect: PWSH_DIALECT } : {}),
           });
           const runId = shell.runCounter;
           // The run goes out; its output stays in the spool for `receive`.
           void shell.run(
-            { text: launch.text, fileName: launch.fileName, interpreter: launch.interpreter, sourceAs: launch.sourceAs, shellPath: launch.shellPath, args: options.args, exitAfter: true },
+            {
+              text: launch.text,
+              fileName: launch.fileName,
+              interpreter: launch.dialect === 'pwsh' ? undefined : launch.interpreter,
+              sourceAs: launch.sourceAs,
+              shellPath: launch.shellPath,
+              args: options.args,
+              vars: options.vars,
+              input: options.input,
+              exitAfter: true,
+            },
             { line: () => true, drained: async () => {} },
           );
           await shell.close(); // EOF follows the run's text, and the channel closes once the host has it all
@@ -199,6 +218,14 @@ export interface ReceivedLine {
   host: string;
   stream: OutputStream;
   line: string;
+  /** A PowerShell job's line: the stream it came from (see OutputEvent.psStream). */
+  psStream?: PsStream;
+}
+
+/** One output object of a child: a PowerShell output object, or a POSIX stdout line that is a JSON object. */
+export interface ReceivedObject {
+  host: string;
+  value: unknown;
 }
 
 /**
@@ -215,9 +242,9 @@ export async function receiveJob(
    * `delivered` resolves once the lines given so far have really gone out, true if they did: only
    * then is a child's output marked received. `signal` stops before the next host.
    */
-  delivery: { signal?: AbortSignal; delivered?: () => Promise<boolean> } = {},
+  delivery: { signal?: AbortSignal; delivered?: () => Promise<boolean>; onObject?: (object: ReceivedObject) => void } = {},
 ): Promise<JobRecord> {
-  const { signal, delivered = async () => true } = delivery;
+  const { signal, delivered = async () => true, onObject = () => {} } = delivery;
   const connectTo = connector(reachSettings(settings, job.reach));
   for (const child of job.children) {
     if (signal?.aborted) break;
@@ -225,12 +252,15 @@ export async function receiveJob(
     try {
       await withClient(connectTo, child.host, async (client) => {
         const shell = child.shell as DurableShellRecord;
-        const read = await readSpool(client, shell, child.received, child.runId ?? 1, (stream, line) =>
-          onLine({ host: child.host, stream, line }),
-        );
+        const read = await readSpool(client, shell, child.received, child.runId ?? 1, {
+          line: (stream, line, psStream) => onLine(psStream ? { host: child.host, stream, line, psStream } : { host: child.host, stream, line }),
+          object: (value) => onObject({ host: child.host, value }),
+        });
         if (!keep && (await delivered())) child.received = read.offsets;
         if (read.exitCode !== undefined) applyStatus(child, { kind: 'done', exitCode: read.exitCode });
         else applyStatus(child, await queryStatus(client, shell));
+        // A PowerShell terminating error is the child's error: its message and where it came from.
+        if (read.fatal.length && child.state === 'Failed') child.error = read.fatal.slice(0, 2).join(' ');
       });
     } catch (err) {
       if (child.state === 'Running') child.state = 'Disconnected';
@@ -241,14 +271,23 @@ export async function receiveJob(
   return job;
 }
 
-/** Reads both spools from the given offsets to their current ends; whole lines only. */
+interface SpoolVisitor {
+  line(stream: OutputStream, line: string, psStream?: PsStream): void;
+  object(value: unknown): void;
+}
+
+/**
+ * Reads both spools from the given offsets to their current ends; whole lines only. A PowerShell
+ * child's tagged lines keep their stream, its objects arrive parsed, and `fatal` holds the
+ * terminating error that ended it; a POSIX child's stdout lines that are JSON objects are objects too.
+ */
 async function readSpool(
   client: Client,
   shell: DurableShellRecord,
   from: Record<OutputStream, number>,
   runId: number,
-  onLine: (stream: OutputStream, line: string) => void,
-): Promise<{ offsets: Record<OutputStream, number>; exitCode?: number }> {
+  visit: SpoolVisitor,
+): Promise<{ offsets: Record<OutputStream, number>; exitCode?: number; fatal: string[] }> {
   const result = await new Promise<{ out: Buffer; err: Buffer }>((resolve, reject) => {
     client.exec(spoolCommand(shell.dir, from), (err, channel) => {
       if (err) return reject(err);
@@ -262,6 +301,13 @@ async function readSpool(
   });
   const offsets = { ...from };
   let exitCode: number | undefined;
+  const fatal: string[] = [];
+  const pwsh = shell.dialect === 'pwsh';
+  const onLine = (stream: OutputStream, line: string) => {
+    visit.line(stream, line);
+    const value = !pwsh && stream === 'stdout' ? jsonObjectLine(line) : undefined;
+    if (value !== undefined) visit.object(value);
+  };
   for (const [stream, raw] of [['stdout', result.out], ['stderr', result.err]] as const) {
     // A login's rc output comes before the start marker: it is neither output nor spool bytes.
     const bytes = new SpoolStart().take(raw);
@@ -271,6 +317,17 @@ async function readSpool(
     for (const item of reader.push(complete)) {
       if (item.marker === undefined) onLine(stream, item.line);
       else {
+        const payload = pwsh ? parsePayloadMarker(shell.token, item.marker) : undefined;
+        if (payload?.tag === 'object') {
+          const parsed = parseJson(payload.text);
+          if (parsed) visit.object(parsed.value);
+          continue;
+        }
+        if (payload) {
+          if (payload.tag === 'fatal' && fatal.length < 3) fatal.push(payload.text);
+          visit.line(stream, payload.text, payload.tag === 'fatal' ? 'error' : payload.tag);
+          continue;
+        }
         const end = parseEndMarker(shell.token, item.marker);
         if (end && end.runId === runId) exitCode = end.status;
         exitCode ??= parseExitMarker(shell.token, item.marker)?.status;
@@ -278,7 +335,7 @@ async function readSpool(
     }
     for (const line of reader.end()) onLine(stream, line);
   }
-  return { offsets, exitCode };
+  return { offsets, exitCode, fatal };
 }
 
 /** Stops every running child: TERM, then KILL, to the whole process group on the host. */

@@ -130,7 +130,8 @@ function rewrite-using([string]$text) {
   foreach ($u in $uses) {
     $v = [Management.Automation.Language.UsingExpressionAst]::ExtractUsingVariable($u)
     $n = $v.VariablePath.UserPath; if ($n -match '^(?i)using:') { $n = $n.Substring(6) }
-    $text = $text.Substring(0, $u.Extent.StartOffset) + '$__ri_u[''' + $n.Replace("'", "''") + ''']' + $text.Substring($u.Extent.EndOffset)
+    # A subexpression, so that it reads the same inside an expandable string ("$Using:X") as outside.
+    $text = $text.Substring(0, $u.Extent.StartOffset) + '$($__ri_u[''' + $n.Replace("'", "''") + '''])' + $text.Substring($u.Extent.EndOffset)
   }
   @{ text = $text; exit = $hasExit; changed = $uses.Count -gt 0 }
 }
@@ -195,7 +196,10 @@ try {
     if ($l.StartsWith('R ')) { run-one $l.Split(' ') }
   }
 } finally {
-  if ($own) { try { [IO.Directory]::Delete($__ri_d, $true) } catch {} }
+  # A kept spool (a background job) records how the host ended before the markers go out: a
+  # client that has gone already must find it. A durable session's files go with it otherwise.
+  if ($own -or -not [IO.File]::Exists([IO.Path]::Combine($__ri_d, 'keep'))) { try { [IO.Directory]::Delete($__ri_d, $true) } catch {} }
+  else { try { [IO.File]::WriteAllText([IO.Path]::Combine($__ri_d, 'status'), [string]$last + $nl) } catch {} }
   both ('X ' + $last)
 }
 [Environment]::Exit($last)
