@@ -23,6 +23,7 @@ import * as path from 'node:path';
 import {
   captureReach,
   invoke,
+  planLaunch,
   reachSettings,
   SshConfigFile,
   type ConnectionSettings,
@@ -152,21 +153,23 @@ export async function holderMain(argv: string[]): Promise<number> {
 
   // No settings yet (each request brings its own): an empty config keeps the record's reach as it is.
   const named = openNamedSessions(name, [], { sshConfig: SshConfigFile.fromText('') }, idleMs / 1000);
-  const acknowledge = acknowledgeWritten(named.pool);
-  // Attach to every shell of the session now, so the first run handed over finds them warm.
+  // A PowerShell run's lines are its PowerShell sessions' to acknowledge, not the POSIX shells'.
+  const acknowledgers = { posix: acknowledgeWritten(named.pool), pwsh: acknowledgeWritten(named.pool, true) };
+  // Attach to every shell of the session now (PowerShell sessions too), so the first run handed over finds them warm.
   let warmed = false;
-  void Promise.all(
-    named.record.hosts
+  const warmSettings = reachSettings({ sshConfig: SshConfigFile.fromText('') }, named.record.reach);
+  void Promise.all([
+    ...named.record.hosts
       .filter((host) => named.record.shells[host])
       .map((host) => {
-        const settings = reachSettings({ sshConfig: SshConfigFile.fromText('') }, named.record.reach);
         named.pool.session(host, { record: named.record.shells[host] });
         return named.pool
           .session(host)
-          .open(settings)
+          .open(warmSettings)
           .catch(() => undefined); // (a host that needs a password is opened by a run, which can ask)
       }),
-  ).then(() => (warmed = true));
+    ...named.pool.pwshHosts().map((host) => named.pool.pwshSession(host).open(warmSettings).catch(() => undefined)),
+  ]).then(() => (warmed = true));
   const configs = new Map<string, SshConfigFile>();
   let busy = 0;
   let lastUse = Date.now();
@@ -187,9 +190,9 @@ export async function holderMain(argv: string[]): Promise<number> {
   process.on('SIGTERM', () => end());
   process.on('SIGINT', () => end());
   const holdsNothing = () => {
-    const hosts = named.pool.hosts();
-    if (!hosts.length) return warmed; // the session has no shell left to keep
-    return hosts.every((h) => ['none', 'disconnected', 'broken'].includes(named.pool.state(h)));
+    const states = [...named.pool.hosts().map((h) => named.pool.state(h)), ...named.pool.pwshHosts().map((h) => named.pool.pwshState(h))];
+    if (!states.length) return warmed; // the session has no shell left to keep
+    return states.every((state) => ['none', 'disconnected', 'broken'].includes(state));
   };
   setInterval(() => {
     if (!busy && Date.now() - lastUse >= idleMs) end();
@@ -230,6 +233,7 @@ export async function holderMain(argv: string[]): Promise<number> {
   server.on('connection', (socket) => {
     let trusted = false;
     let run: InvokeRun | undefined;
+    let acknowledge = acknowledgers.posix;
     const batches = new Map<number, InvokeEvent[]>();
     const asks = new Map<number, (value: unknown) => void>();
     let askId = 0;
@@ -287,6 +291,7 @@ export async function holderMain(argv: string[]): Promise<number> {
           // the attach then says the session is gone, and the run after opens a new one.
           for (const host of targets) if (named.pool.state(host) === 'broken') named.pool.forget(host);
           addHosts(targets, settings);
+          acknowledge = planLaunch(script, { shell, convertCrlf }).dialect === 'pwsh' ? acknowledgers.pwsh : acknowledgers.posix;
           run = invoke({
             ...settings,
             script,

@@ -12,6 +12,8 @@ import {
   type HostResult,
   type NamedSessionRecord,
   type OutputStream,
+  type LineTag,
+  parseJson,
 } from '../core';
 import {
   checkName,
@@ -93,19 +95,31 @@ export function openNamedSessions(name: string, hosts: string[], settings: Conne
   };
 }
 
-type SessionView = { name: string; host: string; state: string; idleSeconds: number | null; error: string | null };
+/** `shell`: the host's POSIX shell, or its PowerShell session (pwsh host loop) beside it. */
+type SessionView = { name: string; host: string; shell: 'posix' | 'pwsh'; state: string; idleSeconds: number | null; error: string | null };
 
+/**
+ * One row per shell of each host: its POSIX shell and, when it has one, its PowerShell session.
+ * A host with neither is one `Closed` row.
+ */
 async function describeSession(record: NamedSessionRecord, settings: ConnectionSettings): Promise<SessionView[]> {
   const connectTo = connector(settings);
+  const rows = record.hosts.flatMap((host) => {
+    const pwsh = record.pwshShells?.[host];
+    const posix = record.shells[host];
+    return [
+      ...(posix || !pwsh ? [{ host, shell: 'posix' as const, record: posix }] : []),
+      ...(pwsh ? [{ host, shell: 'pwsh' as const, record: pwsh }] : []),
+    ];
+  });
   return Promise.all(
-    record.hosts.map(async (host): Promise<SessionView> => {
-      const shell = record.shells[host];
-      const view = { name: record.name, host, state: 'Closed', idleSeconds: null as number | null, error: null as string | null };
-      if (!shell) return view;
+    rows.map(async ({ host, shell, record: durable }): Promise<SessionView> => {
+      const view: SessionView = { name: record.name, host, shell, state: 'Closed', idleSeconds: null, error: null };
+      if (!durable) return view;
       try {
         const client = await connectTo(host);
         try {
-          const status = await queryStatus(client, shell);
+          const status = await queryStatus(client, durable);
           if (status.kind === 'running') {
             view.state = status.busy ? 'Busy' : status.attached ? 'Opened' : 'Disconnected';
             view.idleSeconds = status.idleSeconds;
@@ -177,14 +191,16 @@ export async function sessionCommand(argv: string[]): Promise<number> {
         if (!record) continue;
         for (const v of await describeSession(record, reachSettings(settings, record.reach))) {
           const idle = v.idleSeconds !== null ? ` idle ${v.idleSeconds} s` : '';
-          await out({ type: 'session', ...v }, `${v.name} ${v.host}: ${v.state}${idle}${v.error ? ` — ${v.error}` : ''}`);
+          const kind = v.shell === 'pwsh' ? ' (PowerShell)' : '';
+          await out({ type: 'session', ...v }, `${v.name} ${v.host}${kind}: ${v.state}${idle}${v.error ? ` — ${v.error}` : ''}`);
         }
         // The root session of the same name, where it has shells: its rows say `become: "root"`.
-        const rootHosts = Object.keys(record.rootShells ?? {});
-        const rootRecord = { ...record, hosts: rootHosts, shells: record.rootShells ?? {} };
+        const rootHosts = [...new Set([...Object.keys(record.rootShells ?? {}), ...Object.keys(record.rootPwshShells ?? {})])];
+        const rootRecord = { ...record, hosts: rootHosts, shells: record.rootShells ?? {}, pwshShells: record.rootPwshShells };
         for (const v of rootHosts.length ? await describeSession(rootRecord, reachSettings(settings, record.reach)) : []) {
           const idle = v.idleSeconds !== null ? ` idle ${v.idleSeconds} s` : '';
-          await out({ type: 'session', ...v, become: 'root' }, `${v.name} ${v.host} (root): ${v.state}${idle}${v.error ? ` — ${v.error}` : ''}`);
+          const kind = v.shell === 'pwsh' ? ' (PowerShell)' : '';
+          await out({ type: 'session', ...v, become: 'root' }, `${v.name} ${v.host} (root)${kind}: ${v.state}${idle}${v.error ? ` — ${v.error}` : ''}`);
         }
       }
       return EXIT.ok;
@@ -194,11 +210,10 @@ export async function sessionCommand(argv: string[]): Promise<number> {
       await stopHolder(record.name);
       // The watchdog of a host out of reach ends its shell after the idle timeout.
       await onEachShell(record, values, out, 'Closed', (shell) => removeCommand(shell.dir), '; its idle timeout will end it');
-      // PowerShell sessions go with them (their state was reported with the host's shell).
-      await onEachShell({ ...record, shells: record.pwshShells ?? {} }, values, () => undefined, 'Closed', (shell) => removeCommand(shell.dir));
-      // The root session of the same name goes too (its relay ends its root processes).
-      for (const shells of [record.rootShells, record.rootPwshShells]) {
-        if (shells) await onEachShell({ ...record, shells }, values, () => undefined, 'Closed', (shell) => removeCommand(shell.dir));
+      // PowerShell sessions went with them (onEachShell acts on both kinds). The root session of the
+      // same name goes too (its relay ends its root processes).
+      if (record.rootShells || record.rootPwshShells) {
+        await onEachShell({ ...record, shells: record.rootShells ?? {}, pwshShells: record.rootPwshShells }, values, () => undefined, 'Closed', (shell) => removeCommand(shell.dir));
       }
       store.remove(record.name);
       return EXIT.ok;
@@ -206,9 +221,10 @@ export async function sessionCommand(argv: string[]): Promise<number> {
     case 'disconnect':
       // Ends whichever client is attached (another window, another CLI, our holder); the shell stays.
       await stopHolder(named().name);
-      for (const shells of [named().shells, named().rootShells ?? {}]) {
-        // The root half's attachments run as the login user too: it may end them.
-        await onEachShell({ ...named(), shells }, values, out, 'Disconnected', (shell) =>
+      // Both kinds of shell (onEachShell), of the user's half and then of the root half, whose
+      // attachments run as the login user too: it may end them.
+      for (const half of [named(), { ...named(), shells: named().rootShells ?? {}, pwshShells: named().rootPwshShells }]) {
+        await onEachShell(half, values, out, 'Disconnected', (shell) =>
           `/bin/sh -c 'a=; read a <"${shell.dir}/attached" 2>/dev/null; [ -n "$a" ] && kill $a 2>/dev/null; exit 0'`,
         );
       }
@@ -222,7 +238,10 @@ export async function sessionCommand(argv: string[]): Promise<number> {
   }
 }
 
-/** Runs one command per host of a named session and reports each host's new state (or why not). */
+/**
+ * Runs one command per shell of a named session (each host's POSIX shell and PowerShell session)
+ * and reports each one's new state (or why not).
+ */
 async function onEachShell(
   record: NamedSessionRecord,
   values: Record<string, unknown>,
@@ -232,15 +251,20 @@ async function onEachShell(
   unreachableNote = '',
 ): Promise<void> {
   const connectTo = connector(reachSettings(connectionSettings(values as never), record.reach));
-  for (const [host, shell] of Object.entries(record.shells)) {
+  const shells = [
+    ...Object.entries(record.shells).map(([host, shell]) => ({ host, shell, kind: 'posix' as const })),
+    ...Object.entries(record.pwshShells ?? {}).map(([host, shell]) => ({ host, shell, kind: 'pwsh' as const })),
+  ];
+  for (const { host, shell, kind } of shells) {
+    const label = `${record.name} ${host}${kind === 'pwsh' ? ' (PowerShell)' : ''}`;
     try {
       const client = await connectTo(host);
       await execCommand(client, command(shell));
       client.end();
-      await out({ type: 'session', name: record.name, host, state }, `${record.name} ${host}: ${state}`);
+      await out({ type: 'session', name: record.name, host, shell: kind, state }, `${label}: ${state}`);
     } catch (err) {
       const error = `${(err as Error).message}${unreachableNote}`;
-      await out({ type: 'session', name: record.name, host, state: 'Unreachable', error }, `${record.name} ${host}: Unreachable — ${error}`);
+      await out({ type: 'session', name: record.name, host, shell: kind, state: 'Unreachable', error }, `${label}: Unreachable — ${error}`);
     }
   }
 }
@@ -248,7 +272,7 @@ async function onEachShell(
 /** Receive-PSSession: output a run produced while no client was attached, then its result. */
 async function receiveSession(stored: NamedSessionRecord, values: Record<string, unknown>, json: boolean, become?: BecomeOptions): Promise<number> {
   // --sudo: the root half of the session (its own shells).
-  const record = become ? { ...stored, shells: stored.rootShells ?? {} } : stored;
+  const record = become ? { ...stored, shells: stored.rootShells ?? {}, pwshShells: stored.rootPwshShells } : stored;
   const settings = reachSettings(connectionSettings(values as never), record.reach);
   const credentials = new SharedCredentials(settings.callbacks);
   const { pool, close } = openNamedSessions(record.name, record.hosts, settings, undefined, become);
@@ -257,17 +281,32 @@ async function receiveSession(stored: NamedSessionRecord, values: Record<string,
   const results: HostResult[] = [];
   // A reader that went away: detach and stop; unwritten lines stay unacknowledged for next time.
   stdoutClosed.addEventListener('abort', close, { once: true });
-  for (const host of record.hosts) {
+  // Each host's POSIX shell, then its PowerShell session (a run may be in flight in either).
+  const shells = record.hosts.flatMap((host) => [
+    ...(record.shells[host] ? [{ host, pwsh: false }] : []),
+    ...(record.pwshShells?.[host] ? [{ host, pwsh: true }] : []),
+  ]);
+  for (const { host, pwsh } of shells) {
     if (stdoutClosed.aborted) break;
-    if (!record.shells[host]) continue;
     const startedAt = Date.now();
-    const session = pool.session(host);
+    const session = pwsh ? pool.pwshSession(host) : pool.session(host);
     const written = { stdout: 0, stderr: 0 };
+    const fatal: string[] = [];
     try {
       const outcome = await session.receive({ ...settings, credentials }, {
-        line: (stream: OutputStream, line: string) => {
+        line: (stream: OutputStream, line: string, tag?: LineTag) => {
+          // A PowerShell output object: an event of its own in --json (its text follows as lines), not a line to acknowledge.
+          if (tag === 'object') {
+            const value = parseJson(line);
+            if (json && value) void render({ type: 'object', host, value: value.value });
+            return true;
+          }
+          if (tag === 'fatal' && fatal.length < 2) fatal.push(line);
+          const psStream = tag === 'fatal' ? 'error' : tag;
           const n = ++written[stream];
-          void Promise.resolve(render({ type: 'output', host, stream, line })).then(() => session.acknowledge(stream, n));
+          void Promise.resolve(render(psStream ? { type: 'output', host, stream, line, psStream } : { type: 'output', host, stream, line })).then(() =>
+            session.acknowledge(stream, n),
+          );
           return true;
         },
         drained: async () => {},
@@ -281,7 +320,7 @@ async function receiveSession(stored: NamedSessionRecord, values: Record<string,
         exitCode,
         signal: outcome.end.kind === 'shell-ended' ? outcome.end.signal : null,
         durationMs: Date.now() - startedAt,
-        error: outcome.end.kind === 'connection-lost' ? outcome.end.error : null,
+        error: outcome.end.kind === 'connection-lost' ? outcome.end.error : exitCode !== 0 && fatal.length ? fatal.join(' ') : null,
       });
     } catch (err) {
       results.push({ type: 'result', host, status: 'Disconnected', exitCode: null, signal: null, durationMs: Date.now() - startedAt, error: (err as Error).message });

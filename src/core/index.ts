@@ -8,7 +8,7 @@ export { SharedCredentials } from './ssh/credentials';
 export { invoke, DEFAULT_THROTTLE } from './invoke/invoke';
 export type { InvokeRequest, InvokeRun, ScriptSource, ConnectionSettings } from './invoke/request';
 export { planLaunch } from './invoke/interpreter';
-export { SessionPool, HostSession, type SessionState } from './session/pool';
+export { SessionPool, HostSession, type SessionState, type PooledSession } from './session/pool';
 export { LineSplitter } from './output/lineSplitter';
 export { HostOutputBuffer, type OutputLine } from './output/hostOutputBuffer';
 export { defaultStateDir, RecordStore } from './state/stateStore';
@@ -77,3 +77,5 @@ export {
 export { PASSWORD_ATTEMPTS, describeAuthAttempts } from './ssh/connect';
 export { hostConfigProblems } from './ssh/configProblems';
 export { HandshakeGate, MAX_IN_FLIGHT } from './invoke/handshakeGate';
+export type { LineTag } from './session/protocol';
+export { jsonObjectLine, parseJson } from './output/jsonLines';

@@ -12,7 +12,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { invoke, SessionPool, SshConfigFile, type InvokeEvent, type InvokeRequest, type ObjectEvent, type OutputEvent } from '../../src/core';
 import { startTestBed, type TestBed } from '../support/sshd';
-import { cli, ensureBuilt, reapRemoteShells } from './helpers/durable';
+import { cli, ensureBuilt, linesOf, numbered, reapRemoteShells, spawnCli } from './helpers/durable';
 import { collect, delay, INJECTION_ARGS, INJECTION_FILES, show, tmpDir, type Collected } from './helpers/engine';
 
 export const HAVE_PWSH = spawnSync('pwsh', ['-NoLogo', '-NoProfile', '-NonInteractive', '-c', 'exit 0'], { stdio: 'ignore', timeout: 60_000 }).status === 0;
@@ -289,6 +289,27 @@ describe('PowerShell sessions: durable (real pwsh on real sshd)', function () {
     const after = await run('$durableVar; $PID');
     assert.deepStrictEqual(after.lines('host1'), ['kept', set.lines('host1')[0]]);
   });
+  it('the pool lists PowerShell sessions beside POSIX ones (what a Sessions view shows); detach keeps the shell and its state, resetPwsh removes it', async () => {
+    const sh = await collect({ ...base, targets: ['host1'], sessions: pool, script: { text: 'shVar=1' } });
+    assert.strictEqual(sh.result('host1').status, 'Completed', show(sh));
+    const kinds = () => pool.list().map((s) => `${s.host} ${s.shell} ${s.state} ${s.durable}`);
+    assert.deepStrictEqual(kinds(), ['host1 posix connected true', 'host1 pwsh connected true']);
+    const pwshRecord = pool.list().find((s) => s.shell === 'pwsh')?.record;
+    assert.ok(pwshRecord && pwshRecord.dialect === 'pwsh' && fs.existsSync(pwshRecord.dir), JSON.stringify(pwshRecord));
+    const states: string[] = [];
+    pool.on('pwshState', (host: string, state: string) => states.push(`${host} ${state}`));
+    pool.pwshSession('host1').detach();
+    assert.strictEqual(pool.pwshState('host1'), 'disconnected');
+    assert.strictEqual(pool.state('host1'), 'connected', 'the POSIX session is untouched');
+    assert.ok(states.includes('host1 disconnected'), states.join());
+    const back = await collect({ ...base, targets: ['host1'], sessions: pool, script: { text: '$durableVar', fileName: 'd.ps1' } });
+    assert.deepStrictEqual(back.lines('host1'), ['kept'], show(back));
+    assert.strictEqual(pool.pwshState('host1'), 'connected');
+    await pool.resetPwsh('host1');
+    assert.deepStrictEqual(kinds(), ['host1 posix connected true']);
+    assert.ok(!fs.existsSync(pwshRecord.dir), 'the PowerShell session\'s remote files are gone');
+    assert.ok(states.includes('host1 none'), states.join());
+  });
 });
 
 describe('--var and --input for POSIX scripts, JSON-line objects (real sshd)', function () {
@@ -428,6 +449,72 @@ describe('CLI: --json objects, --var, --input (real sshd)', function () {
     assert.strictEqual(text.stdout, 'host1: bye\n');
     for (const j of [id, exitedId]) assert.strictEqual((await cli(['job', 'remove', j, ...common()], state)).code, 0);
     assert.deepStrictEqual(fs.readdirSync(path.join(bed.homeDir, '.cache', 'remote-invoke')), [], 'the jobs\' spools are gone');
+  });
+
+  it('a CLI killed (SIGKILL) mid-run in a PowerShell session: session receive prints the rest exactly once, in order, with its tags, objects and result; the scope is kept', async function () {
+    if (!HAVE_PWSH) this.skip();
+    const gate = path.join(tmpDir('pwsh-gate'), 'go');
+    const script =
+      '$kept = "yes"; 1..5 | ForEach-Object { "line$_" }\n' +
+      `while (-not (Test-Path '${gate}')) { Start-Sleep -Milliseconds 50 }\n` +
+      '6..12 | ForEach-Object { "line$_"; Start-Sleep -Milliseconds 20 }\nWrite-Warning "late"\n[pscustomobject]@{ Done = 1 }\nexit 3\n';
+    const first = spawnCli(['run', ...common(), '-H', 'host1', '--session', 'PR', '--shell', 'pwsh', '-c', script], state);
+    await first.waitForStdout('host1: line5\n', 60_000);
+    await delay(800); // the CLI saves its offsets every 500 ms
+    const busy = await cli(['session', 'list', 'PR', ...common(), '--json'], state);
+    const rows = linesOf(busy.stdout).map((l) => JSON.parse(l));
+    assert.deepStrictEqual(rows.map((r) => [r.host, r.shell, r.state]), [['host1', 'pwsh', 'Busy']], busy.stdout + busy.stderr);
+    first.child.kill('SIGKILL');
+    const killed = await first.done;
+    assert.strictEqual(killed.signal, 'SIGKILL');
+    fs.writeFileSync(gate, ''); // the rest is produced with nobody attached
+    await delay(1500);
+
+    const r = await cli(['session', 'receive', 'PR', ...common(), '--json'], state);
+    assert.strictEqual(r.code, 1, `exit 3 of the script → 1: ${r.stderr}`);
+    const events = linesOf(r.stdout).map((l) => JSON.parse(l));
+    const lines = (text: string) => linesOf(text).filter((l) => /^host1: line/.test(l));
+    const received = events.filter((e) => e.type === 'output' && /^line/.test(e.line)).map((e) => `host1: ${e.line}`);
+    assert.deepStrictEqual([...lines(killed.stdout), ...received], numbered('host1: line', 1, 12), 'every line once, in order');
+    assert.ok(events.some((e) => e.type === 'output' && e.psStream === 'warning' && e.stream === 'stderr' && e.line === 'WARNING: late'), r.stdout);
+    assert.ok(events.some((e) => e.type === 'object' && e.host === 'host1' && JSON.stringify(e.value) === '{"Done":1}'), r.stdout);
+    const result = events.find((e) => e.type === 'result');
+    assert.deepStrictEqual([result.status, result.exitCode], ['Failed', 3], r.stdout);
+
+    const again = await cli(['session', 'receive', 'PR', ...common()], state);
+    assert.deepStrictEqual([again.code, again.stdout], [0, ''], 'a second receive has nothing left');
+    const next = await cli(['run', ...common(), '--session', 'PR', '--shell', 'pwsh', '-c', '"kept=$kept"'], state);
+    assert.strictEqual(next.code, 0, next.stderr);
+    assert.deepStrictEqual(linesOf(next.stdout), ['host1: kept=yes']);
+  });
+
+  it('session list shows each host\'s PowerShell session beside its POSIX shell; disconnect and remove act on both', async function () {
+    if (!HAVE_PWSH) this.skip();
+    for (const [shell, text] of [['pwsh', '$psVar = 1'], ['', 'shVar=1']]) {
+      const r = await cli(['run', ...common(), '-H', 'host1,host2', '--session', 'BOTH', ...(shell ? ['--shell', shell] : []), '-c', text], state);
+      assert.strictEqual(r.code, 0, r.stderr);
+    }
+    const list = async () => linesOf((await cli(['session', 'list', 'BOTH', ...common()], state)).stdout).map((l) => l.replace(/ idle \d+ s$/, '')).sort();
+    // The holder started after the last run attaches to every shell in the background.
+    let listed = await list();
+    for (let i = 0; i < 30 && listed.some((l) => !l.endsWith('Opened')); i++) listed = (await delay(300), await list());
+    assert.deepStrictEqual(listed, ['BOTH host1 (PowerShell): Opened', 'BOTH host1: Opened', 'BOTH host2 (PowerShell): Opened', 'BOTH host2: Opened'], 'the holder keeps both kinds attached');
+    const disconnected = await cli(['session', 'disconnect', 'BOTH', ...common()], state);
+    assert.strictEqual(disconnected.code, 0, disconnected.stderr);
+    assert.deepStrictEqual(linesOf(disconnected.stdout).sort(), ['BOTH host1 (PowerShell): Disconnected', 'BOTH host1: Disconnected', 'BOTH host2 (PowerShell): Disconnected', 'BOTH host2: Disconnected']);
+    for (let i = 0; i < 10 && (listed = await list()).some((l) => l.endsWith('Opened')); i++) await delay(300);
+    assert.deepStrictEqual(listed, ['BOTH host1 (PowerShell): Disconnected', 'BOTH host1: Disconnected', 'BOTH host2 (PowerShell): Disconnected', 'BOTH host2: Disconnected']);
+    const after = await cli(['run', ...common(), '--session', 'BOTH', '--shell', 'pwsh', '-c', '"ps=$psVar"'], state);
+    assert.deepStrictEqual(linesOf(after.stdout).sort(), ['host1: ps=1', 'host2: ps=1'], after.stderr);
+    const removed = await cli(['session', 'remove', 'BOTH', ...common(), '--json'], state);
+    assert.strictEqual(removed.code, 0, removed.stderr);
+    assert.deepStrictEqual(linesOf(removed.stdout).map((l) => JSON.parse(l)).map((e) => `${e.host} ${e.shell} ${e.state}`).sort(), [
+      'host1 posix Closed',
+      'host1 pwsh Closed',
+      'host2 posix Closed',
+      'host2 pwsh Closed',
+    ]);
+    assert.deepStrictEqual(fs.readdirSync(path.join(bed.homeDir, '.cache', 'remote-invoke')), [], 'every shell of the session is gone');
   });
 
   it('--input - is the CLI\'s own stdin', () => {

@@ -430,10 +430,22 @@ export class HostSession extends EventEmitter {
   }
 }
 
+/** One open (or remembered) session of a pool: a host's POSIX shell or its PowerShell session. */
+export interface PooledSession {
+  host: string;
+  shell: 'posix' | 'pwsh';
+  state: SessionState;
+  durable: boolean;
+  /** A durable session's record (its remote directory, offsets…), for showing and reattaching. */
+  record?: DurableShellRecord;
+  /** Why a broken session can no longer run anything. */
+  brokenReason?: string;
+}
+
 /**
  * Persistent sessions by host name: state set by one run is there for the next. Emits
  * `state (host, state)` whenever a session changes, and `pwshState (host, state)` for the hosts'
- * PowerShell sessions.
+ * PowerShell sessions (`list()` has both kinds).
  */
 export class SessionPool extends EventEmitter {
   private readonly sessions = new Map<string, HostSession>();
@@ -492,6 +504,26 @@ export class SessionPool extends EventEmitter {
   /** The state of a host's PowerShell session. */
   pwshState(host: string): SessionState {
     return this.pwshSessions.get(host)?.state ?? 'none';
+  }
+
+  /**
+   * Every session the pool knows, both kinds, by host (POSIX first): what a Sessions view lists.
+   * Sessions that were never opened and have no record (`none`) are left out.
+   */
+  list(): PooledSession[] {
+    const describe = (host: string, shell: PooledSession['shell'], session: HostSession): PooledSession => {
+      const info: PooledSession = { host, shell, state: session.state, durable: !!session.options.durable };
+      const record = session.record;
+      if (record) info.record = record;
+      if (session.brokenReason) info.brokenReason = session.brokenReason;
+      return info;
+    };
+    const hosts = [...new Set([...this.sessions.keys(), ...this.pwshSessions.keys()])];
+    return hosts.flatMap((host) => {
+      const posix = this.sessions.get(host);
+      const pwsh = this.pwshSessions.get(host);
+      return [...(posix ? [describe(host, 'posix', posix)] : []), ...(pwsh ? [describe(host, 'pwsh', pwsh)] : [])].filter((s) => s.state !== 'none');
+    });
   }
 
   /** Ends and forgets a host's PowerShell session only (its POSIX session stays). */
