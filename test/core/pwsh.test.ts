@@ -12,6 +12,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { invoke, SessionPool, SshConfigFile, type InvokeEvent, type InvokeRequest, type ObjectEvent, type OutputEvent } from '../../src/core';
 import { startTestBed, type TestBed } from '../support/sshd';
+import { PWSH_DIALECT, PWSH_START_COMMAND, PWSH_WINDOWS_DIALECT, PWSH_WINDOWS_START_COMMAND } from '../../src/core/session/pwsh/dialect';
 import { cli, ensureBuilt, linesOf, numbered, reapRemoteShells, spawnCli } from './helpers/durable';
 import { collect, delay, INJECTION_ARGS, INJECTION_FILES, show, tmpDir, type Collected } from './helpers/engine';
 
@@ -486,6 +487,7 @@ describe('CLI: --json objects, --var, --input (real sshd)', function () {
     const next = await cli(['run', ...common(), '--session', 'PR', '--shell', 'pwsh', '-c', '"kept=$kept"'], state);
     assert.strictEqual(next.code, 0, next.stderr);
     assert.deepStrictEqual(linesOf(next.stdout), ['host1: kept=yes']);
+    assert.strictEqual((await cli(['session', 'remove', 'PR', ...common()], state)).code, 0);
   });
 
   it('session list shows each host\'s PowerShell session beside its POSIX shell; disconnect and remove act on both', async function () {
@@ -594,5 +596,22 @@ describe('a user whose login shell is pwsh (throw-away account, real sshd)', fun
     assert.deepStrictEqual(again.lines('pwshuser'), [`ps:${user}`]);
     const shAgain = await run({ text: 'echo "sh:$ME"', fileName: 'again.sh' });
     assert.deepStrictEqual(shAgain.lines('pwshuser'), [`sh:${user}`]);
+  });
+});
+
+describe('PowerShell start commands: POSIX login shells and Windows (no sshd)', () => {
+  it('a login shell that is PowerShell or cmd.exe gets `pwsh … -EncodedCommand <base64>` and nothing else, under cmd.exe\'s 8,191 characters', () => {
+    assert.match(PWSH_WINDOWS_START_COMMAND, /^pwsh -NoLogo -NoProfile -NonInteractive -EncodedCommand [A-Za-z0-9+/]+=*$/);
+    assert.ok(PWSH_WINDOWS_START_COMMAND.length < 8191, `${PWSH_WINDOWS_START_COMMAND.length} characters`);
+    assert.strictEqual(PWSH_WINDOWS_DIALECT.startCommand, PWSH_WINDOWS_START_COMMAND);
+    // POSIX-like login shells (sh, fish, tcsh, pwsh on Linux) have `env`: pwsh starts without telemetry set-up.
+    assert.strictEqual(PWSH_START_COMMAND, `env POWERSHELL_TELEMETRY_OPTOUT=1 DOTNET_TieredPGO=0 ${PWSH_WINDOWS_START_COMMAND}`);
+  });
+
+  it('a stop that did not work is escalated with taskkill on a Windows host (its hello names a Windows path), with kill elsewhere', () => {
+    const windows = { pid: 4242, pgid: 4242, shell: 'sh' as const, dir: 'C:\\Users\\Jo Doe\\AppData\\Local\\Temp\\remote-invoke.ab' };
+    assert.strictEqual(PWSH_DIALECT.signalCommand?.(windows, 'KILL'), 'taskkill /T /F /PID 4242');
+    const linux = { pid: 10, pgid: 9, shell: 'sh' as const, dir: '/tmp/remote-invoke.ab' };
+    assert.match(PWSH_DIALECT.signalCommand?.(linux, 'KILL') ?? '', /^\/bin\/sh -c 'kill -KILL -9 /);
   });
 });

@@ -17,6 +17,8 @@ export interface ScriptLaunch {
   text: string;
   /** The script runs in the host's PowerShell session (pwsh host loop) instead of the POSIX shell. */
   dialect?: 'pwsh';
+  /** Planned for a host whose login shell is PowerShell (`hostShell: 'powershell'`; Windows hosts are such). */
+  windowsHost?: boolean;
 }
 
 const POSIX_SHELLS = new Set(['sh', 'bash', 'dash', 'zsh', 'ksh', 'mksh', 'ash', 'busybox']);
@@ -96,5 +98,6 @@ export function planLaunch(
   const launch: ScriptLaunch = { interpreter, sourceAs, shellPath, fileName: remoteFileName(script.fileName, interpreter), text };
   // Plain `pwsh` (by --shell, shebang or .ps1) runs in the PowerShell host; pwsh with other flags is just an interpreter.
   if (argv && name === 'pwsh' && (argv.length === 1 || argv.slice(1).every((a) => PWSH_ARGS.includes(a)))) launch.dialect = 'pwsh';
+  if (options.hostShell === 'powershell') launch.windowsHost = true;
   return launch;
 }

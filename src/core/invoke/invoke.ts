@@ -145,8 +145,14 @@ async function runOnHost(
   const pooled = request.sessions;
   const become = becomeOf(request, settings, host);
   const pwsh = launch.dialect === 'pwsh';
+  // A host whose login shell is PowerShell (a Windows host, perhaps) starts pwsh with a command cmd.exe reads too.
+  const windowsHost = launch.windowsHost && pwsh ? { windowsHost: true } : {};
   const sessionFor = () =>
-    pooled ? (pwsh ? pooled.pwshSession(host) : pooled.session(host)) : new HostSession(host, { oneShot: true, dialect: launch.dialect, become });
+    pooled
+      ? pwsh
+        ? pooled.pwshSession(host, windowsHost)
+        : pooled.session(host)
+      : new HostSession(host, { oneShot: true, dialect: launch.dialect, become, ...windowsHost });
   let session = sessionFor();
   if (pooled && !!become !== !!session.options.become) {
     return result(host, startedAt, 'Failed', {

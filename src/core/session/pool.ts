@@ -20,7 +20,7 @@ import {
 } from './durable';
 import { prepareElevation, type BecomeOptions, type Elevation } from './become';
 import { signalGroupCommand, type Hello, type RunProgram } from './protocol';
-import { PWSH_DIALECT } from './pwsh/dialect';
+import { PWSH_DIALECT, PWSH_WINDOWS_DIALECT } from './pwsh/dialect';
 import { relayCommand } from './rootDurable';
 import { openDirectShell, ShellNotStartedError, type FramedShell, type RunControl, type RunOutcome, type RunSink } from './remoteShell';
 
@@ -57,9 +57,19 @@ export interface SessionOptions {
   become?: BecomeOptions;
   /** The session's shell is a PowerShell host loop (pwsh) rather than a POSIX shell. */
   dialect?: 'pwsh';
+  /**
+   * The host's login shell is PowerShell (`ansible_shell_type=powershell`: a Windows host, or a
+   * Linux account whose shell is pwsh): the PowerShell host loop is started with the command that
+   * cmd.exe, powershell.exe and pwsh all read (PWSH_WINDOWS_DIALECT). Where a durable session
+   * cannot be made because the host has no /bin/sh (Windows), the session is live instead.
+   */
+  windowsHost?: boolean;
 }
 
 export const DEFAULT_SPOOL_LIMIT_BYTES = 8 << 20;
+
+/** What cmd.exe, powershell.exe or pwsh say when asked to run /bin/sh (the durable create program): no POSIX shell. */
+const NO_POSIX_SHELL = /is not recognized as|CommandNotFoundException|The term '\/bin\/sh'|cannot find the path/i;
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -82,6 +92,8 @@ export class HostSession extends EventEmitter {
   private reconnecting: Promise<void> | undefined;
   /** Said once by the next run: e.g. the durable shell had ended, so a new one (fresh state) was made. */
   private notice: string | undefined;
+  /** A durable session could not be made (a host without /bin/sh): this one is live. */
+  private liveOnly = false;
 
   constructor(
     readonly name: string,
@@ -174,8 +186,8 @@ export class HostSession extends EventEmitter {
   private async startShell(client: Client, signal: AbortSignal | undefined, renew: boolean): Promise<FramedShell> {
     const become = this.options.become;
     if (become && !this.options.durable) return this.startRootShell(client, become, signal);
-    const dialect = this.options.dialect === 'pwsh' ? PWSH_DIALECT : undefined;
-    if (!this.options.durable) return openDirectShell(client, signal, this.options.oneShot, dialect);
+    const dialect = this.options.dialect === 'pwsh' ? (this.options.windowsHost ? PWSH_WINDOWS_DIALECT : PWSH_DIALECT) : undefined;
+    if (!this.options.durable || this.liveOnly) return openDirectShell(client, signal, this.options.oneShot, dialect);
     if (this.record_ && (this.record_.become ?? undefined) !== (become ? (become.user ?? 'root') : undefined)) {
       throw new HostFailure('Failed', this.record_.become !== undefined
         ? `the session on ${this.name} runs as ${this.record_.become}; this run did not ask for that`
@@ -188,13 +200,22 @@ export class HostSession extends EventEmitter {
     if (this.record_) return reattachDurableShell(client, this.record_, this.shell?.brokenReason ? undefined : this.shell);
     // A root session asks sudo once, here: later runs (and later processes) reattach without it.
     const elevation = become ? await this.elevate(client, become, true) : undefined;
-    const created = await createDurableShell(client, {
-      idleTimeoutSeconds: this.options.idleTimeoutSeconds,
-      keepSpool: this.options.keepSpool,
-      signal,
-      dialect,
-      elevation,
-    });
+    let created: Awaited<ReturnType<typeof createDurableShell>>;
+    try {
+      created = await createDurableShell(client, {
+        idleTimeoutSeconds: this.options.idleTimeoutSeconds,
+        keepSpool: this.options.keepSpool,
+        signal,
+        dialect,
+        elevation,
+      });
+    } catch (err) {
+      if (!this.options.windowsHost || elevation || dialect !== PWSH_WINDOWS_DIALECT || !NO_POSIX_SHELL.test((err as Error).message)) throw err;
+      // A Windows host: no /bin/sh for a durable session, so this PowerShell session is live.
+      this.liveOnly = true;
+      this.notice = `${this.name} has no /bin/sh (a Windows host?), so its PowerShell session is live: it does not survive a dropped connection`;
+      return openDirectShell(client, signal, this.options.oneShot, dialect);
+    }
     this.record_ = created.record;
     this.emit('record');
     return created.shell;

@@ -316,6 +316,8 @@ export interface ShellDialect {
    * do nothing if the first copy got there after all. Absent: a run is never sent twice.
    */
   resendProgram?(token: string, run: RunProgram): string;
+  /** The side-channel command that signals the shell's processes; absent = `signalGroupCommand` (POSIX kill). */
+  signalCommand?(hello: Hello, signal: 'TERM' | 'KILL'): string;
 }
 
 export const POSIX_DIALECT: ShellDialect = {

@@ -58,8 +58,8 @@ export interface ShellTransport {
   pause(): void;
   resume(): void;
   readonly paused: boolean;
-  /** Signals the shell's whole process group (the shell traps TERM while a run is active). */
-  signalGroup(hello: Hello, signal: 'TERM' | 'KILL'): void;
+  /** Signals the shell's whole process group (the shell traps TERM while a run is active); `command`: the dialect's own way. */
+  signalGroup(hello: Hello, signal: 'TERM' | 'KILL', command?: string): void;
   /**
    * Gives up this transport (for a live channel that ends the shell); resolves once the channel is
    * closed. `shellEnding`: the shell ends by itself, so nothing more is sent to it.
@@ -477,7 +477,7 @@ export class FramedShell extends EventEmitter {
   }
 
   signalGroup(signal: 'TERM' | 'KILL'): void {
-    if (this.hello) this.transport?.signalGroup(this.hello, signal);
+    if (this.hello) this.transport?.signalGroup(this.hello, signal, this.dialect.signalCommand?.(this.hello, signal));
   }
 
   /** Lets go of the transport without ending anything (durable shells: before trimming or a deliberate detach). */
@@ -585,9 +585,9 @@ export abstract class ChannelTransport extends EventEmitter implements ShellTran
   protected elevation: Elevation | undefined;
 
   /** On a side channel; when none can be opened, `signal-failed` lets the shell's owner try another way. */
-  signalGroup(hello: Hello, signal: 'TERM' | 'KILL'): void {
+  signalGroup(hello: Hello, signal: 'TERM' | 'KILL', own?: string): void {
     const failed = () => this.emit('signal-failed', hello, signal);
-    const command = signalGroupCommand(hello, signal);
+    const command = own ?? signalGroupCommand(hello, signal);
     if (!this.elevation) return execDiscard(this.client, command, failed);
     execDiscard(this.client, elevated(this.elevation, command), failed, this.elevation.stdinFirst);
   }

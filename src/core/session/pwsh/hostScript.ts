@@ -54,8 +54,9 @@ $null = $setup.AddScript({
   function global:__ri_emit {
     param([Parameter(ValueFromPipeline = $true)] $o)
     begin {
-      $w = $__ri_w; $fed = $false; $ended = $false
-      $sp = { Out-String -Stream -Width 160 }.GetSteppablePipeline(); $sp.Begin($true)
+      # The formatter (Out-String, which loads a module) starts with the first object that needs it:
+      # a run that writes only strings and numbers never pays for it.
+      $w = $__ri_w; $fed = $false; $ended = $false; $sp = $null
       function tag([IO.TextWriter]$to, [string]$t, [string]$text) {
         foreach ($l in $text.Replace([string][char]13, '').Split([char]10)) { $to.Write($w.m + ' T ' + $t + ' ' + $l + $w.nl) }
       }
@@ -85,12 +86,13 @@ $null = $setup.AddScript({
         $j = try { ConvertTo-Json -InputObject $o -Compress -Depth 2 -EnumsAsStrings -WarningAction Ignore } catch { [Web.HttpUtility]::JavaScriptStringEncode([string]$o, $true) }
         $w.o.Write($w.m + ' O ' + $j.Replace([string][char]10, ' ').Replace([string][char]13, ' ') + $w.nl)
       }
+      if ($null -eq $sp) { $sp = { Out-String -Stream -Width 160 }.GetSteppablePipeline(); $sp.Begin($true) }
       $fed = $true
       foreach ($l in $sp.Process($o)) { $w.o.WriteLine($l) }
     }
-    end { $ended = $true; foreach ($l in $sp.End()) { $w.o.WriteLine($l) } }
+    end { $ended = $true; if ($sp) { foreach ($l in $sp.End()) { $w.o.WriteLine($l) } } }
     # A stopped or failed pipeline still puts out what the formatter was holding.
-    clean { if (-not $ended) { try { foreach ($l in $sp.End()) { $w.o.WriteLine($l) } } catch {} } }
+    clean { if (-not $ended -and $sp) { try { foreach ($l in $sp.End()) { $w.o.WriteLine($l) } } catch {} } }
   }
 }, $false)
 $null = $setup.Invoke(); $setup.Dispose()
@@ -118,6 +120,10 @@ function report-failure([Exception]$ex, [string]$name) {
 # Using expressions at the script's own level read the copied-in values; those inside script
 # blocks given to -Parallel, jobs or remoting keep their own meaning there.
 function rewrite-using([string]$text) {
+  # Parsing costs ~100 ms on a cold host: a script that cannot hold a using expression or an exit skips it.
+  if ($text.IndexOf('using:', [StringComparison]::OrdinalIgnoreCase) -lt 0 -and $text.IndexOf('exit', [StringComparison]::OrdinalIgnoreCase) -lt 0) {
+    return @{ text = $text; exit = $false; changed = $false }
+  }
   $errs = $null; $toks = $null
   $ast = [Management.Automation.Language.Parser]::ParseInput($text, [ref]$toks, [ref]$errs)
   $hasExit = $null -ne $ast.Find({ param($a) $a -is [Management.Automation.Language.ExitStatementAst] }, $true)
