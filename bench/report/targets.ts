@@ -153,5 +153,28 @@ export function checkTargets(r: BenchResults): TargetCheck[] {
     check({ id: 'activation', scenario: 'extension', target: 'Activation under 50 ms', measured: 'median load + activate() of the minified bundle (fake vscode)', value: act?.total.median, limit: 50, op: '<=', unit: 'ms' }),
     check({ id: 'bundle', scenario: 'extension', target: 'Bundled extension under 2 MB', measured: 'dist/extension.js built with --minify', value: bundle?.bytes, limit: 2_000_000, op: '<=', unit: 'MB' }),
   );
+  // Issue 9: PowerShell against PowerShell's own remoting over SSH, per size.
+  const ps = r.scenarios.pwsh;
+  for (const [n, row] of Object.entries(ps?.bySize ?? {})) {
+    out.push(
+      check({ id: `pwsh-cold-${n}`, scenario: 'pwsh', target: `PowerShell cold (N=${n}): at least 2x faster than Invoke-Command -HostName`, measured: 'Invoke-Command -HostName median / .ps1 run without a session median', value: row.ratios.cold, limit: 2, op: '>=', unit: 'x' }),
+      check({ id: `pwsh-warm-${n}`, scenario: 'pwsh', target: `PowerShell warm (N=${n}): at least 3x faster than Invoke-Command -Session`, measured: 'Invoke-Command -Session median / re-run in PowerShell sessions median', value: row.ratios.warm, limit: 3, op: '>=', unit: 'x' }),
+      check({ id: `pwsh-floor-${n}`, scenario: 'pwsh', target: `PowerShell warm (N=${n}): within 1.5x of the floor`, measured: 're-run in PowerShell sessions median / N local pwsh started beforehand median', value: row.ratios.warmVsFloor, limit: 1.5, op: '<=', unit: 'x' }),
+    );
+  }
+  if (ps && !ps.skipped) {
+    out.push(
+      check({
+        id: 'pwsh-client-memory',
+        scenario: 'pwsh',
+        target: 'PowerShell: client memory per open session under 300 KB',
+        measured: 'client heap + external bytes with N PowerShell sessions open / N',
+        value: ps.clientBytesPerSession === undefined ? undefined : ps.clientBytesPerSession / 1024,
+        limit: 300,
+        op: '<=',
+        unit: 'KiB',
+      }),
+    );
+  }
   return out;
 }
