@@ -448,7 +448,29 @@ describe('CLI: --json objects, --var, --input (real sshd)', function () {
     assert.strictEqual(JSON.parse(done.stdout).children[0].exitCode, 3, done.stdout);
     const text = await cli(['job', 'receive', exitedId, ...common()], state);
     assert.strictEqual(text.stdout, 'host1: bye\n');
-    for (const j of [id, exitedId]) assert.strictEqual((await cli(['job', 'remove', j, ...common()], state)).code, 0);
+    // job stop ends a PowerShell job's whole process tree on the host (pwsh may be a launcher and its runtime).
+    const long = await cli(['run', ...common(), '-H', 'host1', '--as-job', '--shell', 'pwsh', '-c', '"pid=$PID"; Start-Sleep 60'], state);
+    const longId = long.stdout.trim();
+    let pid = 0;
+    for (let i = 0; i < 100 && !pid; i++) {
+      await delay(200);
+      const got = await cli(['job', 'receive', longId, ...common(), '--keep'], state);
+      pid = Number(/pid=(\d+)/.exec(got.stdout)?.[1] ?? 0);
+    }
+    assert.ok(pid > 0, 'the job said its pid');
+    const stopped = await cli(['job', 'stop', longId, ...common(), '--json'], state);
+    assert.strictEqual(JSON.parse(stopped.stdout).children[0].state, 'Stopped', stopped.stdout);
+    let alive = true;
+    for (let i = 0; i < 50 && alive; i++) {
+      try {
+        process.kill(pid, 0);
+        await delay(100);
+      } catch {
+        alive = false;
+      }
+    }
+    assert.ok(!alive, `the job's pwsh (${pid}) is gone`);
+    for (const j of [id, exitedId, longId]) assert.strictEqual((await cli(['job', 'remove', j, ...common()], state)).code, 0);
     assert.deepStrictEqual(fs.readdirSync(path.join(bed.homeDir, '.cache', 'remote-invoke')), [], 'the jobs\' spools are gone');
   });
 
