@@ -278,7 +278,9 @@ async function main() {
   await delayd.set(0);
   const hosts = Math.max(...SIZES, 50);
   log(`starting ${hosts} sshd hosts in the namespace`);
-  const bed = await startTestBed({ count: hosts });
+  // `AcceptEnv LANG LC_*` is the default sshd_config of Debian and Ubuntu (this machine's own):
+  // with it a one-shot's first input travels with its exec request (src/core/session/inlineStart.ts).
+  const bed = await startTestBed({ count: hosts, extraSshdConfig: 'AcceptEnv LANG LC_*' });
   const ws = new PeerWorkspace(bed, path.join(work, 'peers'));
   const b = new Bench(bed, ws, delayd, work);
   try {

@@ -204,6 +204,8 @@ async function runOnHost(
     const ended = outcomeResult(host, startedAt, outcome, !!pooled, !!session.options.durable, request.timeoutMs);
     if (ended.status === 'Failed' && !ended.error && sink.fatal?.length) ended.error = sink.fatal.slice(0, 2).join(' ');
     notice ??= outcome.end.kind === 'exited' ? outcome.end.notice : undefined;
+    // A durable shell found gone by the attach is replaced during the run (pool.ts replaceGone).
+    notice ??= session.takeNotice();
     return notice ? { ...ended, notice } : ended;
   } catch (err) {
     let failure = err instanceof HostFailure ? err : new HostFailure('Failed', (err as Error).message);

@@ -102,7 +102,9 @@ export function createProgram(id: string, idleTimeoutSeconds: number, keepSpool:
  * Exec command that attaches: stdin → FIFO, spools from the given offsets → stdout/stderr.
  * Ends with 44 when the session is gone, 45 when its shell died without its exit trap.
  */
-export function attachCommand(dir: string, offsets: Record<OutputStream, number>, startMarker = SPOOL_START): string {
+export function attachCommand(dir: string, offsets: Record<OutputStream, number>, startMarker = SPOOL_START, dumpEnded = true): string {
+  // Unverified (nothing of ours in flight): an ended shell's leftover output belongs to no run.
+  const dump = dumpEnded ? `tail -c +${offsets.stdout + 1} "$d/out"; tail -c +${offsets.stderr + 1} "$d/err" 1>&4; ` : '';
   const program = [
     // The channel's stderr carries the err spool byte for byte: the attach shell's own
     // diagnostics must never reach it, or the client's offsets would drift. What the login
@@ -116,7 +118,7 @@ export function attachCommand(dir: string, offsets: Record<OutputStream, number>
     // A root session's shell cannot be signalled by the login user (EPERM): /proc still shows it.
     'alive() { p=; read p <"$d/pid"; [ -n "$p" ] && { kill -0 "$p" || [ -d "/proc/$p" ]; }; }',
     // A shell that has ended: deliver what its spools still hold, then say so.
-    `alive || { tail -c +${offsets.stdout + 1} "$d/out"; tail -c +${offsets.stderr + 1} "$d/err" 1>&4; [ -s "$d/status" ] && exit ${ATTACH_DUMPED_EXITED}; exit ${ATTACH_DUMPED}; }`,
+    `alive || { ${dump}[ -s "$d/status" ] && exit ${ATTACH_DUMPED_EXITED}; exit ${ATTACH_DUMPED}; }`,
     'echo $$ >"$d/attached"',
     // Agent forwarding lasts as long as this attachment: the session's agent link follows it.
     'if [ -n "$SSH_AUTH_SOCK" ]; then ln -sf "$SSH_AUTH_SOCK" "$d/agent"; else rm -f "$d/agent"; fi',
@@ -331,7 +333,7 @@ export class DurableTransport extends ChannelTransport {
 
   static attach(client: Client, record: Pick<DurableShellRecord, 'dir' | 'become'>, offsets: Record<OutputStream, number>, unverified = false) {
     return new Promise<DurableTransport>((resolve, reject) =>
-      client.exec(attachCommand(record.dir, offsets), (err, channel) => {
+      client.exec(attachCommand(record.dir, offsets, SPOOL_START, !unverified), (err, channel) => {
         if (err) return reject(err);
         const transport = new DurableTransport(client, channel);
         transport.unverified = unverified;

@@ -22,6 +22,7 @@ import { prepareElevation, type BecomeOptions, type Elevation } from './become';
 import { signalGroupCommand, type Hello, type RunProgram } from './protocol';
 import { PWSH_DIALECT, PWSH_WINDOWS_DIALECT } from './pwsh/dialect';
 import { relayCommand } from './rootDurable';
+import { openInlineShell } from './inlineStart';
 import { openDirectShell, ShellNotStartedError, type FramedShell, type RunControl, type RunOutcome, type RunSink } from './remoteShell';
 
 export type SessionState = 'none' | 'connecting' | 'connected' | 'busy' | 'disconnected' | 'broken';
@@ -94,6 +95,8 @@ export class HostSession extends EventEmitter {
   private notice: string | undefined;
   /** A durable session could not be made (a host without /bin/sh): this one is live. */
   private liveOnly = false;
+  /** Attached without a status check, by an open() that asked to renew: a gone shell is replaced by the next run. */
+  private renewIfGone = false;
 
   constructor(
     readonly name: string,
@@ -187,15 +190,24 @@ export class HostSession extends EventEmitter {
     const become = this.options.become;
     if (become && !this.options.durable) return this.startRootShell(client, become, signal);
     const dialect = this.options.dialect === 'pwsh' ? (this.options.windowsHost ? PWSH_WINDOWS_DIALECT : PWSH_DIALECT) : undefined;
+    // A POSIX one-shot's hello and run travel with its exec request (inlineStart.ts): one round trip less.
+    if (!this.options.durable && this.options.oneShot && !dialect) return openInlineShell(client, signal);
     if (!this.options.durable || this.liveOnly) return openDirectShell(client, signal, this.options.oneShot, dialect);
     if (this.record_ && (this.record_.become ?? undefined) !== (become ? (become.user ?? 'root') : undefined)) {
       throw new HostFailure('Failed', this.record_.become !== undefined
         ? `the session on ${this.name} runs as ${this.record_.become}; this run did not ask for that`
         : `the session on ${this.name} is not a root session; run as root in a separate session`);
     }
-    // A shell that ended while we were away (or while attached) is looked at before reattaching.
+    // A shell that ended while we were away (or while attached) is looked at before reattaching
+    // when a run of ours is still in flight there (its end must be told apart from a gone
+    // session). Otherwise the attach itself reports a gone or dead shell, and run() opens a new
+    // one then: no status channel first (about 2 round trips).
     if (this.record_ && (!this.shell || this.shell.brokenReason || this.shell.detachedReason)) {
-      await this.checkStillThere(client, this.record_, renew);
+      if (this.record_.activeRunId !== undefined) await this.checkStillThere(client, this.record_, renew);
+      else {
+        this.renewIfGone = renew;
+        return reattachDurableShell(client, this.record_, this.shell?.brokenReason ? undefined : this.shell, true);
+      }
     }
     if (this.record_) return reattachDurableShell(client, this.record_, this.shell?.brokenReason ? undefined : this.shell);
     // A root session asks sudo once, here: later runs (and later processes) reattach without it.
@@ -259,6 +271,37 @@ export class HostSession extends EventEmitter {
       return;
     }
     throw new HostFailure('Failed', `the durable session on ${this.name} no longer exists (${why}); the next run opens a new one`);
+  }
+
+  /**
+   * The attach found the durable shell gone, so nothing ran (the attach ends before it passes
+   * anything on). After an open() that asked to renew, a new session runs the program now and
+   * says the state was reset (as checkStillThere did before the attach); else onGone.
+   */
+  private async replaceGone(why: string, program: Omit<RunProgram, 'runId'>, sink: RunSink, control: RunControl): Promise<RunOutcome> {
+    const client = this.client;
+    if (!this.renewIfGone || !client || !this.record_) this.onGone(why);
+    this.renewIfGone = false;
+    const dir = this.record_.dir;
+    const detail = why.slice(SESSION_GONE.length).trim().replace(/^\((.*)\)$/, '$1');
+    this.record_ = undefined;
+    this.shell = undefined;
+    this.emit('record');
+    // A killed or exited shell leaves its directory (a reaped or removed one does not).
+    const removed = /removed|idle timeout/.test(detail) ? undefined : execCommand(client, removeCommand(dir)).catch(() => undefined);
+    let shell: FramedShell;
+    try {
+      shell = await this.startShell(client, control.signal, false);
+    } catch (err) {
+      if (err instanceof ShellNotStartedError) throw new HostFailure('NotStarted', err.message);
+      throw err;
+    } finally {
+      await removed;
+    }
+    this.adopt(shell);
+    this.activeRunId = shell.runCounter;
+    this.notice = `the durable session on ${this.name} no longer existed (${detail}); this run opened a new one, so the session's state was reset`;
+    return shell.run(program, sink, control);
   }
 
   /** The attach found the durable shell gone: nothing ran; the next run opens a new session. */
@@ -351,12 +394,16 @@ export class HostSession extends EventEmitter {
       this.activeRunId = shell.runCounter;
       this.changed();
       try {
+        const sent = this.options.oneShot ? { ...program, exitAfter: true } : program;
+        // Found gone by an unverified attach before anything was sent (see startShell).
+        if (shell.detachedReason?.startsWith(SESSION_GONE)) return await this.replaceGone(shell.detachedReason, sent, sink, control);
         await this.trimSpool(shell);
-        const running = shell.run(this.options.oneShot ? { ...program, exitAfter: true } : program, sink, control);
+        const running = shell.run(sent, sink, control);
         // The link was found dead after the shell was taken (nothing was sent): reconnect now, and resend.
         if (this.options.durable && shell.detachedReason && shell.busy && this.settings) this.reconnectInBackground(shell, this.settings);
         const outcome = await running;
-        if (outcome.end.kind === 'connection-lost' && outcome.end.error.startsWith(SESSION_GONE)) this.onGone(outcome.end.error);
+        if (outcome.end.kind === 'connection-lost' && outcome.end.error.startsWith(SESSION_GONE)) return await this.replaceGone(outcome.end.error, sent, sink, control);
+        this.renewIfGone = false;
         return outcome;
       } finally {
         this.running = false;

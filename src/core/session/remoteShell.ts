@@ -187,6 +187,11 @@ export class FramedShell extends EventEmitter {
     return true;
   }
 
+  /** A run marked last has been sent (or the shell has ended): nothing more will be written to it. */
+  get closingAfterRun(): boolean {
+    return this.ending;
+  }
+
   /** Connects a transport; its events feed this shell until it closes. */
   attach(transport: ShellTransport & EventEmitter): void {
     this.transport = transport;
