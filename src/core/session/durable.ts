@@ -116,7 +116,9 @@ export function attachCommand(dir: string, offsets: Record<OutputStream, number>
     `[ -p "$d/in" ] || exit ${ATTACH_NO_SESSION}`,
     // `read` is a builtin: watching the shell costs one `sleep` a second, nothing more.
     // A root session's shell cannot be signalled by the login user (EPERM): /proc still shows it.
-    'alive() { p=; read p <"$d/pid"; [ -n "$p" ] && { kill -0 "$p" || [ -d "/proc/$p" ]; }; }',
+    // A zombie answers kill -0 too: where nothing reaps orphans (a container whose init does
+    // not), a killed shell stays one, so /proc's state is read as well (a builtin read, no fork).
+    'alive() { p=; read p <"$d/pid"; [ -n "$p" ] || return 1; kill -0 "$p" || [ -d "/proc/$p" ] || return 1; s=; read s </proc/$p/stat || return 0; case $s in *") Z "*) return 1;; esac; }',
     // A shell that has ended: deliver what its spools still hold, then say so.
     `alive || { ${dump}[ -s "$d/status" ] && exit ${ATTACH_DUMPED_EXITED}; exit ${ATTACH_DUMPED}; }`,
     'echo $$ >"$d/attached"',
