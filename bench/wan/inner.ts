@@ -10,6 +10,7 @@ import { summarize } from '../lib/stats';
 import { Delay, setBlackHoles, setLoss, shapeLoopback, timeConnect } from './net';
 
 const COMMAND = 'uname -n';
+const NO_HOLDER = { REMOTE_INVOKE_HOLDER: '0' };
 
 export interface WanRow {
   scenario: string;
@@ -71,8 +72,8 @@ class Bench {
     return { ...this.ws.sshEnv(), REMOTE_INVOKE_STATE_DIR: this.stateDir, XDG_RUNTIME_DIR: this.runtimeDir };
   }
 
-  async cli(args: string[], timeoutMs = 600_000) {
-    const r = await runProcess(process.execPath, [CLI, ...args], { env: this.cliEnv(), timeoutMs });
+  async cli(args: string[], timeoutMs = 600_000, env: NodeJS.ProcessEnv = {}) {
+    const r = await runProcess(process.execPath, [CLI, ...args], { env: { ...this.cliEnv(), ...env }, timeoutMs });
     let ok = 0;
     const failures: string[] = [];
     for (const line of r.stdout.split('\n')) {
@@ -155,6 +156,7 @@ class Bench {
   async closeSessions() {
     await this.cli(['session', 'remove', 'warm1', '-F', this.bed.sshConfigPath]).catch(() => undefined);
     await this.cli(['session', 'remove', 'warm50', '-F', this.bed.sshConfigPath]).catch(() => undefined);
+    await this.cli(['session', 'remove', 'cold1', '-F', this.bed.sshConfigPath], undefined, NO_HOLDER).catch(() => undefined);
     // Any holder left (a failed run): by its pid file, then the directory.
     const dir = path.join(this.runtimeDir, `remote-invoke-${process.getuid?.()}`);
     for (const f of fs.existsSync(dir) ? fs.readdirSync(dir).filter((x) => x.endsWith('.pid')) : []) {
@@ -200,6 +202,12 @@ async function roundTrips(b: Bench) {
       id: 'remote-invoke run --session (warm, holder)',
       prepare: () => b.cli(['run', '-F', b.bed.sshConfigPath, '-H', b.ws.names(1)[0], '--session', 'warm1', '-c', 'true']),
       run: () => b.cli(['run', '-F', b.bed.sshConfigPath, '--session', 'warm1', '-c', COMMAND, '--json']),
+    },
+    {
+      // Today's cold reconnect: a new process, no holder (REMOTE_INVOKE_HOLDER=0), a new connection and an attach.
+      id: 'remote-invoke run --session (reconnect, no holder)',
+      prepare: () => b.cli(['run', '-F', b.bed.sshConfigPath, '-H', b.ws.names(1)[0], '--session', 'cold1', '-c', 'true'], undefined, NO_HOLDER),
+      run: () => b.cli(['run', '-F', b.bed.sshConfigPath, '--session', 'cold1', '-c', COMMAND, '--json'], undefined, NO_HOLDER),
     },
     { id: 'ssh', run: () => b.sshLoop(1) },
     { id: 'parallel-ssh', run: () => b.pssh(1, 32) },

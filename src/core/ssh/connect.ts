@@ -151,6 +151,27 @@ export function describeAuthAttempts(tried: string[], identityFiles: string[]): 
 }
 
 /**
+ * ssh2 writes each packet in pieces (AES-GCM: length, body, tag), and with Nagle off each piece
+ * leaves as a TCP segment of its own: three segments, three syscalls here and three wake-ups of
+ * the server per packet. Writes made in one tick are corked and leave together (one writev).
+ */
+function coalesceWrites(sock: net.Socket): void {
+  const write = sock.write.bind(sock) as (...args: unknown[]) => boolean;
+  let corked = false;
+  sock.write = ((...args: unknown[]) => {
+    if (!corked && !sock.destroyed) {
+      corked = true;
+      sock.cork();
+      process.nextTick(() => {
+        corked = false;
+        sock.uncork();
+      });
+    }
+    return write(...args);
+  }) as typeof sock.write;
+}
+
+/**
  * Opens an authenticated ssh2 connection. Resolves to the client, or rejects with a
  * HostFailure whose status says which stage failed.
  */
@@ -247,6 +268,7 @@ export function connect(host: ResolvedHost, options: ConnectOptions = {}): Promi
       const tcpStarted = Date.now();
       if (options.report) sock.once('connect', () => ((options.report as ConnectReport).tcpConnectMs = Date.now() - tcpStarted));
       sock.setNoDelay(true); // ssh2 leaves Nagle on, which costs ~40 ms per exchange
+      coalesceWrites(sock);
       // A host across a network has its own CPU: its handshake need not wait for a slot.
       sock.once('connect', () => {
         if (options.handshakeGate?.isFar(Date.now() - connectStarted)) releaseSlot();
