@@ -32,6 +32,8 @@ export interface WanResults {
   rows: WanRow[];
   roundTrips: { tool: string; ms0: number | null; ms100: number | null; roundTrips: number | null }[];
   notes: string[];
+  /** WAN_ONLY's selection (all when unset), in the order they ran. */
+  scenarios?: string[];
 }
 
 const env = (k: string, d: string) => process.env[k] || d;
@@ -54,7 +56,16 @@ interface Tool {
 }
 
 class Bench {
-  readonly results: WanResults = { rtts: RTTS, sizes: SIZES, runs: RUNS, measuredRtt: {}, rows: [], roundTrips: [], notes: [] };
+  readonly results: WanResults = {
+    rtts: RTTS,
+    sizes: SIZES,
+    runs: RUNS,
+    measuredRtt: {},
+    rows: [],
+    roundTrips: [],
+    notes: [],
+    scenarios: ['rt', 'warm', 'cold', 'loss', 'holes'].filter((x) => want(x)),
+  };
   readonly runtimeDir: string;
   readonly stateDir: string;
 

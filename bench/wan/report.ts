@@ -40,6 +40,7 @@ export function wanMarkdown(r: Full): string {
       `Measured TCP connect per RTT setting: ${Object.entries(r.measuredRtt).map(([k, v]) => `${k} ms → ${v} ms`).join(', ')}. ` +
       'The box is shared (2 cores): read the ratios, not the seconds.\n',
   );
+  if (r.scenarios) out.push(`Scenarios that ran: ${r.scenarios.join(', ')}; RTTs ${r.rtts.join(', ')} ms; cold fan-out sizes ${r.sizes.join(', ')}.\n`);
   if (r.notes.length) out.push(`Notes: ${r.notes.join('; ')}\n`);
 
   if (r.roundTrips.length) {
@@ -60,6 +61,7 @@ export function wanMarkdown(r: Full): string {
       const big = Math.max(...r.sizes);
       out.push(
         `remote-invoke (default) vs parallel-ssh -p 32 at N=${big}: ${ratio(rows, 'remote-invoke (default)', 'parallel-ssh -p 32', rtt, big)} faster; ` +
+          `vs parallel-ssh -p 100: ${ratio(rows, 'remote-invoke (default)', 'parallel-ssh -p 100', rtt, big)}; ` +
           `vs its old default (-t 32): ${ratio(rows, 'remote-invoke (default)', 'remote-invoke -t 32', rtt, big)}.\n`,
       );
     }
@@ -69,6 +71,15 @@ export function wanMarkdown(r: Full): string {
     out.push('## Warm: a new process runs `uname -n` on hosts whose connections are open\n');
     out.push('remote-invoke through its session holder (`run --session`, a new CLI process each time) against OpenSSH through open ControlMaster sockets (an `ssh` process per host).\n');
     out.push(table(warm, (x) => `RTT ${x.rttMs}, N=${x.n}`, [...new Set(warm.map((x) => `RTT ${x.rttMs}, N=${x.n}`))]));
+    const ours = 'remote-invoke run --session (new process, holder)';
+    const cm = 'ssh loop via ControlMaster';
+    const cells = [...new Set(warm.map((x) => `${x.rttMs}/${x.n}`))].map((k) => {
+      const [rtt, n] = k.split('/').map(Number);
+      const a = warm.find((x) => x.tool === ours && x.rttMs === rtt && x.n === n)?.ms;
+      const b = warm.find((x) => x.tool === cm && x.rttMs === rtt && x.n === n)?.ms;
+      return a && b ? `RTT ${rtt}, N=${n}: ${(a / b).toFixed(2)}x ControlMaster's time` : '';
+    });
+    out.push(`${cells.filter(Boolean).join('; ')} (target: within 1.5x).\n`);
   }
   const lossy = r.rows.filter((x) => x.scenario.startsWith('loss') || x.scenario === 'black holes');
   if (lossy.length) {
