@@ -287,16 +287,15 @@ export class HostSession extends EventEmitter {
     this.record_ = undefined;
     this.shell = undefined;
     this.emit('record');
-    // A killed or exited shell leaves its directory (a reaped or removed one does not).
-    const removed = /removed|idle timeout/.test(detail) ? undefined : execCommand(client, removeCommand(dir)).catch(() => undefined);
+    // A killed or exited shell leaves its directory (a reaped or removed one does not). One
+    // channel after the other: a server may allow only one at a time (MaxSessions 1).
+    if (!/removed|idle timeout/.test(detail)) await execCommand(client, removeCommand(dir)).catch(() => undefined);
     let shell: FramedShell;
     try {
       shell = await this.startShell(client, control.signal, false);
     } catch (err) {
       if (err instanceof ShellNotStartedError) throw new HostFailure('NotStarted', err.message);
       throw err;
-    } finally {
-      await removed;
     }
     this.adopt(shell);
     this.activeRunId = shell.runCounter;
