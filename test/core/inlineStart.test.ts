@@ -116,13 +116,16 @@ describe('one-shot first input with the exec request (real sshd, AcceptEnv LC_*)
 describe('one-shot first input: login shells other than sh quote the start command right (real sshd)', function () {
   this.timeout(60_000);
   for (const shell of ['/usr/bin/fish', '/usr/bin/tcsh', '/usr/bin/zsh', '/bin/bash']) {
-    it(`${shell} login: runs from the variable`, async function () {
+    it(`${shell} login: runs from the variable, and an \`exit\` in a function ends the run with its code`, async function () {
       if (process.getuid?.() !== 0) this.skip();
       const bed = await startTestBed({ count: 1, extraSshdConfig: ACCEPT, loginShell: shell });
       try {
         const r = await withoutStdin(() => runOnce(bed, 'echo "shell=${BASH_VERSION:+bash}"; echo ok'));
         assert.strictEqual(r.result.status, 'Completed', JSON.stringify(r));
+        // bash when it is the login shell, else /bin/sh (dash here), as for a session.
         assert.deepStrictEqual(r.lines, [`shell=${shell === '/bin/bash' ? 'bash' : ''}`, 'ok']);
+        const x = await withoutStdin(() => runOnce(bed, 'f() { echo in-f; exit 3; }; f; echo after'));
+        assert.deepStrictEqual([x.result.status, x.result.exitCode, x.lines], ['Failed', 3, ['in-f']], JSON.stringify(x));
       } finally {
         await bed.stop();
       }
