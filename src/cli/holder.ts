@@ -426,13 +426,32 @@ export async function holderFor(name: string): Promise<net.Socket | undefined> {
     const late = await connectHolder(name);
     if (late) return late;
   }
+  // Too slow to start (a loaded box): this run goes direct, and a holder that came up beside it
+  // would serve the next run from the record as it was before this one (its output again). It
+  // has not read the record yet (it listens first), so it ends without saving anything.
+  if (starting && startingPidAlive(starting)) {
+    try {
+      process.kill(startingPid(starting), 'SIGKILL');
+    } catch {
+      /* ended meanwhile */
+    }
+    fs.rmSync(starting, { force: true });
+  }
   return undefined;
 }
 
-function startingPidAlive(file: string): boolean {
+function startingPid(file: string): number {
   try {
-    const pid = Number(fs.readFileSync(file, 'utf8'));
-    if (!(pid > 1)) return false;
+    return Number(fs.readFileSync(file, 'utf8'));
+  } catch {
+    return 0;
+  }
+}
+
+function startingPidAlive(file: string): boolean {
+  const pid = startingPid(file);
+  if (!(pid > 1)) return false;
+  try {
     process.kill(pid, 0);
     return true;
   } catch {
