@@ -204,7 +204,7 @@ export async function queryStatus(client: Client, record: Pick<DurableShellRecor
   return parseRemoteStatus((await execCommand(client, statusCommand(record.dir))).stdout);
 }
 
-/** Whether the durable shell has started a given run: `yes`, `no`, or `unknown` (a shell that does not record it: pwsh, or booted by an older client). */
+/** Whether the durable shell has started a given run: `yes`, `no`, or `unknown` (a shell that does not record it: one booted by an older client). */
 export type RunStarted = 'yes' | 'no' | 'unknown';
 
 /** `RUN <id of the last run the shell started; - when it records none (or, a root shell's, we may not read it); ? while it is being written>` (see bootProgram's `run` file). */

@@ -71,12 +71,18 @@ export function pwshRunProgram(_token: string, run: RunProgram): string {
   return parts.join(' ') + '\n';
 }
 
+/** A run resent after a reattach (durable): `G` instead of `R`, which the host loop drops if it started that run already. */
+export function pwshResendProgram(token: string, run: RunProgram): string {
+  return 'G' + pwshRunProgram(token, run).slice(1);
+}
+
 export const PWSH_DIALECT: ShellDialect = {
   name: 'pwsh',
   startCommand: PWSH_START_COMMAND,
   bootExec: `exec ${PWSH_START_COMMAND}`,
   helloProgram: pwshHelloProgram,
   runProgram: pwshRunProgram,
+  resendProgram: pwshResendProgram,
   helloTimeoutMs: 90_000,
   stopProgram: (runId) => `S ${runId}\n`,
   signalCommand: (hello, signal) => (windowsDir(hello.dir) ? `taskkill /T /F /PID ${hello.pid}` : signalGroupCommand(hello, signal)),

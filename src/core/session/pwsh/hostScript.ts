@@ -16,6 +16,8 @@
 //
 // Requests arrive on stdin, one line each, every string field base64 (UTF-8; "." for empty):
 //   R <runId> <exitAfter 0|1> <name> <script> <argc> <arg>... <varc> (<NAME> <value>)... <inputc|-> <item>...
+//   G <runId> ...  the same as R, resent after a reattach (durable): dropped if run <runId> is
+//                  the one this host last started, so a run never runs twice
 //   S <runId>     stop the running pipeline (Ctrl+C)
 //   X             end the host
 // No PowerShell parser ever sees an argument, variable value or input item: they travel as data.
@@ -43,6 +45,9 @@ function mark([IO.TextWriter]$w, [string]$text) { $w.Write($nl + $__ri_t + ' ' +
 function both([string]$text) { mark $so $text; mark $se $text; $so.Flush(); $se.Flush() }
 function dec([string]$s) { if ($s -eq '.') { '' } else { $utf8.GetString([Convert]::FromBase64String($s)) } }
 function busy([string]$v) { if (-not $own) { try { [IO.File]::WriteAllText([IO.Path]::Combine($__ri_d, 'busy'), $v + $nl) } catch {} } }
+# A durable session records the run it last started (the 0600 file made at create), so that a
+# client whose link died as it sent a run can ask whether the text arrived (durable.ts, queryRunStarted).
+function started([string]$id) { if (-not $own) { try { [IO.File]::WriteAllText([IO.Path]::Combine($__ri_d, 'run'), $id + $nl) } catch {} } }
 
 $iss = [Management.Automation.Runspaces.InitialSessionState]::CreateDefault2()
 $rs = [runspacefactory]::CreateRunspace($iss)
@@ -99,6 +104,7 @@ $null = $setup.Invoke(); $setup.Dispose()
 
 $__ri_pending = $__ri_r.ReadLineAsync()
 $eof = $false
+$lastRun = ''
 function nextLine {
   $l = $script:__ri_pending.GetAwaiter().GetResult()
   if ($null -eq $l) { $script:eof = $true } else { $script:__ri_pending = $__ri_r.ReadLineAsync() }
@@ -143,6 +149,9 @@ function rewrite-using([string]$text) {
 }
 
 function run-one([string[]]$f) {
+  # A resent copy of the run this host last started: the first copy got here after all.
+  if ($f[0] -eq 'G' -and $f[1] -eq $script:lastRun) { return }
+  $script:lastRun = $f[1]; started $f[1]
   $id = $f[1]; $exitAfter = $f[2] -eq '1'; $name = dec $f[3]; $bytes = [Convert]::FromBase64String($f[4])
   $i = 5
   $argc = [int]$f[$i++]; $argv = [object[]]::new($argc); for ($k = 0; $k -lt $argc; $k++) { $argv[$k] = dec $f[$i++] }
@@ -199,7 +208,7 @@ try {
   while (-not $eof) {
     $l = nextLine
     if ($null -eq $l -or $l -eq 'X') { break }
-    if ($l.StartsWith('R ')) { run-one $l.Split(' ') }
+    if ($l.StartsWith('R ') -or $l.StartsWith('G ')) { run-one $l.Split(' ') }
   }
 } finally {
   # A kept spool (a background job) records how the host ended before the markers go out: a
