@@ -151,6 +151,8 @@ export class Jobs implements vscode.Disposable, vscode.TextDocumentContentProvid
           name,
           script: { text: script.text, fileName: script.fileName },
           args,
+          // The file's remembered variables ($Using:NAME, environment NAME), as a run gets them.
+          vars: this.runs.variablesFor(script),
           hosts,
           settings: this.sessions.connectionSettings(),
           shell: this.settings.defaultShell,

@@ -88,6 +88,17 @@ describe('Jobs view', function () {
     assert.deepStrictEqual(failed.children.map((c) => [c.state, c.exitCode]), [['Failed', 7]]);
   });
 
+  it('a job gets the run\'s variables (remembered for the script, as a run gets them): environment NAME for a shell script', async () => {
+    const job = await vscode.commands.executeCommand<JobRecord>('remoteInvoke.runSelectionAsJob', {
+      text: 'echo "greeting=$JOB_GREETING"\n',
+      hosts: ['host1'],
+      vars: { JOB_GREETING: "it's $HOME `here`" },
+    });
+    await waitFor('Completed', async () => ((await jobOf(job.id))?.state === 'Completed' ? true : undefined), 20_000);
+    const doc = await documentText(await vscode.commands.executeCommand<vscode.Uri>('remoteInvoke.receiveJob', { jobId: job.id, host: 'host1', show: false }));
+    assert.strictEqual(doc.getText(), "greeting=it's $HOME `here`\n");
+  });
+
   it('Stop kills the remote process group', async () => {
     const ri = await api();
     const pidFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ri-job-')), 'sleep.pid');
