@@ -373,7 +373,7 @@ export class SessionsView implements vscode.TreeDataProvider<SessionNode>, vscod
     if (state !== 'Opened' && state !== 'Disconnected') return undefined;
     const remote = this.remote.get(host);
     const r = remote?.status.kind === 'running' ? remote.status : undefined;
-    if (state === 'Disconnected' && r) return r.idleSeconds + Math.round((Date.now() - (remote as { at: number }).at) / 1000);
+    if (state === 'Disconnected' && r) return r.idleSeconds === null ? undefined : r.idleSeconds + Math.round((Date.now() - (remote as { at: number }).at) / 1000);
     const since = this.idleSince.get(host);
     return since === undefined ? undefined : Math.round((Date.now() - since) / 1000);
   }

@@ -389,8 +389,9 @@ describe('run as root: sudo with one prompt per run (real sshd, real sudo)', fun
     assert.strictEqual(removed.code, 0, removed.stderr);
     await until('no root process of the job is left', () => dirs.every((d) => processesWith(d).length === 0 && !fs.existsSync(d)));
     console.log(`      root job removed, its root processes gone in ${Date.now() - t0} ms`);
-    // A root job that ends by itself: its exit status (written by root) is read back by job wait.
-    const short = await cliWithEnv(['run', '-F', configPath, '-H', 'pw1', '--as-job', '--sudo', '--json', '-c', 'id -u; exit 3'], env);
+    // A root job that ends by itself: its exit status (written by root, under the 077 umask the
+    // script left) is read back by job wait.
+    const short = await cliWithEnv(['run', '-F', configPath, '-H', 'pw1', '--as-job', '--sudo', '--json', '-c', 'id -u; umask 077; exit 3'], env);
     const shortJob = JSON.parse(linesOf(short.stdout)[0]);
     const waited = await cliWithEnv(['job', 'wait', shortJob.id, '-F', configPath, '--json'], env);
     assert.strictEqual(waited.code, 1, waited.stdout + waited.stderr);

@@ -174,7 +174,7 @@ export class SpoolStart {
 
 export type RemoteStatus =
   | { kind: 'gone' }
-  | { kind: 'running'; busy: boolean; attached: boolean; idleSeconds: number }
+  | { kind: 'running'; busy: boolean; attached: boolean; idleSeconds: number | null }
   /** `finishedAt`: when the shell ended (its status file's time, by the host's clock), when the host can tell. */
   | { kind: 'done'; exitCode: number; finishedAt?: string }
   | { kind: 'dead' };
@@ -193,11 +193,11 @@ export function statusCommand(dir: string): string {
 
 export function parseRemoteStatus(text: string): RemoteStatus {
   if (/^GONE/m.test(text)) return { kind: 'gone' };
-  const m = /^STATE (\d) (\d*) (\d*) (\d) (\S+)(?: (\d+))?/m.exec(text);
+  const m = /^STATE (\d) (\d*) (\d*|-) (\d) (\S+)(?: (\d+))?/m.exec(text);
   if (!m) return { kind: 'gone' };
   if (m[5] !== '-') return { kind: 'done', exitCode: Number(m[5]), ...(m[6] ? { finishedAt: new Date(Number(m[6]) * 1000).toISOString() } : {}) };
   if (m[1] !== '1') return { kind: 'dead' };
-  return { kind: 'running', busy: m[2] === '1', attached: m[4] === '1', idleSeconds: Number(m[3] || 0) };
+  return { kind: 'running', busy: m[2] === '1', attached: m[4] === '1', idleSeconds: m[3] === '-' ? null : Number(m[3] || 0) };
 }
 
 export async function queryStatus(client: Client, record: Pick<DurableShellRecord, 'dir'>): Promise<RemoteStatus> {

@@ -121,9 +121,11 @@ function bootProgram(durable: boolean): string {
       `[ -z "$__ri_fdok" ] || exec /bin/sh -c '. "$1"; . /dev/fd/0' sh "$__ri_f"; }`,
     // A kept spool (a job) records how the shell ended, even when its script called `exit`. The
     // files are settled before the markers: a client that has gone already must not leave them.
+    // The status is readable by the login user in its 0700 directory even when root (a root job)
+    // wrote it under a 077 umask; the shell is ending, so the umask it leaves does not matter.
     `__ri_onexit() { if [ -n "$__ri_ux" ]; then (eval "$__ri_ux"; exit $__ri_x); __ri_x=$?; __ri_ux=; fi; ` +
       `if [ -n "$__ri_in" ]; then __ri_in=; [ -n "$__ri_last" ] || __ri_revive $__ri_x; fi; __ri_restore 2>/dev/null; ` +
-      `if [ -f "$__ri_d/keep" ]; then echo $__ri_x >"$__ri_d/status"; elif [ -d "$__ri_d" ]; then rm -rf "$__ri_d"; fi; __ri_2 "\\n%s X %s\\n" $__ri_t $__ri_x; }`,
+      `if [ -f "$__ri_d/keep" ]; then umask 022; echo $__ri_x >"$__ri_d/status"; elif [ -d "$__ri_d" ]; then rm -rf "$__ri_d"; fi; __ri_2 "\\n%s X %s\\n" $__ri_t $__ri_x; }`,
     // The status and the options are taken out of sight of a script's `set -x`.
     `command trap '{ __ri_x=$?; set +eux; } 2>/dev/null; __ri_onexit' EXIT`,
     `command trap : TERM`,

@@ -67,7 +67,8 @@ export function rootCreateFiles(heredoc: (file: string, body: string) => string)
   return [
     'mkfifo "$d/sig" || { rm -rf "$d"; exit 92; }',
     // Files the root side writes exist already as the login user's, so they stay readable to it.
-    ': >"$d/pid"; : >"$d/wpid"; echo 0 >"$d/idle"',
+    // The warden keeps the idle time to itself ("-": `session list` shows none).
+    ': >"$d/pid"; : >"$d/wpid"; echo - >"$d/idle"',
     heredoc('rootstart', ROOT_START),
     heredoc('warden', WARDEN),
     heredoc('relay', RELAY),

@@ -101,7 +101,10 @@ const flow: UiFlow = {
       await hostRows('web3').first().locator('.label-description', { hasText: 'Unreachable' }).waitFor({ timeout: 30_000 });
       await hostRows('web1').first().locator('.label-description', { hasText: 'Completed' }).waitFor({ timeout: 30_000 });
       const web3Label = hostRows('web3').first().locator('.monaco-icon-label');
-      assert.match((await web3Label.getAttribute('class')) ?? '', /decoration/, 'web3 carries a decoration');
+      // The decoration comes from its own provider, a moment after the description.
+      const decorated = async () => /decoration/.test((await web3Label.getAttribute('class')) ?? '');
+      for (const until = Date.now() + 10_000; !(await decorated()) && Date.now() < until; ) await page.waitForTimeout(100);
+      assert.ok(await decorated(), 'web3 carries a decoration');
 
       await runCommand(page, 'Remote Invoke: Select Failed Hosts');
       await hostRows('web1').first().locator('.custom-view-tree-node-item-checkbox[aria-checked="false"]').waitFor({ timeout: 10_000 });
