@@ -28,6 +28,7 @@ import {
   spawnCli,
   waitGone,
   waitReached,
+  withTimeout,
 } from './helpers/durable';
 import { collect, delay, isLive, show, tmpDir, waitFor } from './helpers/engine';
 
@@ -35,10 +36,6 @@ import { collect, delay, isLive, show, tmpDir, waitFor } from './helpers/engine'
 function keeper(): RunSink & { lines: Record<OutputStream, string[]> } {
   const lines: Record<OutputStream, string[]> = { stdout: [], stderr: [] };
   return { lines, line: (stream, line) => (lines[stream].push(line), true), drained: async () => {} };
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  return Promise.race([p, delay(ms).then(() => Promise.reject(new Error(`${what}: no answer within ${ms} ms`)))]);
 }
 
 describe('durable sessions (real sshd)', function () {

@@ -12,19 +12,15 @@ import { SessionPool, SshConfigFile, type InvokeRequest } from '../../src/core';
 import { parseRunStarted } from '../../src/core/session/durable';
 import { helloProgram, newToken, resendProgram, runProgram, type RunProgram } from '../../src/core/session/protocol';
 import { startTestBed, type TestBed } from '../support/sshd';
-import { reapRemoteShells } from './helpers/durable';
+import { durablePools, linesIn, reapRemoteShells, withTimeout } from './helpers/durable';
 import { collect, delay, show, tmpDir, waitFor } from './helpers/engine';
-
-function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  return Promise.race([p, delay(ms).then(() => Promise.reject(new Error(`${what}: no answer within ${ms} ms`)))]);
-}
 
 describe('durable sessions: a link that drops as a run is sent (real sshd)', function () {
   this.timeout(60_000);
   let bed: TestBed;
   let sshConfig: SshConfigFile;
   let work: string;
-  const pools: SessionPool[] = [];
+  const { newPool, closeAll } = durablePools();
 
   before(async () => {
     bed = await startTestBed({ count: 1 });
@@ -32,22 +28,14 @@ describe('durable sessions: a link that drops as a run is sent (real sshd)', fun
     work = tmpDir('durable-resend');
   });
   after(async () => {
-    for (const p of pools) await p.closeAll().catch(() => undefined);
+    await closeAll();
     if (bed) reapRemoteShells(bed.homeDir);
     await bed?.stop();
     if (work) fs.rmSync(work, { recursive: true, force: true });
   });
 
-  function newPool(): SessionPool {
-    const p = new SessionPool({ durable: true, reconnectDelayMs: 50 });
-    pools.push(p);
-    return p;
-  }
-
   const run = (pool: SessionPool, text: string, extra: Partial<InvokeRequest> = {}) =>
     withTimeout(collect({ script: { text }, targets: ['host1'], sshConfig, sessions: pool, timeoutMs: 30_000, ...extra }), 40_000, 'the run');
-
-  const linesIn = (file: string) => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').filter(Boolean) : []);
 
   it('a run sent on a link that died between runs (before the client noticed) runs once, with its output and status, and the session keeps its state', async () => {
     const pool = newPool();

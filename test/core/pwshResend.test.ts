@@ -14,25 +14,20 @@ import { SessionPool, SshConfigFile, type InvokeRequest } from '../../src/core';
 import { newToken, type RunProgram } from '../../src/core/session/protocol';
 import { PWSH_WINDOWS_START_COMMAND, pwshHelloProgram, pwshResendProgram, pwshRunProgram } from '../../src/core/session/pwsh/dialect';
 import { startTestBed, type TestBed } from '../support/sshd';
-import { reapRemoteShells } from './helpers/durable';
+import { durablePools, linesIn, reapRemoteShells, withTimeout } from './helpers/durable';
 import { collect, delay, show, tmpDir, waitFor } from './helpers/engine';
 
 // (Not imported from pwsh.test.ts: that would register its suites here too.)
 const HAVE_PWSH = spawnSync('pwsh', ['-NoLogo', '-NoProfile', '-NonInteractive', '-c', 'exit 0'], { stdio: 'ignore', timeout: 60_000 }).status === 0;
 
-function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  return Promise.race([p, delay(ms).then(() => Promise.reject(new Error(`${what}: no answer within ${ms} ms`)))]);
-}
-
 const psQuote = (s: string) => `'${s.replace(/'/g, "''")}'`;
-const linesIn = (file: string) => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').filter(Boolean) : []);
 
 describe('durable PowerShell sessions: a link that drops as a run is sent (real pwsh on real sshd)', function () {
   this.timeout(180_000);
   let bed: TestBed;
   let base: Pick<InvokeRequest, 'sshConfig' | 'knownHostsFiles'>;
   let work: string;
-  const pools: SessionPool[] = [];
+  const { newPool, closeAll } = durablePools();
 
   before(async function () {
     if (!HAVE_PWSH) {
@@ -44,17 +39,11 @@ describe('durable PowerShell sessions: a link that drops as a run is sent (real 
     work = tmpDir('pwsh-resend');
   });
   after(async () => {
-    for (const p of pools) await p.closeAll().catch(() => undefined);
+    await closeAll();
     if (bed) reapRemoteShells(bed.homeDir);
     await bed?.stop();
     if (work) fs.rmSync(work, { recursive: true, force: true });
   });
-
-  function newPool(): SessionPool {
-    const p = new SessionPool({ durable: true, reconnectDelayMs: 50 });
-    pools.push(p);
-    return p;
-  }
 
   const run = (pool: SessionPool, text: string) =>
     withTimeout(collect({ ...base, script: { text, fileName: 'd.ps1' }, targets: ['host1'], sessions: pool, timeoutMs: 30_000 }), 40_000, 'the run');

@@ -8,6 +8,7 @@ import * as assert from 'assert';
 import { spawn, spawnSync, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { SessionPool } from '../../../src/core';
 import { delay, isLive } from './engine';
 
 export const ROOT = path.join(__dirname, '..', '..', '..');
@@ -202,4 +203,27 @@ export async function waitReachedCount(gateDir: string, name: string, count: num
     if (Date.now() > end) throw new Error(`only ${n()} of ${count} scripts reached '${name}' within ${timeoutMs} ms`);
     await delay(20);
   }
+}
+
+/** A promise that fails, naming `what`, when it has not settled within `ms` (a hang is a failure, not a mocha timeout). */
+export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  return Promise.race([p, delay(ms).then(() => Promise.reject(new Error(`${what}: no answer within ${ms} ms`)))]);
+}
+
+/** The non-empty lines of a file a remote script appends to ([] before it exists). */
+export const linesIn = (file: string): string[] => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').filter(Boolean) : []);
+
+/** Makes durable pools that reconnect at once, and closes them all when the suite ends. */
+export function durablePools(): { newPool: () => SessionPool; closeAll: () => Promise<void> } {
+  const pools: SessionPool[] = [];
+  return {
+    newPool: () => {
+      const pool = new SessionPool({ durable: true, reconnectDelayMs: 50 });
+      pools.push(pool);
+      return pool;
+    },
+    closeAll: async () => {
+      for (const pool of pools.splice(0)) await pool.closeAll().catch(() => undefined);
+    },
+  };
 }
