@@ -32,7 +32,6 @@ import {
   type InvokeEvent,
   type InvokeRequest,
   type InvokeRun,
-  type StrictHostKeyChecking,
 } from '../core';
 import { stateDir } from './common';
 import { canPrompt, terminalCallbacks } from './prompt';
@@ -42,20 +41,14 @@ const DEFAULT_IDLE_SECONDS = 4 * 60 * 60;
 const START_WAIT_MS = 5000;
 
 /** What crosses the socket for a run: the request minus what cannot (config object, callbacks). */
-export interface WireRequest {
-  script: InvokeRequest['script'];
-  targets: string[];
-  args?: string[];
-  throttle?: number;
-  timeoutMs?: number;
-  shell?: string;
-  convertCrlf?: boolean;
+export interface WireRequest
+  extends Pick<
+    InvokeRequest,
+    'script' | 'targets' | 'args' | 'throttle' | 'timeoutMs' | 'shell' | 'convertCrlf' | 'knownHostsFiles' | 'strictHostKeyChecking' | 'connectTimeoutMs'
+  > {
   sshConfigPath?: string;
   /** -F was given (it then wins over the path the session's record remembers). */
   sshConfigExplicit?: boolean;
-  knownHostsFiles?: string[];
-  strictHostKeyChecking?: StrictHostKeyChecking;
-  connectTimeoutMs?: number;
 }
 
 type ClientMessage =

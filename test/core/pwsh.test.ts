@@ -15,8 +15,8 @@ import { startTestBed, type TestBed } from '../support/sshd';
 import { PWSH_DIALECT, PWSH_START_COMMAND, PWSH_WINDOWS_DIALECT, PWSH_WINDOWS_START_COMMAND } from '../../src/core/session/pwsh/dialect';
 import { cli, ensureBuilt, linesOf, numbered, reapRemoteShells, spawnCli } from './helpers/durable';
 import { collect, delay, INJECTION_ARGS, INJECTION_FILES, show, tmpDir, type Collected } from './helpers/engine';
+import { HAVE_PWSH, skipWithoutPwsh } from './helpers/pwsh';
 
-export const HAVE_PWSH = spawnSync('pwsh', ['-NoLogo', '-NoProfile', '-NonInteractive', '-c', 'exit 0'], { stdio: 'ignore', timeout: 60_000 }).status === 0;
 
 const objects = (c: Collected, host: string) => c.events.flatMap((e) => (e.type === 'object' && e.host === host ? [(e as ObjectEvent).value] : []));
 const tagged = (c: Collected, host: string) =>
@@ -34,10 +34,7 @@ describe('PowerShell sessions (real pwsh on real sshd)', function () {
     collect({ ...base, targets: hosts, sessions: pool, script, ...extra });
 
   before(async function () {
-    if (!HAVE_PWSH) {
-      console.log('    (skipped: pwsh is not installed; scripts/setup.sh installs it)');
-      this.skip();
-    }
+    skipWithoutPwsh(this);
     bed = await startTestBed({ count: 2 });
     base = { sshConfig: SshConfigFile.load(bed.sshConfigPath), knownHostsFiles: [bed.knownHostsPath] };
     pool = new SessionPool();
@@ -256,10 +253,7 @@ describe('PowerShell sessions: durable (real pwsh on real sshd)', function () {
   let pool: SessionPool;
 
   before(async function () {
-    if (!HAVE_PWSH) {
-      console.log('    (skipped: pwsh is not installed; scripts/setup.sh installs it)');
-      this.skip();
-    }
+    skipWithoutPwsh(this);
     bed = await startTestBed({ count: 1 });
     base = { sshConfig: SshConfigFile.load(bed.sshConfigPath), knownHostsFiles: [bed.knownHostsPath] };
     pool = new SessionPool({ durable: true, reconnectDelayMs: 200 });
@@ -575,10 +569,7 @@ describe('a user whose login shell is pwsh (throw-away account, real sshd)', fun
   let pool: SessionPool;
 
   before(async function () {
-    if (!HAVE_PWSH) {
-      console.log('    (skipped: pwsh is not installed; scripts/setup.sh installs it)');
-      this.skip();
-    }
+    skipWithoutPwsh(this);
     if (process.getuid?.() !== 0) {
       console.log('    (skipped: making a throw-away user needs root)');
       this.skip();

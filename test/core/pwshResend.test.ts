@@ -7,7 +7,7 @@
  * repeated one both show. Skipped (saying so) when pwsh is not installed.
  */
 import * as assert from 'assert';
-import { spawn, spawnSync } from 'child_process';
+import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { SessionPool, SshConfigFile, type InvokeRequest } from '../../src/core';
@@ -16,9 +16,7 @@ import { PWSH_WINDOWS_START_COMMAND, pwshHelloProgram, pwshResendProgram, pwshRu
 import { startTestBed, type TestBed } from '../support/sshd';
 import { durablePools, linesIn, reapRemoteShells, withTimeout } from './helpers/durable';
 import { collect, delay, show, tmpDir, waitFor } from './helpers/engine';
-
-// (Not imported from pwsh.test.ts: that would register its suites here too.)
-const HAVE_PWSH = spawnSync('pwsh', ['-NoLogo', '-NoProfile', '-NonInteractive', '-c', 'exit 0'], { stdio: 'ignore', timeout: 60_000 }).status === 0;
+import { HAVE_PWSH, skipWithoutPwsh } from './helpers/pwsh';
 
 const psQuote = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
@@ -30,10 +28,7 @@ describe('durable PowerShell sessions: a link that drops as a run is sent (real 
   const { newPool, closeAll } = durablePools();
 
   before(async function () {
-    if (!HAVE_PWSH) {
-      console.log('    (skipped: pwsh is not installed; scripts/setup.sh installs it)');
-      this.skip();
-    }
+    skipWithoutPwsh(this);
     bed = await startTestBed({ count: 1 });
     base = { sshConfig: SshConfigFile.load(bed.sshConfigPath), knownHostsFiles: [bed.knownHostsPath] };
     work = tmpDir('pwsh-resend');

@@ -4,14 +4,12 @@
  * POSIX shell (real pwsh on real sshd, through the CLI with -i).
  */
 import * as assert from 'assert';
-import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { startTestBed, type TestBed } from '../support/sshd';
 import { cli, ensureBuilt, linesOf } from './helpers/durable';
 import { tmpDir } from './helpers/engine';
-
-const HAVE_PWSH = spawnSync('pwsh', ['-NoProfile', '-Command', 'exit 0']).status === 0;
+import { skipWithoutPwsh } from './helpers/pwsh';
 
 describe('ansible_shell_type=powershell (real pwsh on real sshd)', function () {
   this.timeout(120_000);
@@ -20,10 +18,7 @@ describe('ansible_shell_type=powershell (real pwsh on real sshd)', function () {
   let inventory: string;
 
   before(async function () {
-    if (!HAVE_PWSH) {
-      console.log('    (skipped: pwsh is not installed; scripts/setup.sh installs it)');
-      this.skip();
-    }
+    skipWithoutPwsh(this);
     ensureBuilt();
     bed = await startTestBed({ count: 2 });
     dir = tmpDir('shell-type');
