@@ -17,7 +17,7 @@
 // readable on the host only by the same user (and root), never in argv.
 import { EventEmitter } from 'node:events';
 import type { Client } from 'ssh2';
-import { POSIX_DIALECT, type Hello } from './protocol';
+import { POSIX_DIALECT, WRAPPER_OUTLIVES_STOP, type Hello } from './protocol';
 import { DirectTransport, FramedShell, type ShellTransport } from './remoteShell';
 
 export const INLINE_INPUT_VARIABLE = 'LC_REMOTE_INVOKE';
@@ -33,7 +33,7 @@ const evalInput = `"__ri_i=\\$${INLINE_INPUT_VARIABLE}; unset ${INLINE_INPUT_VAR
  * newline inside the quotes, so every login shell (sh, bash, zsh, fish, csh, rc…) passes it as is.
  */
 export const INLINE_START_COMMAND =
-  `/bin/sh -c 'if [ -n "\${${INLINE_INPUT_VARIABLE}-}" ]; then ` +
+  `exec /bin/sh -c '${WRAPPER_OUTLIVES_STOP} if [ -n "\${${INLINE_INPUT_VARIABLE}-}" ]; then ` +
   `case "$SHELL" in */bash) exec "$SHELL" --noprofile --norc -c ${evalInput};; esac; /bin/sh -c ${evalInput}; exit $?; fi; ` +
   `unset ${INLINE_INPUT_VARIABLE}; case "$SHELL" in */bash) exec "$SHELL" --noprofile --norc;; esac; /bin/sh; exit $?'`;
 

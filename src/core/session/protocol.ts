@@ -15,6 +15,16 @@ export function shellQuote(s: string): string {
 }
 
 /**
+ * A stop signals the session shell's whole process group, the wrapper that stays its parent
+ * included: the wrapper catches TERM (and so outlives it, holding the channel's pipes for the
+ * shell's next run), where ignoring it would leave the shell unable to trap it. Exec resets a
+ * caught signal, so the shell it starts gets TERM as usual. The login shell that reads the
+ * command `exec`s the wrapper, since one that stayed (dash does) would die of the stop, and sshd
+ * would close the session with it.
+ */
+export const WRAPPER_OUTLIVES_STOP = 'trap : TERM;';
+
+/**
  * The exec command given to sshd, which the user's login shell (of any kind) runs. It is kept
  * free of characters that csh, fish or rc would treat specially inside single quotes, and starts
  * the user's bash when that is the login shell (so scripts without a shebang get their default
@@ -23,7 +33,7 @@ export function shellQuote(s: string): string {
  * instead of holding copies on fds a script may want (sh redirects only fds 0-9).
  */
 export const SESSION_SHELL_COMMAND =
-  `/bin/sh -c 'case "$SHELL" in */bash) exec "$SHELL" --noprofile --norc;; esac; /bin/sh; exit $?'`;
+  `exec /bin/sh -c '${WRAPPER_OUTLIVES_STOP} case "$SHELL" in */bash) exec "$SHELL" --noprofile --norc;; esac; /bin/sh; exit $?'`;
 
 /**
  * The framing, defined by `eval` of this text so that a shell restarted after a script's `exit`
@@ -52,6 +62,12 @@ export const SESSION_SHELL_COMMAND =
  * first, in a subshell. Only a run marked last (`__ri_last`), an EOF on stdin or the client's
  * `exit` end the shell, with `TOKEN X <status>`.
  */
+// The status and the options are taken out of sight of a script's `set -x`.
+const EXIT_TRAP = '{ __ri_x=$?; set +eux; } 2>/dev/null; __ri_onexit';
+
+// What the first shell of a session that went on in a fork (__ri_fork) ignores while it waits.
+const IGNORED_WHILE_WAITING = 'HUP INT QUIT TERM USR1 USR2 ALRM';
+
 function bootProgram(durable: boolean): string {
   const busy = (flag: number) => (durable ? ` echo ${flag} >|"$__ri_d/busy";` : '');
   // A durable shell records which run it last started, so that a client whose link died as it
@@ -59,6 +75,10 @@ function bootProgram(durable: boolean): string {
   const started = durable ? ' echo $2 >|"$__ri_d/run";' : '';
   const restoreTrace = 'case $__ri_fl in *x*) set -x;; esac;';
   const makeDir = '[ -d "$__ri_d" ] || mkdir -m 700 "$__ri_d";';
+  // The last fork removed the private directory as the shell ends; if it is still there, the fork
+  // was killed, and this shell ends as killed, which the client reports as the shell's death.
+  // (A durable one keeps it: the spool holds the killed run's output.)
+  const forkDied = `if [ -d "$__ri_d" ]; then ${durable ? '' : 'rm -rf "$__ri_d"; '}command exit 137; fi; command exit 0;`;
   return [
     // bash reads a pipe a byte at a time, so the token is spelt once and both streams share one printf.
     `__ri_2() { command printf "$@" >&2; command printf "$@"; }`,
@@ -70,7 +90,7 @@ function bootProgram(durable: boolean): string {
     `__ri_pre() { __ri_fl=$1; set +x; __ri_run=$2; __ri_f="$__ri_d/$3"; ` +
       `if [ $# -gt 3 ]; then ${makeDir} command printf %s "$4" >|"$__ri_f"; fi; command trap 'return 143' TERM;${busy(1)}${started} __ri_in=1 __ri_xs=; ` +
       // The aliases again, in case a script removed them (`unalias -a`).
-      `[ -n "$BASH_VERSION" ] || alias trap=__ri_trap exit=__ri_exit; }`,
+      `[ -n "$BASH_VERSION" ] || alias trap=__ri_trap exit=__ri_exit \${__ri_sp:+kill=__ri_kill}; }`,
     // A sourced script arrives on fd 9; where /dev/fd cannot be opened it is copied to the file.
     // (In a sh, __ri_src switches the trace back on itself, so that the framing stays out of it.)
     `__ri_load() { if [ -n "$__ri_fdok" ]; then __ri_f=/dev/fd/9; else ${makeDir} command cat <&9 >|"$__ri_f"; fi; case $__ri_dot$__ri_fl in .*x*) set -x;; esac; }`,
@@ -100,8 +120,11 @@ function bootProgram(durable: boolean): string {
     // `command .` in __ri_src. Not in a run, or not in the session shell itself: the real exit.
     `__ri_rc() { return "$1"; }`,
     `__ri_abort() { unset __ri_none; { : "\${__ri_none?}"; } 2>/dev/null; }`,
-    // Whether this is the session shell itself and not a subshell ($$ is the same in both): /proc/self without a fork.
-    `__ri_self() { __ri_me=; { read -r __ri_me __ri_n </proc/self/stat; } 2>/dev/null || __ri_me=$(exec /bin/sh -c 'echo $PPID'); [ "$__ri_me" = "$$" ]; }`,
+    // This process's pid ($$ is the same in a subshell): /proc/self without a fork.
+    `__ri_mypid() { __ri_me=; { read -r __ri_me __ri_n </proc/self/stat; } 2>/dev/null || __ri_me=$(exec /bin/sh -c 'echo $PPID'); }`,
+    // Whether this is the session shell itself and not a subshell. A shell that went on in a
+    // fork (__ri_fork) is not $$ but __ri_sp.
+    `__ri_self() { __ri_mypid; [ "$__ri_me" = "\${__ri_sp:-$$}" ]; }`,
     // Whether a `command`ed `.` or `eval` survives the abort (dash, busybox sh; not mksh or ksh):
     // asked once, at the first `exit`, in a subshell, so that a shell that dies of it is not the session's.
     `__ri_probe() { if (alias __ri_pa=__ri_abort; command eval '__ri_pa; command exit 1'; command exit 0) 2>/dev/null; then __ri_ax=1; else __ri_ax=0; fi; }`,
@@ -115,7 +138,30 @@ function bootProgram(durable: boolean): string {
     `__ri_src() { shift; ${restoreTrace} command . "$__ri_f" || { __ri_xs=\${__ri_xs:-$?}; } 2>/dev/null; }`,
     // How a run sources its script: bash at the top level (a function would make its `declare`s local).
     `if [ -n "$BASH_VERSION" ]; then __ri_dot=.; else __ri_dot=__ri_src; fi`,
-    `__ri_revive() { { __ri_stdin && ${makeDir} } 2>/dev/null || return; __ri_f="$__ri_d/state"; __ri_save >|"$__ri_f" 2>/dev/null || return; ` +
+    // dash ends on a tripped `set -e` (or an `exit` the alias cannot reach) in a way no sh
+    // construct catches, and cannot list its functions for a restarted shell. But a process it
+    // forks from its EXIT trap is a full copy (functions, variables, fds) that ends as a shell
+    // does, running its own EXIT trap (busybox sh's fork does not: asked once, in a subshell). So
+    // the session goes on in such a fork (__ri_resume), and so on at each later end, while the
+    // first shell stays as the session's pid ($$) and process group, which the client, `kill $$`
+    // and the durable machinery know. It waits for the end of a pipe that every fork holds on a
+    // close-on-exec fd above 9 (saved there by `>/dev/null` around the `&`), out of a script's reach,
+    // so each later fork replaces the one before instead of stacking up. It and the pipe's reader
+    // ignore the signals a stop sends the process group.
+    `__ri_fork() { [ -n "$__ri_fdok" ] || return; if [ -z "$__ri_fk" ]; then (command trap 'command exit 7' EXIT; set -e; false) 2>/dev/null; __ri_fk=$?; fi; ` +
+      `[ "$__ri_fk" = 7 ] && command trap >|"$__ri_d/traps" || return; if [ -n "$__ri_sp" ]; then __ri_spawn "$1"; command exit 0; fi; ` +
+      `command trap '' ${IGNORED_WHILE_WAITING}; __ri_spawn "$1" | while read -r __ri_n; do :; done; ${forkDied} }`,
+    `__ri_spawn() { { __ri_resume "$1" & } >/dev/null; }`,
+    // In the fork: stdin back (a background job's is /dev/null), the script's signal traps back (a
+    // fork clears them), the framing's EXIT trap, and `kill $$` aimed at this process; then the run
+    // ends and the session reads on.
+    `__ri_resume() { __ri_mypid; __ri_sp=$__ri_me; __ri_stdin 2>/dev/null; command trap - ${IGNORED_WHILE_WAITING}; command . "$__ri_d/traps"; __ri_ux=; ` +
+      `command trap '${EXIT_TRAP}' EXIT; alias kill=__ri_kill; __ri_xs=; __ri_post "$1" "$-"; __ri_restore; __ri_end $__ri_run; . /dev/fd/0; }`,
+    `__ri_kill() { { __ri_kx=$-; set +x; __ri_n=$#; while [ "$__ri_n" -gt 0 ]; do __ri_a=$1; shift; [ "$__ri_a" != "$$" ] || __ri_a=$__ri_sp; set -- "$@" "$__ri_a"; __ri_n=$((__ri_n - 1)); done; ` +
+      `case $__ri_kx in *x*) set -x;; esac; } 2>/dev/null; command kill "$@"; }`,
+    // Else, and in bash, the shell is restarted from its saved state (not a fork: an exec would
+    // close the pipe the first shell waits on, so the session ends instead).
+    `__ri_revive() { { __ri_stdin && ${makeDir} } 2>/dev/null || return; [ -n "$BASH_VERSION" ] || __ri_fork "$1"; [ -z "$__ri_sp" ] || return; __ri_f="$__ri_d/state"; __ri_save >|"$__ri_f" 2>/dev/null || return; ` +
       `{ command printf '__ri_s=%s __ri_xs=\\n' "$1"; command printf '%s\\n' 'command rm -f "$__ri_d/state"' 'eval "$__ri_boot"' '__ri_post $__ri_s "$-"; __ri_restore; [ -n "$BASH_VERSION" ] || __ri_note=" F"; __ri_end $__ri_run' ; } >>"$__ri_f" || return; ` +
       `if [ -n "$BASH_VERSION" ]; then BASH_ENV=$__ri_f exec -a bash "$BASH" --noprofile --norc; fi; ` +
       `[ -z "$__ri_fdok" ] || exec /bin/sh -c '. "$1"; . /dev/fd/0' sh "$__ri_f"; }`,
@@ -126,8 +172,7 @@ function bootProgram(durable: boolean): string {
     `__ri_onexit() { if [ -n "$__ri_ux" ]; then (eval "$__ri_ux"; exit $__ri_x); __ri_x=$?; __ri_ux=; fi; ` +
       `if [ -n "$__ri_in" ]; then __ri_in=; [ -n "$__ri_last" ] || __ri_revive $__ri_x; fi; __ri_restore 2>/dev/null; ` +
       `if [ -f "$__ri_d/keep" ]; then umask 022; echo $__ri_x >"$__ri_d/status"; elif [ -d "$__ri_d" ]; then rm -rf "$__ri_d"; fi; __ri_2 "\\n%s X %s\\n" $__ri_t $__ri_x; }`,
-    // The status and the options are taken out of sight of a script's `set -x`.
-    `command trap '{ __ri_x=$?; set +eux; } 2>/dev/null; __ri_onexit' EXIT`,
+    `command trap '${EXIT_TRAP}' EXIT`,
     `command trap : TERM`,
     // Last, so that the framing's own `exit`s above are the builtin.
     `[ -n "$BASH_VERSION" ] || alias exit=__ri_exit`,
