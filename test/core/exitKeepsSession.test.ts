@@ -215,6 +215,22 @@ for (const [label, loginShell, sessionShell] of LOGINS) {
           assert.deepStrictEqual(all.out, ['t1', 't2', 't3', 't4', 't5', 'usr1', 'after'], show(all.all));
         });
 
+        it('a run stopped by its timeout ends alone: the session keeps its state (the stop signals the wrapper too, which outlives it)', async () => {
+          const own = new SessionPool({ durable });
+          const request = (text: string, timeoutMs?: number) =>
+            bedRequest(bed, { targets: ['host1'], script: { text }, sessions: own, ...(timeoutMs ? { timeoutMs } : {}) });
+          try {
+            await collect(request('kept=yes; f() { echo f; }'));
+            const slow = await collect(request('sleep 30', 1500));
+            assert.strictEqual(slow.result('host1').status, 'TimedOut', show(slow));
+            const after = await collect(request('echo "$kept"; f'));
+            assert.deepStrictEqual(after.lines('host1'), ['yes', 'f'], show(after));
+            assert.strictEqual(after.result('host1').notice, undefined);
+          } finally {
+            await own.closeAll();
+          }
+        });
+
         it('after `set -e` tripped, a run stopped by its timeout ends alone: the session and its functions stay', async () => {
           await run('set -e; kept() { echo kept; }; false');
           const slow = await collect(bedRequest(bed, { targets: ['host1'], script: { text: 'echo started; sleep 30' }, sessions: pool, timeoutMs: 1500 }));

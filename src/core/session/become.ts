@@ -44,9 +44,10 @@ export function checkBecomeUser(user: string): string {
   return user;
 }
 
-/** Wraps a command so that it runs as the elevated user. */
+/** Wraps a command so that it runs as the elevated user; an `exec` for the login shell stays in front (it execs sudo). */
 export function elevated(elevation: Elevation, command: string): string {
-  return elevation.prefix + command;
+  const exec = command.startsWith('exec ') ? 'exec ' : '';
+  return exec + elevation.prefix + command.slice(exec.length);
 }
 
 const PASSWORD_WRONG = /Sorry, try again|incorrect password|Authentication failure/i;

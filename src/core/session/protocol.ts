@@ -54,13 +54,15 @@ export const SESSION_SHELL_COMMAND =
  * functions included. A subshell's `exit` (a pipeline part, `( )`, `$( )`) is the real one.
  *
  * What still ends the shell (bash's `exit`, `set -e` tripping, which no sh construct can catch,
- * or an `exit` the alias cannot reach: `\exit`, `command exit`) is caught by the EXIT trap: it
- * saves the shell's state (variables, exported environment, functions where the shell can list
- * them, options, aliases, traps, cwd, umask) to the private directory and `exec`s a fresh shell
- * of the same kind in the same process (same pid, same stdin), which restores it and ends the
- * run with `TOKEN E <runId> N`. A script's own EXIT trap (`trap … EXIT` is intercepted) runs
- * first, in a subshell. Only a run marked last (`__ri_last`), an EOF on stdin or the client's
- * `exit` end the shell, with `TOKEN X <status>`.
+ * or an `exit` the alias cannot reach: `\exit`, `command exit`) is caught by the EXIT trap. A
+ * plain sh whose forks end as shells do (dash, mksh) goes on in a fork of itself made there,
+ * with everything (`__ri_fork`). Elsewhere the trap saves the shell's state (variables, exported
+ * environment, functions where the shell can list them, options, aliases, traps, cwd, umask) to
+ * the private directory and `exec`s a fresh shell of the same kind in the same process (same
+ * pid, same stdin), which restores it. Either way the run ends with `TOKEN E <runId> N`. A
+ * script's own EXIT trap (`trap … EXIT` is intercepted) runs first, in a subshell. Only a run
+ * marked last (`__ri_last`), an EOF on stdin or the client's `exit` end the shell, with
+ * `TOKEN X <status>`.
  */
 // The status and the options are taken out of sight of a script's `set -x`.
 const EXIT_TRAP = '{ __ri_x=$?; set +eux; } 2>/dev/null; __ri_onexit';
@@ -141,14 +143,15 @@ function bootProgram(durable: boolean): string {
     // dash ends on a tripped `set -e` (or an `exit` the alias cannot reach) in a way no sh
     // construct catches, and cannot list its functions for a restarted shell. But a process it
     // forks from its EXIT trap is a full copy (functions, variables, fds) that ends as a shell
-    // does, running its own EXIT trap (busybox sh's fork does not: asked once, in a subshell). So
+    // does, running its own EXIT trap (busybox sh's fork does not: asked once, in a subshell; nor
+    // does yash's go on as the shell). So
     // the session goes on in such a fork (__ri_resume), and so on at each later end, while the
     // first shell stays as the session's pid ($$) and process group, which the client, `kill $$`
     // and the durable machinery know. It waits for the end of a pipe that every fork holds on a
     // close-on-exec fd above 9 (saved there by `>/dev/null` around the `&`), out of a script's reach,
     // so each later fork replaces the one before instead of stacking up. It and the pipe's reader
     // ignore the signals a stop sends the process group.
-    `__ri_fork() { [ -n "$__ri_fdok" ] || return; if [ -z "$__ri_fk" ]; then (command trap 'command exit 7' EXIT; set -e; false) 2>/dev/null; __ri_fk=$?; fi; ` +
+    `__ri_fork() { [ -n "$__ri_fdok" ] && [ -z "\${YASH_VERSION-}" ] || return; if [ -z "$__ri_fk" ]; then (command trap 'command exit 7' EXIT; set -e; false) 2>/dev/null; __ri_fk=$?; fi; ` +
       `[ "$__ri_fk" = 7 ] && command trap >|"$__ri_d/traps" || return; if [ -n "$__ri_sp" ]; then __ri_spawn "$1"; command exit 0; fi; ` +
       `command trap '' ${IGNORED_WHILE_WAITING}; __ri_spawn "$1" | while read -r __ri_n; do :; done; ${forkDied} }`,
     `__ri_spawn() { { __ri_resume "$1" & } >/dev/null; }`,
