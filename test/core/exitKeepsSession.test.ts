@@ -231,6 +231,21 @@ for (const [label, loginShell, sessionShell] of LOGINS) {
           }
         });
 
+        it('after `set -e` tripped, `$$` killed by another program still ends the session: that run fails, the next says the state was reset', async () => {
+          const own = new SessionPool({ durable });
+          const request = (text: string) => bedRequest(bed, { targets: ['host1'], script: { text }, sessions: own });
+          try {
+            await collect(request('lost=yes; set -e; false'));
+            const killed = await collect(request('/bin/kill -KILL $$; sleep 0.2; echo after'));
+            assert.notStrictEqual(killed.result('host1').status, 'Completed', show(killed));
+            const next = await collect(request('echo "lost=${lost:-no}"'));
+            assert.deepStrictEqual(next.lines('host1'), ['lost=no'], show(next));
+            assert.match(next.result('host1').notice ?? '', /state was reset/);
+          } finally {
+            await own.closeAll();
+          }
+        });
+
         it('after `set -e` tripped, a run stopped by its timeout ends alone: the session and its functions stay', async () => {
           await run('set -e; kept() { echo kept; }; false');
           const slow = await collect(bedRequest(bed, { targets: ['host1'], script: { text: 'echo started; sleep 30' }, sessions: pool, timeoutMs: 1500 }));

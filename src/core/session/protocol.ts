@@ -98,7 +98,8 @@ function bootProgram(durable: boolean): string {
     `__ri_load() { if [ -n "$__ri_fdok" ]; then __ri_f=/dev/fd/9; else ${makeDir} command cat <&9 >|"$__ri_f"; fi; case $__ri_dot$__ri_fl in .*x*) set -x;; esac; }`,
     `__ri_trace() { ${restoreTrace} }`,
     // A status that __ri_exit or __ri_src recorded wins over `$?` (that of the unwound `command .`).
-    `__ri_post() { __ri_in=; __ri_s=$1; __ri_fl=$2; set +x +e +u; [ -z "$BASH_VERSION" ] || set +o pipefail; command trap : TERM; ` +
+    // A shell that went on in a fork ends as killed when the first one ($$) was killed by other means than the `kill` alias.
+    `__ri_post() { __ri_in=; __ri_s=$1; __ri_fl=$2; set +x +e +u; [ -z "$BASH_VERSION" ] || set +o pipefail; command trap : TERM; [ -z "$__ri_sp" ] || __ri_alive $$ || command kill -KILL "$__ri_sp"; ` +
       `if [ -n "$__ri_xs" ]; then __ri_s=$__ri_xs __ri_fl=\${__ri_xf:-$__ri_fl}; fi; __ri_xs= __ri_xf=; }`,
     // `__ri_note` F: the shell was restarted after it ended (`set -e`) and could not keep its functions (a plain sh).
     `__ri_end() { __ri_2 '\\n%s E %s %s%s\\n' $__ri_t "$1" "$__ri_s" "$__ri_note"; __ri_note=;${busy(0)} ${restoreTrace} }`,
@@ -160,6 +161,8 @@ function bootProgram(durable: boolean): string {
     // ends and the session reads on.
     `__ri_resume() { __ri_mypid; __ri_sp=$__ri_me; __ri_stdin 2>/dev/null; command trap - ${IGNORED_WHILE_WAITING}; command . "$__ri_d/traps"; __ri_ux=; ` +
       `command trap '${EXIT_TRAP}' EXIT; alias kill=__ri_kill; __ri_xs=; __ri_post "$1" "$-"; __ri_restore; __ri_end $__ri_run; . /dev/fd/0; }`,
+    // (A killed process stays a zombie until its parent reaps it, and kill -0 still finds it.)
+    `__ri_alive() { command kill -0 "$1" 2>/dev/null || return; __ri_n=; { read -r __ri_n </proc/$1/stat; } 2>/dev/null; case $__ri_n in *") Z "*) return 1;; esac; }`,
     `__ri_kill() { { __ri_kx=$-; set +x; __ri_n=$#; while [ "$__ri_n" -gt 0 ]; do __ri_a=$1; shift; [ "$__ri_a" != "$$" ] || __ri_a=$__ri_sp; set -- "$@" "$__ri_a"; __ri_n=$((__ri_n - 1)); done; ` +
       `case $__ri_kx in *x*) set -x;; esac; } 2>/dev/null; command kill "$@"; }`,
     // Else, and in bash, the shell is restarted from its saved state (not a fork: an exec would
