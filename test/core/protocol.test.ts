@@ -7,7 +7,7 @@ import * as assert from 'assert';
 import { spawn, type ChildProcessWithoutNullStreams } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { helloProgram, newToken, parseEndMarker, parseExitMarker, parseHello, runProgram, type Hello, type RunProgram } from '../../src/core/session/protocol';
+import { helloProgram, newToken, parseEndMarker, parseExitMarker, parseHello, runProgram, shellQuote, WRAPPER_OUTLIVES_STOP, type Hello, type RunProgram } from '../../src/core/session/protocol';
 import { execFileSync } from 'child_process';
 import { tmpDir } from './helpers/engine';
 
@@ -21,8 +21,14 @@ class LocalSession {
   private waiter: (() => void) | undefined;
   private readonly ended: Promise<void>;
 
-  constructor(argv: string[], env: NodeJS.ProcessEnv) {
-    this.shell = spawn(argv[0], argv.slice(1), { env, stdio: 'pipe' });
+  /**
+   * `asSession`: as sshd starts a session shell, under a wrapper that stays its parent and over
+   * real pipes (Node's are socket pairs, which the framing cannot reopen by /proc path), so that
+   * a shell that ends can go on (a fork, or a restart).
+   */
+  constructor(argv: string[], env: NodeJS.ProcessEnv, asSession = false) {
+    const wrapped = `cat | { /bin/sh -c '${WRAPPER_OUTLIVES_STOP} "$@"; exit $?' sh ${argv.map(shellQuote).join(' ')} 2>&1 >&3 | cat >&2; } 3>&1 | cat`;
+    this.shell = asSession ? spawn('/bin/sh', ['-c', wrapped], { env, stdio: 'pipe' }) : spawn(argv[0], argv.slice(1), { env, stdio: 'pipe' });
     this.ended = new Promise((resolve) => this.shell.once('exit', () => resolve()));
     this.shell.stdin.on('error', () => undefined); // a shell that has ended by itself
     this.shell.stdout.on('data', (d: Buffer) => this.onData('out', d));
@@ -59,8 +65,10 @@ class LocalSession {
     return hello as Hello;
   }
 
-  /** Runs one program; returns the run's stdout and stderr without the framing (`shellEnded`: the shell exited instead). */
-  async run(program: Omit<RunProgram, 'runId' | 'fileName'> & { fileName?: string }): Promise<{ out: string; err: string; status: number; shellEnded?: boolean }> {
+  /** Runs one program; returns the run's stdout and stderr without the framing (`shellEnded`: the shell exited instead; `functionsLost`: it restarted without them). */
+  async run(
+    program: Omit<RunProgram, 'runId' | 'fileName'> & { fileName?: string },
+  ): Promise<{ out: string; err: string; status: number; shellEnded?: boolean; functionsLost?: boolean }> {
     const runId = ++this.runId;
     this.shell.stdin.write(runProgram(this.token, { fileName: 'run-script', ...program, runId }));
     const ended = (text: string) => text.split('\n').some((l) => parseEndMarker(this.token, l)?.runId === runId || parseExitMarker(this.token, l));
@@ -69,7 +77,8 @@ class LocalSession {
     const marker = shellEnded ? `\n${this.token} X ` : `\n${this.token} E ${runId} `;
     const cut = (text: string) => text.slice(0, text.lastIndexOf(marker));
     const status = Number(new RegExp(shellEnded ? `${this.token} X (\\d+)` : `${this.token} E ${runId} (\\d+)`).exec(this.out)?.[1]);
-    const result = { out: cut(this.out), err: cut(this.err), status, ...(shellEnded ? { shellEnded } : {}) };
+    const functionsLost = this.out.split('\n').some((l) => parseEndMarker(this.token, l)?.functionsLost);
+    const result = { out: cut(this.out), err: cut(this.err), status, ...(shellEnded ? { shellEnded } : {}), ...(functionsLost ? { functionsLost } : {}) };
     this.out = '';
     this.err = '';
     return result;
@@ -219,6 +228,43 @@ describe('exit in plain shells used as /bin/sh', function () {
         await session.run({ text: 'unset __ri_fdok', args: [] });
         const exited = await session.run({ text: 'echo before; exit 3; echo never', args: [] });
         assert.deepStrictEqual([exited.out, exited.status, exited.shellEnded], ['before\n', 3, true]);
+      } finally {
+        await session.close();
+      }
+    });
+  }
+});
+
+// Issue 12 item 1: what ends a plain sh for real (a tripped `set -e`, an `exit` the alias cannot
+// reach) ends only the run. Where a fork made in the EXIT trap ends as a shell does (dash, mksh),
+// the session goes on in that fork with everything; elsewhere (busybox sh, yash) the shell is
+// restarted without its functions, and the run's end says so.
+describe('a plain sh used as /bin/sh goes on after it ends', function () {
+  this.timeout(30_000);
+  let tmp: string;
+  before(() => (tmp = tmpDir('protocol-goes-on')));
+  after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  for (const [name, argv, forks] of [
+    ['dash', ['dash'], true],
+    ['mksh', ['mksh'], true],
+    ['busybox sh', ['busybox', 'sh'], false],
+    ['yash', ['yash'], false],
+  ] as const) {
+    it(`${name}: ${forks ? 'goes on in a fork with its functions and $$' : 'restarts without its functions, and says so'}`, async function () {
+      if (!installed(argv[0])) this.skip();
+      const session = new LocalSession([...argv], { PATH: process.env.PATH, TMPDIR: tmp }, true);
+      try {
+        const hello = await session.hello();
+        await session.run({ text: 'kept=yes; f() { echo "f in $$"; }', args: [] });
+        // yash's `set -e` does not end it; `\exit` (which the alias cannot reach) ends every sh.
+        const ends = name === 'yash' ? ['\\exit 3'] : ['set -e; false', '\\exit 3'];
+        for (const text of ends) {
+          const ended = await session.run({ text: `${text}; echo never`, args: [] });
+          assert.deepStrictEqual([ended.out, ended.status, ended.shellEnded, !!ended.functionsLost], ['', text.startsWith('set') ? 1 : 3, undefined, !forks], text);
+          const after = await session.run({ text: "echo \"$kept\"; f; trap 'echo usr1' USR1; kill -USR1 $$", args: [] });
+          assert.strictEqual(after.out, forks ? `yes\nf in ${hello.pid}\nusr1\n` : 'yes\nusr1\n', text);
+        }
       } finally {
         await session.close();
       }
