@@ -184,22 +184,30 @@ for (const [label, loginShell, sessionShell] of LOGINS) {
       }
 
       if (sessionShell === 'sh') {
-        /** Live processes in the session shell's process group (`$$` is the first shell, which stays). */
+        /**
+         * Live processes in the session shell's process group (`$$` is the first shell, which
+         * stays), once the count holds still: a fork that handed over may still be exiting.
+         */
         const groupOf = async () => {
           const r = await run('echo "$$"');
-          const stat = fs.readFileSync(`/proc/${r.out[0]}/stat`, 'utf8');
-          const pgid = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2];
-          return fs
-            .readdirSync('/proc')
-            .filter((p) => /^\d+$/.test(p) && isLive(Number(p)))
-            .filter((p) => {
-              try {
-                const st = fs.readFileSync(`/proc/${p}/stat`, 'utf8');
-                return st.slice(st.lastIndexOf(')') + 2).split(' ')[2] === pgid;
-              } catch {
-                return false;
-              }
-            }).length;
+          const pgidOf = (pid: string) => {
+            try {
+              const st = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+              return st.slice(st.lastIndexOf(')') + 2).split(' ')[2];
+            } catch {
+              return undefined;
+            }
+          };
+          const pgid = pgidOf(r.out[0]);
+          const count = () => fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p) && isLive(Number(p)) && pgidOf(p) === pgid).length;
+          let last = count();
+          for (let i = 0; i < 20; i++) {
+            await new Promise((resolve) => setTimeout(resolve, 100));
+            const now = count();
+            if (now === last) break;
+            last = now;
+          }
+          return last;
         };
 
         it('`set -e` tripping again and again: every function stays, `kill -SIG $$` still reaches the shell, and the forks do not stack up', async () => {
