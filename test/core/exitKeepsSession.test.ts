@@ -1,8 +1,9 @@
 /**
  * Issue 12 item 1: a script's `exit N` ends its run with N and never ends the session, on bash
  * and on dash (a login shell that is not bash gets /bin/sh, which is dash here), live and durable.
- * dash's shell never ends on `exit` (the same process goes on, functions included); bash's
- * restarts in place with its state. A shell that really dies (kill -9) is replaced by the next
+ * dash's shell never ends on `exit` (the same process goes on, functions included); what does
+ * end it (`set -e`, `\exit`) makes it go on in a fork with everything; bash's restarts in place
+ * with its state. A shell that really dies (kill -9) is replaced by the next
  * run, which says that the state was reset.
  */
 import * as assert from 'assert';
