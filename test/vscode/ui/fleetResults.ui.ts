@@ -62,10 +62,19 @@ const flow: UiFlow = {
       const stderr = results.locator('.row', { hasText: 'web38' }).locator('.line.stderr');
       await stderr.waitFor();
       assert.strictEqual(plain(await stderr.innerText()), 'fleet-check: /var is almost full');
-      const colorOf = (e: unknown) => (globalThis as any).getComputedStyle(e).color as string;
+      // A row drawn again between finding a line and reading it leaves a detached element, whose
+      // computed colour is empty: read again until the line is in the page.
+      const colorOf = async (line: typeof stderr) => {
+        for (let i = 0; i < 20; i++) {
+          const color = await line.evaluate((e: unknown) => (globalThis as any).getComputedStyle(e).color as string);
+          if (color) return color;
+          await page.waitForTimeout(100);
+        }
+        return '';
+      };
       const [outColor, errColor] = [
-        await results.locator('.row', { hasText: 'web38' }).locator('.line:not(.stderr)').first().evaluate(colorOf),
-        await stderr.evaluate(colorOf),
+        await colorOf(results.locator('.row', { hasText: 'web38' }).locator('.line:not(.stderr)').first()),
+        await colorOf(stderr),
       ];
       assert.ok(outColor && errColor, `${outColor} / ${errColor}`);
       assert.notStrictEqual(outColor, errColor, 'stderr is coloured apart from stdout');
