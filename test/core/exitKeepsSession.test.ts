@@ -10,7 +10,7 @@ import * as assert from 'assert';
 import { SessionPool } from '../../src/core';
 import { startTestBed, type TestBed } from '../support/sshd';
 import { cli, ensureBuilt, reapRemoteShells } from './helpers/durable';
-import { bedRequest, collect, isLive, show, tmpDir } from './helpers/engine';
+import { bedRequest, collect, isLive, show, tmpDir, type Collected } from './helpers/engine';
 import * as fs from 'fs';
 
 const LOGINS: [string, string | undefined, 'bash' | 'sh'][] = [
@@ -211,6 +211,18 @@ for (const [label, loginShell, sessionShell] of LOGINS) {
           return last;
         };
 
+        /** Runs `body` in a session of its own, whose shell has not gone on in a fork yet. */
+        const inOwnSession = async (body: (request: (text: string, timeoutMs?: number) => Promise<Collected>) => Promise<void>) => {
+          const own = new SessionPool({ durable });
+          try {
+            await body((text, timeoutMs) =>
+              collect(bedRequest(bed, { targets: ['host1'], script: { text }, sessions: own, ...(timeoutMs ? { timeoutMs } : {}) })),
+            );
+          } finally {
+            await own.closeAll();
+          }
+        };
+
         it('`set -e` tripping again and again: every function stays, `kill -SIG $$` still reaches the shell, and the forks do not stack up', async () => {
           const first = await run('set -e; t1() { echo t1; }; false; echo never');
           assert.deepStrictEqual([first.out, first.result.exitCode, first.result.notice], [[], 1, undefined], show(first.all));
@@ -225,34 +237,25 @@ for (const [label, loginShell, sessionShell] of LOGINS) {
         });
 
         it('a run stopped by its timeout ends alone: the session keeps its state (the stop signals the wrapper too, which outlives it)', async () => {
-          const own = new SessionPool({ durable });
-          const request = (text: string, timeoutMs?: number) =>
-            bedRequest(bed, { targets: ['host1'], script: { text }, sessions: own, ...(timeoutMs ? { timeoutMs } : {}) });
-          try {
-            await collect(request('kept=yes; f() { echo f; }'));
-            const slow = await collect(request('sleep 30', 1500));
+          await inOwnSession(async (request) => {
+            await request('kept=yes; f() { echo f; }');
+            const slow = await request('sleep 30', 1500);
             assert.strictEqual(slow.result('host1').status, 'TimedOut', show(slow));
-            const after = await collect(request('echo "$kept"; f'));
+            const after = await request('echo "$kept"; f');
             assert.deepStrictEqual(after.lines('host1'), ['yes', 'f'], show(after));
             assert.strictEqual(after.result('host1').notice, undefined);
-          } finally {
-            await own.closeAll();
-          }
+          });
         });
 
         it('after `set -e` tripped, `$$` killed by another program still ends the session: that run fails, the next says the state was reset', async () => {
-          const own = new SessionPool({ durable });
-          const request = (text: string) => bedRequest(bed, { targets: ['host1'], script: { text }, sessions: own });
-          try {
-            await collect(request('lost=yes; set -e; false'));
-            const killed = await collect(request('/bin/kill -KILL $$; sleep 0.2; echo after'));
+          await inOwnSession(async (request) => {
+            await request('lost=yes; set -e; false');
+            const killed = await request('/bin/kill -KILL $$; sleep 0.2; echo after');
             assert.notStrictEqual(killed.result('host1').status, 'Completed', show(killed));
-            const next = await collect(request('echo "lost=${lost:-no}"'));
+            const next = await request('echo "lost=${lost:-no}"');
             assert.deepStrictEqual(next.lines('host1'), ['lost=no'], show(next));
             assert.match(next.result('host1').notice ?? '', /state was reset/);
-          } finally {
-            await own.closeAll();
-          }
+          });
         });
 
         it('after `set -e` tripped, a run stopped by its timeout ends alone: the session and its functions stay', async () => {
@@ -265,21 +268,15 @@ for (const [label, loginShell, sessionShell] of LOGINS) {
         });
 
         it('where a fork would not go on as the shell (busybox sh), the shell restarts without its functions and says so', async () => {
-          // A session of its own, whose shell has not gone on in a fork yet.
-          const own = new SessionPool({ durable });
-          const runOwn = async (text: string) =>
-            (await collect(bedRequest(bed, { targets: ['host1'], script: { text }, sessions: own }))).result('host1');
-          try {
+          await inOwnSession(async (request) => {
             // What the boot's question finds in busybox sh, whose forked child ends without its own EXIT trap.
-            await runOwn('__ri_fk=0; lost() { echo lost; }; kept=yes');
-            const tripped = await runOwn('set -e; false');
+            await request('__ri_fk=0; lost() { echo lost; }; kept=yes');
+            const tripped = (await request('set -e; false')).result('host1');
             assert.match(tripped.notice ?? '', /not its functions/, JSON.stringify(tripped));
-            const after = await collect(bedRequest(bed, { targets: ['host1'], script: { text: 'echo "$kept"; lost' }, sessions: own }));
+            const after = await request('echo "$kept"; lost');
             assert.deepStrictEqual(after.lines('host1'), ['yes'], show(after));
             assert.strictEqual(after.result('host1').exitCode, 127);
-          } finally {
-            await own.closeAll();
-          }
+          });
         });
       }
 
