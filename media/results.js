@@ -39,6 +39,10 @@
   let current = null;
   let runs = [];
   let view = { tab: 'hosts', grouped: false, sort: { key: 'status', dir: 'asc' }, filter: [] };
+  // A state message already on its way when the user clicked a tab or a header carries the view
+  // from before the click: it must not undo the click. Each change here is numbered, and a state
+  // only sets the view once the extension has taken in every change made here.
+  let viewSeq = 0;
   /** What the list shows, in order: {kind:'row', row} | {kind:'group', rows}. */
   let items = [];
   /** items[i] starts at offsets[i]; offsets[items.length] is the total height. */
@@ -363,7 +367,7 @@
 
   function setView(change) {
     view = { ...view, ...change };
-    post({ type: 'view', view });
+    post({ type: 'view', view, seq: ++viewSeq });
     draw();
     if ('tab' in change) drawObjects();
   }
@@ -565,7 +569,7 @@
     receivedAt = performance.now();
     current = msg.run;
     runs = msg.runs;
-    view = msg.view;
+    if (msg.viewSeq >= viewSeq) view = msg.view;
     expanded = new Set(msg.expanded);
     receiveObjects(msg.objects);
     runSelect.replaceChildren(...runs.map((r) => el('option', { value: String(r.id), textContent: r.label + (r.active ? ' (running)' : ''), selected: current && r.id === current.id })));

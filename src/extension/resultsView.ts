@@ -133,7 +133,7 @@ type FromWebview =
   | { type: 'cancel' }
   | { type: 'rerun'; hosts: string[] }
   | { type: 'selectRun'; id: number }
-  | { type: 'view'; view: ResultsViewState }
+  | { type: 'view'; view: ResultsViewState; seq: number }
   | { type: 'expand'; hosts: string[] }
   | { type: 'rendered'; state: RenderedState }
   | { type: 'objectsRendered'; state: ObjectsRendered }
@@ -150,6 +150,8 @@ export class ResultsView implements vscode.Disposable {
   private panel: vscode.WebviewPanel | undefined;
   private runId: number | undefined;
   private view: ResultsViewState;
+  /** The last of the webview's own view changes this side has taken in (see the webview's viewSeq). */
+  private viewSeq = 0;
   private expanded = new Set<string>();
   /** The webview's width when it last asked to open something: is there room beside it? */
   private width = Number.POSITIVE_INFINITY;
@@ -316,6 +318,7 @@ export class ResultsView implements vscode.Disposable {
         return this.scheduleUpdate(0);
       case 'view':
         this.view = m.view;
+        this.viewSeq = m.seq;
         void this.memento?.update(VIEW_STATE_KEY, this.view);
         return;
       case 'expand':
@@ -398,6 +401,7 @@ export class ResultsView implements vscode.Disposable {
     await this.panel.webview.postMessage({
       type: 'state',
       view: this.view,
+      viewSeq: this.viewSeq,
       expanded: [...this.expanded],
       run: run ? toView(run, this.expanded) : null,
       objects,

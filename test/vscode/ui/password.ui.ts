@@ -64,7 +64,7 @@ const flow: UiFlow = {
 
       // New sessions, no prompt: the password comes from SecretStorage.
       await page.keyboard.press('F1');
-      await page.keyboard.type('Remote Invoke: Reset Session');
+      await quickInput.locator('input').fill('>Remote Invoke: Reset Session');
       await quickInput.locator('.quick-input-list .monaco-list-row', { hasText: 'Reset Session' }).first().waitFor();
       await page.keyboard.press('Enter');
       await quickInput.locator('.quick-input-title', { hasText: 'Reset sessions' }).waitFor();

@@ -59,25 +59,37 @@ export function sidebarView(page: Page, title: string): any {
   return page.locator('.part.sidebar .pane', { has: page.locator('.pane-header h3.title', { hasText: new RegExp(`^${title}$`, 'i') }) });
 }
 
-/** Hovers a tree row (its inline actions show on hover) and clicks one of them by its title. */
-export async function inlineAction(page: Page, row: any, action: string): Promise<void> {
-  await row.hover();
+/**
+ * Hovers a tree row (its inline actions show on hover) and clicks one of them by its title, until
+ * `done` shows. A tree that refreshes while something runs (the Jobs view) can draw the row anew
+ * between press and release: the click then lands on the row, not the action, and is made again.
+ */
+export async function inlineAction(page: Page, row: any, action: string, done: any): Promise<void> {
   const button = row.locator(`.actions .action-label[aria-label="${action}"]`);
-  await button.waitFor();
-  await button.click();
+  for (let attempt = 1; ; attempt++) {
+    await row.hover();
+    await button.waitFor();
+    await button.click();
+    if (await done.waitFor({ timeout: 10_000 }).then(() => true, () => false)) return;
+    await row.hover();
+    // The action is gone from the row: it was taken, only slowly.
+    if (attempt === 3 || (await button.count()) === 0) return done.waitFor({ timeout: 20_000 });
+  }
 }
 
 /** Runs a command by its title from the Command Palette. */
 export async function runCommand(page: Page, title: string): Promise<void> {
-  await runCommandWhenListed(page, title, 1, 30_000);
+  await runCommandWhenListed(page, title, 2, 15_000);
 }
 
 /** Like runCommand, for a command the palette may not list yet (a window still starting): tries again. */
 export async function runCommandWhenListed(page: Page, title: string, attempts = 5, waitMs = 3000): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     await page.keyboard.press('F1');
-    await page.locator('.quick-input-widget input').waitFor();
-    await page.keyboard.type(title);
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor();
+    // Filled, not typed: keys typed under load before the box has focus go to the tree behind it.
+    await input.fill('>' + title);
     const listed = await page
       .locator('.quick-input-widget .monaco-list-row', { hasText: title })
       .first()
