@@ -39,10 +39,10 @@
   let current = null;
   let runs = [];
   let view = { tab: 'hosts', grouped: false, sort: { key: 'status', dir: 'asc' }, filter: [] };
-  // A state message already on its way when the user clicked a tab or a header carries the view
-  // from before the click: it must not undo the click. Each change here is numbered, and a state
-  // only sets the view once the extension has taken in every change made here.
-  let viewSeq = 0;
+  // A state message already on its way when the user clicked a tab, a header or a row carries the
+  // view from before the click: it must not undo the click. Each change made here is numbered, and
+  // a state only sets the view and the expanded rows once the extension has taken in all of them.
+  let changeSeq = 0;
   /** What the list shows, in order: {kind:'row', row} | {kind:'group', rows}. */
   let items = [];
   /** items[i] starts at offsets[i]; offsets[items.length] is the total height. */
@@ -276,7 +276,7 @@
   function toggleExpanded(host) {
     if (expanded.has(host)) expanded.delete(host);
     else expanded.add(host);
-    post({ type: 'expand', hosts: [...expanded] });
+    post({ type: 'expand', hosts: [...expanded], seq: ++changeSeq });
     draw();
   }
 
@@ -367,7 +367,7 @@
 
   function setView(change) {
     view = { ...view, ...change };
-    post({ type: 'view', view, seq: ++viewSeq });
+    post({ type: 'view', view, seq: ++changeSeq });
     draw();
     if ('tab' in change) drawObjects();
   }
@@ -569,8 +569,10 @@
     receivedAt = performance.now();
     current = msg.run;
     runs = msg.runs;
-    if (msg.viewSeq >= viewSeq) view = msg.view;
-    expanded = new Set(msg.expanded);
+    if (msg.changeSeq >= changeSeq) {
+      view = msg.view;
+      expanded = new Set(msg.expanded);
+    }
     receiveObjects(msg.objects);
     runSelect.replaceChildren(...runs.map((r) => el('option', { value: String(r.id), textContent: r.label + (r.active ? ' (running)' : ''), selected: current && r.id === current.id })));
     runSelect.hidden = runs.length === 0;

@@ -134,7 +134,7 @@ type FromWebview =
   | { type: 'rerun'; hosts: string[] }
   | { type: 'selectRun'; id: number }
   | { type: 'view'; view: ResultsViewState; seq: number }
-  | { type: 'expand'; hosts: string[] }
+  | { type: 'expand'; hosts: string[]; seq: number }
   | { type: 'rendered'; state: RenderedState }
   | { type: 'objectsRendered'; state: ObjectsRendered }
   | { type: 'exportObjects'; format: 'csv' | 'json'; rows: number[] }
@@ -150,8 +150,8 @@ export class ResultsView implements vscode.Disposable {
   private panel: vscode.WebviewPanel | undefined;
   private runId: number | undefined;
   private view: ResultsViewState;
-  /** The last of the webview's own view changes this side has taken in (see the webview's viewSeq). */
-  private viewSeq = 0;
+  /** The last of the webview's own changes (view, expanded rows) taken in here: see changeSeq in results.js. */
+  private changeSeq = 0;
   private expanded = new Set<string>();
   /** The webview's width when it last asked to open something: is there room beside it? */
   private width = Number.POSITIVE_INFINITY;
@@ -318,11 +318,12 @@ export class ResultsView implements vscode.Disposable {
         return this.scheduleUpdate(0);
       case 'view':
         this.view = m.view;
-        this.viewSeq = m.seq;
+        this.changeSeq = m.seq;
         void this.memento?.update(VIEW_STATE_KEY, this.view);
         return;
       case 'expand':
         this.expanded = new Set(m.hosts);
+        this.changeSeq = m.seq;
         return this.scheduleUpdate(0);
       case 'panel':
         return this.showOutputPanel(m.host);
@@ -401,7 +402,7 @@ export class ResultsView implements vscode.Disposable {
     await this.panel.webview.postMessage({
       type: 'state',
       view: this.view,
-      viewSeq: this.viewSeq,
+      changeSeq: this.changeSeq,
       expanded: [...this.expanded],
       run: run ? toView(run, this.expanded) : null,
       objects,
