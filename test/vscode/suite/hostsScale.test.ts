@@ -54,14 +54,19 @@ describe('Hosts view: 2,000 hosts in 100 groups', function () {
       maxLag = Math.max(maxLag, now - last - 10);
       last = now;
     }, 10);
-    const time = async <T>(what: string, f: () => T | Promise<T>): Promise<T> => {
-      const t0 = performance.now();
-      const c0 = process.cpuUsage();
-      const out = await f();
-      const c = process.cpuUsage(c0);
-      timings[what] = Math.round(performance.now() - t0);
-      cpu[what] = Math.round((c.user + c.system) / 1000);
-      return out;
+    // One sample can take in a garbage collection or other work of the extension host that the
+    // view did not cause: an operation that can be undone is measured three times (undone in
+    // between, unmeasured), and its cheapest sample counts.
+    const time = async (what: string, f: () => unknown, undo?: () => unknown): Promise<void> => {
+      for (let sample = 0; sample < (undo ? 3 : 1); sample++) {
+        if (sample) await undo!();
+        const t0 = performance.now();
+        const c0 = process.cpuUsage();
+        await f();
+        const c = process.cpuUsage(c0);
+        timings[what] = Math.min(timings[what] ?? Infinity, Math.round(performance.now() - t0));
+        cpu[what] = Math.min(cpu[what] ?? Infinity, Math.round((c.user + c.system) / 1000));
+      }
     };
     try {
       const loadStart = performance.now();
@@ -85,18 +90,21 @@ describe('Hosts view: 2,000 hosts in 100 groups', function () {
         await ri.revealHostRow(roots[9].id);
         await ri.revealHostRow(roots[9].children![9].id);
       });
-      await time('check rack00 (20 hosts)', () => ri.clickHostCheckboxes([[rack.id, true]], []));
+      const checkBox = (id: string, on: boolean) => () => ri.clickHostCheckboxes([[id, on]], []);
+      const command = (id: string, ...args: unknown[]) => () => vscode.commands.executeCommand(id, ...args);
+      await time('check rack00 (20 hosts)', checkBox(rack.id, true), checkBox(rack.id, false));
       assert.strictEqual(ri.hosts().filter((h) => h.checked).length, 20);
-      await time('check row9 (200 hosts)', () => ri.clickHostCheckboxes([[roots[9].id, true]], []));
-      await time('uncheck one host', () => ri.clickHostCheckboxes([[rack.children![3].id, false]], []));
-      await time('Check All (2,003 hosts)', () => vscode.commands.executeCommand('remoteInvoke.checkAllHosts'));
+      await time('check row9 (200 hosts)', checkBox(roots[9].id, true), checkBox(roots[9].id, false));
+      await time('uncheck one host', checkBox(rack.children![3].id, false), checkBox(rack.children![3].id, true));
+      assert.strictEqual(ri.hosts().filter((h) => h.checked).length, 219);
+      await time('Check All (2,003 hosts)', command('remoteInvoke.checkAllHosts'), command('remoteInvoke.uncheckAllHosts'));
       assert.strictEqual(ri.hosts().filter((h) => h.checked).length, 2003);
-      await time('Uncheck All', () => vscode.commands.executeCommand('remoteInvoke.uncheckAllHosts'));
-      await time('filter "s01" (100 hosts)', () => vscode.commands.executeCommand('remoteInvoke.filterHosts', 's01'));
-      await time('Check All through the filter', () => vscode.commands.executeCommand('remoteInvoke.checkAllHosts'));
+      await time('Uncheck All', command('remoteInvoke.uncheckAllHosts'), command('remoteInvoke.checkAllHosts'));
+      await time('filter "s01" (100 hosts)', command('remoteInvoke.filterHosts', 's01'), command('remoteInvoke.clearHostsFilter'));
+      await time('Check All through the filter', command('remoteInvoke.checkAllHosts'), command('remoteInvoke.uncheckAllHosts'));
       assert.strictEqual(ri.hosts().filter((h) => h.checked).length, 100);
       await time('draw the filtered tree (rows)', () => ri.hostTree());
-      await time('clear the filter', () => vscode.commands.executeCommand('remoteInvoke.clearHostsFilter'));
+      await time('clear the filter', command('remoteInvoke.clearHostsFilter'), command('remoteInvoke.filterHosts', 's01'));
       await time('draw every row of the tree (2,000 host rows)', () => ri.hostTree());
       // A round trip through the workbench after all of that: it is not still busy drawing.
       await time('expand row5 afterwards', () => ri.revealHostRow(roots[5].id));
