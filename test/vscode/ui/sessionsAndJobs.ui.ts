@@ -80,12 +80,12 @@ const flow: UiFlow = {
       if ((await hostsHeader.getAttribute('aria-expanded')) === 'true') await hostsHeader.click();
       const sessionRow = (host: string) => sessions.locator('.monaco-list-row', { hasText: host });
       await sessionRow('web1').locator('.label-description', { hasText: /^Opened · idle/ }).waitFor({ timeout: 15_000 });
-      await inlineAction(page, sessionRow('web2'), 'Disconnect Session', sessionRow('web2').locator('.label-description', { hasText: /^Disconnected/ }));
+      await inlineAction(sessionRow('web2'), 'Disconnect Session', sessionRow('web2').locator('.label-description', { hasText: /^Disconnected/ }));
 
       const jobRow = (name: string) => jobs.locator('.monaco-list-row', { hasText: name });
       await jobRow('Job1').locator('.label-description', { hasText: /^Completed · check-host\.sh/ }).waitFor({ timeout: 20_000 });
       await jobRow('Job2').locator('.label-description', { hasText: /^Running · backup\.sh/ }).waitFor({ timeout: 20_000 });
-      await inlineAction(page, jobRow('Job2'), 'Receive Job Output', page.locator('.tabs-container .tab', { hasText: 'Job2' }));
+      await inlineAction(jobRow('Job2'), 'Receive Job Output', page.locator('.tabs-container .tab', { hasText: 'Job2' }));
 
       // The job's output document fills while it runs.
       const editor = page.locator('.part.editor .editor-instance .view-lines');

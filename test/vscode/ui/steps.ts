@@ -64,7 +64,7 @@ export function sidebarView(page: Page, title: string): any {
  * `done` shows. A tree that refreshes while something runs (the Jobs view) can draw the row anew
  * between press and release: the click then lands on the row, not the action, and is made again.
  */
-export async function inlineAction(page: Page, row: any, action: string, done: any): Promise<void> {
+export async function inlineAction(row: any, action: string, done: any): Promise<void> {
   const button = row.locator(`.actions .action-label[aria-label="${action}"]`);
   for (let attempt = 1; ; attempt++) {
     await row.hover();
