@@ -7,12 +7,11 @@
  */
 import * as assert from 'assert';
 import * as fs from 'fs';
-import { Client } from 'ssh2';
 import { SessionPool, SshConfigFile, type HostFailure } from '../../src/core';
 import type { DurableShellRecord } from '../../src/core/session/durable';
 import { startTestBed, type TestBed } from '../support/sshd';
 import { reapRemoteShells } from './helpers/durable';
-import { collect, isLive, show, waitFor } from './helpers/engine';
+import { collect, isLive, show, waitFor, watchExecs } from './helpers/engine';
 
 /** Which kind of channel each exec request was: attach, status, create, remove or other. */
 function kindOf(command: string): string {
@@ -23,18 +22,10 @@ function kindOf(command: string): string {
   return 'other';
 }
 
-async function watchExecs<T>(body: () => Promise<T>): Promise<{ value: T; kinds: string[] }> {
-  const kinds: string[] = [];
-  const original = Client.prototype.exec;
-  Client.prototype.exec = function (this: Client, command: string, ...rest: unknown[]): Client {
-    kinds.push(kindOf(command));
-    return (original as unknown as (...a: unknown[]) => Client).call(this, command, ...rest);
-  } as unknown as typeof Client.prototype.exec;
-  try {
-    return { value: await body(), kinds };
-  } finally {
-    Client.prototype.exec = original;
-  }
+/** The kinds of the exec requests made while `body` runs. */
+async function watchExecKinds<T>(body: () => Promise<T>): Promise<{ value: T; kinds: string[] }> {
+  const { value, execs } = await watchExecs(body);
+  return { value, kinds: execs.map((e) => kindOf(e.command)) };
 }
 
 describe('run --session reattaches without a status channel (real sshd)', function () {
@@ -78,7 +69,7 @@ describe('run --session reattaches without a status channel (real sshd)', functi
 
   it('a live shell: one attach channel and nothing else; state and shell kept', async () => {
     const { record, pid } = await detachedSession();
-    const { value: r, kinds } = await watchExecs(() => run(reopened(record), 'echo "v=$v"; echo $$'));
+    const { value: r, kinds } = await watchExecKinds(() => run(reopened(record), 'echo "v=$v"; echo $$'));
     assert.strictEqual(r.result('host1').status, 'Completed', show(r));
     assert.deepStrictEqual(r.lines('host1'), ['v=kept', String(pid)]);
     assert.deepStrictEqual(kinds, ['attach']);
@@ -88,7 +79,7 @@ describe('run --session reattaches without a status channel (real sshd)', functi
     const { record, pid } = await detachedSession();
     process.kill(pid, 'SIGKILL');
     assert.ok(await waitFor(() => !isLive(pid), 5000, 20));
-    const { value: r, kinds } = await watchExecs(() => run(reopened(record), 'echo "v=${v-gone}"; echo $$'));
+    const { value: r, kinds } = await watchExecKinds(() => run(reopened(record), 'echo "v=${v-gone}"; echo $$'));
     const result = r.result('host1');
     assert.strictEqual(result.status, 'Completed', show(r));
     const [v, newPid] = r.lines('host1');

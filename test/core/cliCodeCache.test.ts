@@ -9,10 +9,9 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { ensureBuilt } from './helpers/durable';
+import { BIN, ensureBuilt, modeOf, ROOT } from './helpers/durable';
 
-const BIN = path.join(__dirname, '..', '..', 'bin', 'remote-invoke.js');
-const VERSION = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')).version as string;
+const VERSION = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version as string;
 
 describe('CLI start: the private V8 code cache of bin/remote-invoke.js', function () {
   this.timeout(60_000);
@@ -30,7 +29,6 @@ describe('CLI start: the private V8 code cache of bin/remote-invoke.js', functio
     assert.strictEqual(r.status, 0, r.stderr);
     assert.strictEqual(r.stdout, `${VERSION}\n`);
   }
-  const modeOf = (p: string) => (fs.statSync(p).mode & 0o777).toString(8);
 
   it('the first run writes one cache file, 0600 in a 0700 directory; the next run uses it as it is', () => {
     version();

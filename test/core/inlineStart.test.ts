@@ -6,11 +6,11 @@
  * channel's stdin thrown away, the run still completes.
  */
 import * as assert from 'assert';
-import { Client } from 'ssh2';
 import { invoke, SshConfigFile, type HostResult, type InvokeRequest } from '../../src/core';
-import { INLINE_INPUT_MAX_BYTES } from '../../src/core/session/inlineStart';
+import { INLINE_INPUT_MAX_BYTES, INLINE_INPUT_VARIABLE } from '../../src/core/session/inlineStart';
 import { ChannelTransport } from '../../src/core/session/remoteShell';
 import { startTestBed, type TestBed } from '../support/sshd';
+import { watchExecs } from './helpers/engine';
 
 const ACCEPT = 'AcceptEnv LANG LC_*';
 
@@ -25,20 +25,10 @@ async function runOnce(bed: TestBed, text: string, extra: Partial<InvokeRequest>
   return { result, lines, errors };
 }
 
-/** Records ssh2's exec requests (command and whether it carried the variable) while `body` runs. */
-async function watchExecs<T>(body: () => Promise<T>): Promise<{ value: T; execs: { command: string; env: boolean }[] }> {
-  const execs: { command: string; env: boolean }[] = [];
-  const original = Client.prototype.exec;
-  Client.prototype.exec = function (this: Client, command: string, ...rest: unknown[]): Client {
-    const opts = typeof rest[0] === 'object' ? (rest[0] as { env?: Record<string, string> }) : undefined;
-    execs.push({ command, env: !!opts?.env?.LC_REMOTE_INVOKE });
-    return (original as unknown as (...a: unknown[]) => Client).call(this, command, ...rest);
-  } as unknown as typeof Client.prototype.exec;
-  try {
-    return { value: await body(), execs };
-  } finally {
-    Client.prototype.exec = original;
-  }
+/** The exec requests made while `body` runs: their commands, and whether each carried the variable. */
+async function watchInlineExecs<T>(body: () => Promise<T>): Promise<{ value: T; execs: { command: string; env: boolean }[] }> {
+  const { value, execs } = await watchExecs(body);
+  return { value, execs: execs.map((e) => ({ command: e.command, env: !!e.env?.[INLINE_INPUT_VARIABLE] })) };
 }
 
 /** Throws away everything written to a channel's stdin while `body` runs. */
@@ -61,7 +51,7 @@ describe('one-shot first input with the exec request (real sshd, AcceptEnv LC_*)
   after(async () => bed?.stop());
 
   it('runs from the variable alone: with stdin thrown away the run still completes, status and output intact', async () => {
-    const { value: r, execs } = await watchExecs(() => withoutStdin(() => runOnce(bed, 'echo "out $((6*7))"; echo err >&2; exit 3')));
+    const { value: r, execs } = await watchInlineExecs(() => withoutStdin(() => runOnce(bed, 'echo "out $((6*7))"; echo err >&2; exit 3')));
     assert.strictEqual(r.result.status, 'Failed', JSON.stringify(r));
     assert.strictEqual(r.result.exitCode, 3);
     assert.deepStrictEqual(r.lines, ['out 42']);
@@ -89,7 +79,7 @@ describe('one-shot first input with the exec request (real sshd, AcceptEnv LC_*)
 
   it(`a first input over ${INLINE_INPUT_MAX_BYTES / 1024} KiB goes by stdin only, and runs`, async () => {
     const text = `# ${'x'.repeat(INLINE_INPUT_MAX_BYTES)}\necho big`;
-    const { value: r, execs } = await watchExecs(() => runOnce(bed, text));
+    const { value: r, execs } = await watchInlineExecs(() => runOnce(bed, text));
     assert.strictEqual(r.result.status, 'Completed', JSON.stringify(r));
     assert.deepStrictEqual(r.lines, ['big']);
     assert.strictEqual(execs[0].env, false);
@@ -117,7 +107,7 @@ describe('one-shot first input: login shells other than sh quote the start comma
   this.timeout(60_000);
   for (const shell of ['/usr/bin/fish', '/usr/bin/tcsh', '/usr/bin/zsh', '/bin/bash']) {
     it(`${shell} login: runs from the variable, and an \`exit\` in a function ends the run with its code`, async function () {
-      if (process.getuid?.() !== 0) this.skip();
+      if (process.getuid?.() !== 0) this.skip(); // a loginShell test account needs root (useradd)
       const bed = await startTestBed({ count: 1, extraSshdConfig: ACCEPT, loginShell: shell });
       try {
         const r = await withoutStdin(() => runOnce(bed, 'echo "shell=${BASH_VERSION:+bash}"; echo ok'));
@@ -142,7 +132,7 @@ describe('one-shot first input: a server that does not accept the variable (real
   after(async () => bed?.stop());
 
   it('the variable is dropped and the copy on stdin runs: same result', async () => {
-    const { value: r, execs } = await watchExecs(() => runOnce(bed, 'echo "v=[${LC_REMOTE_INVOKE-unset}]"; exit 4'));
+    const { value: r, execs } = await watchInlineExecs(() => runOnce(bed, 'echo "v=[${LC_REMOTE_INVOKE-unset}]"; exit 4'));
     assert.strictEqual(r.result.exitCode, 4, JSON.stringify(r));
     assert.deepStrictEqual(r.lines, ['v=[unset]']);
     assert.ok(execs[0].env, 'it was offered');

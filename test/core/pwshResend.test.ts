@@ -16,7 +16,7 @@ import { PWSH_WINDOWS_START_COMMAND, pwshHelloProgram, pwshResendProgram, pwshRu
 import { startTestBed, type TestBed } from '../support/sshd';
 import { durablePools, linesIn, reapRemoteShells, withTimeout } from './helpers/durable';
 import { collect, delay, show, tmpDir, waitFor } from './helpers/engine';
-import { HAVE_PWSH, skipWithoutPwsh } from './helpers/pwsh';
+import { skipWithoutPwsh } from './helpers/pwsh';
 
 const psQuote = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
@@ -114,7 +114,7 @@ describe('durable PowerShell sessions: a link that drops as a run is sent (real 
 describe('a resent PowerShell run in a real local pwsh host loop: a no-op when the first copy got there after all', function () {
   this.timeout(120_000);
   before(function () {
-    if (!HAVE_PWSH) this.skip();
+    skipWithoutPwsh(this);
   });
 
   it('the first copy and its resend run once; a resend of a run never sent runs; each start is recorded in the run file', async () => {

@@ -10,8 +10,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { buildDelayd, createNamespace, deleteNamespace, wanUnavailable } from '../../bench/wan/net';
-
-const ROOT = path.join(__dirname, '..', '..');
+import { ROOT } from './helpers/durable';
 
 describe('round trips of a cold one-shot, counted with tcpdump (network namespace, RTT 100 ms)', function () {
   this.timeout(120_000);

@@ -2,7 +2,7 @@ import * as crypto from 'node:crypto';
 import type { Client, ClientChannel } from 'ssh2';
 import type { OutputStream } from '../types';
 import { ChannelTransport, endChannel, execDiscard, FramedShell, ShellNotStartedError } from './remoteShell';
-import { POSIX_DIALECT, type Hello, type ShellDialect } from './protocol';
+import { POSIX_DIALECT, returnIfZombie, type Hello, type ShellDialect } from './protocol';
 import { PWSH_DIALECT } from './pwsh/dialect';
 import type { Elevation } from './become';
 import { relayCommand, rootCreateFiles, rootStartCommand, ROOT_IDLE_TIMEOUT_SECONDS } from './rootDurable';
@@ -116,9 +116,7 @@ export function attachCommand(dir: string, offsets: Record<OutputStream, number>
     `[ -p "$d/in" ] || exit ${ATTACH_NO_SESSION}`,
     // `read` is a builtin: watching the shell costs one `sleep` a second, nothing more.
     // A root session's shell cannot be signalled by the login user (EPERM): /proc still shows it.
-    // A zombie answers kill -0 too: where nothing reaps orphans (a container whose init does
-    // not), a killed shell stays one, so /proc's state is read as well (a builtin read, no fork).
-    'alive() { p=; read p <"$d/pid"; [ -n "$p" ] || return 1; kill -0 "$p" || [ -d "/proc/$p" ] || return 1; s=; read s </proc/$p/stat || return 0; case $s in *") Z "*) return 1;; esac; }',
+    `alive() { p=; read p <"$d/pid"; [ -n "$p" ] || return 1; kill -0 "$p" || [ -d "/proc/$p" ] || return 1; ${returnIfZombie('$p', 's')} }`,
     // A shell that has ended: deliver what its spools still hold, then say so.
     `alive || { ${dump}[ -s "$d/status" ] && exit ${ATTACH_DUMPED_EXITED}; exit ${ATTACH_DUMPED}; }`,
     'echo $$ >"$d/attached"',

@@ -265,31 +265,33 @@ export class HostSession extends EventEmitter {
           ? `its shell exited with code ${status.exitCode}`
           : 'its shell was killed';
     if (status.kind !== 'gone') await execCommand(client, removeCommand(record.dir)).catch(() => undefined);
-    if (renew) {
-      this.shell = undefined;
-      this.notice = `the durable session on ${this.name} no longer existed (${why}); this run opened a new one, so the session's state was reset`;
-      return;
-    }
-    throw new HostFailure('Failed', `the durable session on ${this.name} no longer exists (${why}); the next run opens a new one`);
+    if (!renew) throw this.goneFailure(why);
+    this.shell = undefined;
+    this.notice = this.resetNotice(why);
   }
 
   /**
    * The attach found the durable shell gone, so nothing ran (the attach ends before it passes
    * anything on). After an open() that asked to renew, a new session runs the program now and
-   * says the state was reset (as checkStillThere did before the attach); else onGone.
+   * says the state was reset (as checkStillThere does before an attach); else the run fails and
+   * the next one opens a new session.
    */
   private async replaceGone(why: string, program: Omit<RunProgram, 'runId'>, sink: RunSink, control: RunControl): Promise<RunOutcome> {
     const client = this.client;
-    if (!this.renewIfGone || !client || !this.record_) this.onGone(why);
+    const record = this.record_;
+    const renew = this.renewIfGone;
     this.renewIfGone = false;
-    const dir = this.record_.dir;
     const detail = why.slice(SESSION_GONE.length).trim().replace(/^\((.*)\)$/, '$1');
     this.record_ = undefined;
+    if (!renew || !client || !record) {
+      this.emit('record');
+      throw this.goneFailure(detail);
+    }
     this.shell = undefined;
     this.emit('record');
     // A killed or exited shell leaves its directory (a reaped or removed one does not). One
     // channel after the other: a server may allow only one at a time (MaxSessions 1).
-    if (!/removed|idle timeout/.test(detail)) await execCommand(client, removeCommand(dir)).catch(() => undefined);
+    if (!/removed|idle timeout/.test(detail)) await execCommand(client, removeCommand(record.dir)).catch(() => undefined);
     let shell: FramedShell;
     try {
       shell = await this.startShell(client, control.signal, false);
@@ -299,16 +301,16 @@ export class HostSession extends EventEmitter {
     }
     this.adopt(shell);
     this.activeRunId = shell.runCounter;
-    this.notice = `the durable session on ${this.name} no longer existed (${detail}); this run opened a new one, so the session's state was reset`;
+    this.notice = this.resetNotice(detail);
     return shell.run(program, sink, control);
   }
 
-  /** The attach found the durable shell gone: nothing ran; the next run opens a new session. */
-  private onGone(why: string): never {
-    this.record_ = undefined;
-    this.emit('record');
-    const detail = why.slice(SESSION_GONE.length).trim().replace(/^\((.*)\)$/, '$1');
-    throw new HostFailure('Failed', `the durable session on ${this.name} no longer exists (${detail}); the next run opens a new one`);
+  private resetNotice(why: string): string {
+    return `the durable session on ${this.name} no longer existed (${why}); this run opened a new one, so the session's state was reset`;
+  }
+
+  private goneFailure(why: string): HostFailure {
+    return new HostFailure('Failed', `the durable session on ${this.name} no longer exists (${why}); the next run opens a new one`);
   }
 
   private adopt(shell: FramedShell): void {

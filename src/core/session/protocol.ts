@@ -25,6 +25,16 @@ export function shellQuote(s: string): string {
 export const WRAPPER_OUTLIVES_STOP = 'trap : TERM;';
 
 /**
+ * Shell text for a function that has found process `pid` with `kill -0`: returns 1 when it is a
+ * zombie. A killed process stays one until its parent reaps it (where nothing reaps orphans, a
+ * container whose init does not, for good), and `kill -0` still finds it. /proc's state is read
+ * with the builtin `read`, so no fork.
+ */
+export function returnIfZombie(pid: string, variable: string): string {
+  return `${variable}=; { read -r ${variable} </proc/${pid}/stat; } 2>/dev/null; case $${variable} in *") Z "*) return 1;; esac;`;
+}
+
+/**
  * The exec command given to sshd, which the user's login shell (of any kind) runs. It is kept
  * free of characters that csh, fish or rc would treat specially inside single quotes, and starts
  * the user's bash when that is the login shell (so scripts without a shebang get their default
@@ -161,8 +171,7 @@ function bootProgram(durable: boolean): string {
     // ends and the session reads on.
     `__ri_resume() { __ri_mypid; __ri_sp=$__ri_me; __ri_stdin 2>/dev/null; command trap - ${IGNORED_WHILE_WAITING}; command . "$__ri_d/traps"; __ri_ux=; ` +
       `command trap '${EXIT_TRAP}' EXIT; alias kill=__ri_kill; __ri_xs=; __ri_post "$1" "$-"; __ri_restore; __ri_end $__ri_run; . /dev/fd/0; }`,
-    // (A killed process stays a zombie until its parent reaps it, and kill -0 still finds it.)
-    `__ri_alive() { command kill -0 "$1" 2>/dev/null || return; __ri_n=; { read -r __ri_n </proc/$1/stat; } 2>/dev/null; case $__ri_n in *") Z "*) return 1;; esac; }`,
+    `__ri_alive() { command kill -0 "$1" 2>/dev/null || return; ${returnIfZombie('$1', '__ri_n')} }`,
     `__ri_kill() { { __ri_kx=$-; set +x; __ri_n=$#; while [ "$__ri_n" -gt 0 ]; do __ri_a=$1; shift; [ "$__ri_a" != "$$" ] || __ri_a=$__ri_sp; set -- "$@" "$__ri_a"; __ri_n=$((__ri_n - 1)); done; ` +
       `case $__ri_kx in *x*) set -x;; esac; } 2>/dev/null; command kill "$@"; }`,
     // Else, and in bash, the shell is restarted from its saved state (not a fork: an exec would

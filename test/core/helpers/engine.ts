@@ -8,6 +8,7 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { Client } from 'ssh2';
 import { fingerprintSha256, invoke, SshConfigFile, type HostResult, type InvokeEvent, type InvokeRequest, type OutputStream } from '../../../src/core';
 import type { TestBed } from '../../support/sshd';
 
@@ -230,4 +231,26 @@ export function configWithAlias(bed: TestBed, alias: string, host: TestBed['host
     '',
   ].join('\n');
   return SshConfigFile.fromText(`${block}\n${fs.readFileSync(bed.sshConfigPath, 'utf8')}`);
+}
+
+/** An exec request ssh2 was asked to send: its command and its options (`env` among them). */
+export interface ExecRequest {
+  command: string;
+  env?: Record<string, string>;
+}
+
+/** Records every exec request the engine makes (any client) while `body` runs. */
+export async function watchExecs<T>(body: () => Promise<T>): Promise<{ value: T; execs: ExecRequest[] }> {
+  const execs: ExecRequest[] = [];
+  const original = Client.prototype.exec;
+  Client.prototype.exec = function (this: Client, command: string, ...rest: unknown[]): Client {
+    const options = typeof rest[0] === 'object' ? (rest[0] as { env?: Record<string, string> }) : undefined;
+    execs.push({ command, env: options?.env });
+    return (original as unknown as (...a: unknown[]) => Client).call(this, command, ...rest);
+  } as unknown as typeof Client.prototype.exec;
+  try {
+    return { value: await body(), execs };
+  } finally {
+    Client.prototype.exec = original;
+  }
 }
